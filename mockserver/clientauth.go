@@ -1,0 +1,178 @@
+package mockserver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// registeredClient is a client with its secret kept only as a SHA-256 digest,
+// so comparisons take the same time whatever the length of the guess.
+type registeredClient struct {
+	*profile.Client
+	secretHash [sha256.Size]byte
+}
+
+func hashSecret(s string) [sha256.Size]byte { return sha256.Sum256([]byte(s)) }
+
+// secretMatches compares in constant time.
+func secretMatches(want [sha256.Size]byte, got string) bool {
+	h := hashSecret(got)
+	return subtle.ConstantTimeCompare(want[:], h[:]) == 1
+}
+
+// dummyHash is compared against for unknown clients so their failures take as
+// long as a wrong secret.
+var dummyHash = hashSecret("oauthconform-unknown-client")
+
+// authResult is the outcome of client authentication.
+type authResult struct {
+	client *registeredClient
+	method string
+}
+
+func (p *Provider) basicChallenge() string {
+	return `Basic realm="` + p.realm + `"`
+}
+
+// invalidClient builds the invalid_client error: 401 with a Basic challenge
+// when the profile knows Basic (strict choice of RFC 6749 §5.2; HTTP requires
+// the header on any 401), else 400.
+func (p *Provider) invalidClient(desc string, viaHeader bool) *oauthError {
+	e := newError(errInvalidClient, desc)
+	if viaHeader || p.profile.HasAuthMethod(profile.AuthBasic) {
+		e.Status = http.StatusUnauthorized
+		e.Challenge = p.basicChallenge()
+	}
+	return e
+}
+
+// authenticateClient applies RFC 6749 §2.3: exactly one method per request.
+func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, *oauthError) {
+	bodyID, bodySecret := ps.get("client_id"), ps.get("client_secret")
+	if !p.quirk(QuirkCredentialsInQuery) {
+		if q := r.URL.RawQuery; q != "" && (strings.Contains(q, "client_secret") || strings.Contains(q, "client_id")) {
+			return authResult{}, newError(errInvalidRequest, "Client credentials must not be sent in the request URI (RFC 6749 Section 2.3.1).")
+		}
+	} else if bodyID == "" && bodySecret == "" {
+		q := r.URL.Query()
+		bodyID, bodySecret = q.Get("client_id"), q.Get("client_secret")
+	}
+
+	if authz := r.Header.Get("Authorization"); authz != "" {
+		id, secret, oerr := p.parseBasic(authz)
+		if oerr != nil {
+			return authResult{}, oerr
+		}
+		if !p.profile.HasAuthMethod(profile.AuthBasic) {
+			return authResult{}, p.invalidClient("HTTP Basic client authentication is not supported.", true)
+		}
+		if bodySecret != "" && !p.quirk(QuirkTwoAuthMethods) {
+			return authResult{}, newError(errInvalidRequest, "More than one client authentication method was used (RFC 6749 Section 2.3).")
+		}
+		// A body client_id naming the same client is allowed (erratum 3780).
+		if bodyID != "" && bodyID != id && !p.quirk(QuirkConflictingClientID) {
+			return authResult{}, newError(errInvalidRequest, "The client_id parameter does not match the authenticated client.")
+		}
+		c := p.clients[id]
+		want := dummyHash
+		if c != nil && !c.Public() {
+			want = c.secretHash
+		}
+		if !secretMatches(want, secret) || c == nil || c.Public() {
+			return authResult{}, p.invalidClient("Client authentication failed.", true)
+		}
+		return authResult{client: c, method: profile.AuthBasic}, nil
+	}
+
+	if bodySecret != "" {
+		if !p.profile.HasAuthMethod(profile.AuthPost) {
+			return authResult{}, p.invalidClient("client_secret_post authentication is not supported.", false)
+		}
+		c := p.clients[bodyID]
+		want := dummyHash
+		if c != nil && !c.Public() {
+			want = c.secretHash
+		}
+		if !secretMatches(want, bodySecret) || c == nil || c.Public() {
+			return authResult{}, p.invalidClient("Client authentication failed.", false)
+		}
+		return authResult{client: c, method: profile.AuthPost}, nil
+	}
+
+	if bodyID != "" {
+		c := p.clients[bodyID]
+		if c == nil {
+			return authResult{}, p.invalidClient("Client authentication failed.", false)
+		}
+		if !c.Public() && !p.quirk(QuirkConfidentialWithoutSecret) {
+			return authResult{}, p.invalidClient("This client must authenticate (RFC 6749 Section 3.2.1).", false)
+		}
+		if c.Public() && !p.profile.HasAuthMethod(profile.AuthNone) {
+			return authResult{}, p.invalidClient("Public clients are not supported.", false)
+		}
+		return authResult{client: c, method: profile.AuthNone}, nil
+	}
+	return authResult{}, p.invalidClient("Client authentication is required.", false)
+}
+
+// parseBasic decodes an RFC 7617 Basic header whose user-id and password are
+// form-encoded (RFC 6749 §2.3.1). The scheme is case-insensitive.
+func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError) {
+	malformed := func() (string, string, *oauthError) {
+		if p.quirk(QuirkMalformedBasic500) {
+			return "", "", &oauthError{Code: errServerError, Description: "Internal error.", Status: http.StatusInternalServerError}
+		}
+		return "", "", p.invalidClient("The Authorization header is not valid HTTP Basic authentication.", true)
+	}
+	scheme, rest, ok := strings.Cut(authz, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return malformed()
+	}
+	if scheme != "Basic" && p.quirk(QuirkLowercaseBasicRejected) {
+		return malformed()
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return malformed()
+	}
+	rawID, rawSecret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return malformed()
+	}
+	if p.quirk(QuirkBasicNotFormDecoded) {
+		return rawID, rawSecret, nil
+	}
+	id, err1 := formUnescape(rawID)
+	secret, err2 := formUnescape(rawSecret)
+	if err1 != nil || err2 != nil || id == "" {
+		return malformed()
+	}
+	return id, secret, nil
+}
+
+// checkAPIKey enforces the profile's API key header (seed 002's x-api-key).
+func (p *Provider) checkAPIKey(r *http.Request) *oauthError {
+	name := p.profile.ClientAuth.APIKeyHeader
+	if name == "" {
+		return nil
+	}
+	got := r.Header.Get(name)
+	ok := false
+	for _, h := range p.apiKeys {
+		if secretMatches(h, got) {
+			ok = true
+		}
+	}
+	if got == "" || !ok {
+		e := newError(errInvalidClient, "A valid API key is required in the "+name+" header.")
+		e.Status = http.StatusUnauthorized
+		e.Challenge = `ApiKey realm="` + p.realm + `", header="` + name + `"`
+		return e
+	}
+	return nil
+}

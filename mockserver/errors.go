@@ -1,0 +1,146 @@
+package mockserver
+
+import (
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+)
+
+// RFC 6749 §5.2 and §4.1.2.1 error codes.
+const (
+	errInvalidRequest          = "invalid_request"
+	errInvalidClient           = "invalid_client"
+	errInvalidGrant            = "invalid_grant"
+	errUnauthorizedClient      = "unauthorized_client"
+	errUnsupportedGrantType    = "unsupported_grant_type"
+	errInvalidScope            = "invalid_scope"
+	errAccessDenied            = "access_denied"
+	errUnsupportedResponseType = "unsupported_response_type"
+	errServerError             = "server_error"
+)
+
+// oauthError is an RFC 6749 error response. Descriptions are fixed ASCII
+// strings within the §5.2 charset: no client input is ever echoed in them.
+type oauthError struct {
+	Code        string
+	Description string
+	// Status overrides the default (400, or 401 for invalid_client).
+	Status int
+	// Challenge is the WWW-Authenticate value sent with a 401.
+	Challenge string
+}
+
+func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
+
+func newError(code, desc string) *oauthError { return &oauthError{Code: code, Description: desc} }
+
+func (e *oauthError) status() int {
+	if e.Status != 0 {
+		return e.Status
+	}
+	return http.StatusBadRequest
+}
+
+// writeTokenError writes a token endpoint (or revocation/introspection) error.
+func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) {
+	status := e.status()
+	h := w.Header()
+	if status == http.StatusUnauthorized {
+		if p.quirk(QuirkBasic400) && e.Challenge != "" {
+			status = http.StatusBadRequest
+		} else if e.Challenge != "" && !p.quirk(QuirkNoWWWAuthenticate) {
+			h.Set("WWW-Authenticate", e.Challenge)
+		}
+	}
+	if p.quirk(QuirkErrorStatus200) {
+		status = http.StatusOK
+	}
+	code, desc := e.Code, e.Description
+	if p.quirk(QuirkUnsupportedGrantAsInvalidRequest) && code == errUnsupportedGrantType {
+		code = errInvalidRequest
+	}
+	if p.quirk(QuirkNonASCIIErrorDescription) {
+		desc = "requête invalide: " + desc
+	}
+	b := make([]byte, 0, 128)
+	b = append(b, `{"error":`...)
+	b = appendJSONString(b, code)
+	if desc != "" {
+		b = append(b, `,"error_description":`...)
+		b = appendJSONString(b, desc)
+	}
+	b = append(b, '}')
+	p.writeNoStoreJSON(w, status, b, p.quirk(QuirkErrorTextPlain))
+}
+
+// writeNoStoreJSON writes a JSON body with the RFC 6749 §5.1 cache headers.
+func (p *Provider) writeNoStoreJSON(w http.ResponseWriter, status int, body []byte, textPlain bool) {
+	h := w.Header()
+	if textPlain {
+		h["Content-Type"] = textPlainCT
+	} else {
+		h["Content-Type"] = jsonCT
+	}
+	if !p.quirk(QuirkNoCacheControl) {
+		h["Cache-Control"] = noStore
+	}
+	if !p.quirk(QuirkNoPragma) {
+		h["Pragma"] = noCache
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// Shared header value slices: assigning them avoids per-request allocations.
+// Handlers must never append to them.
+var (
+	jsonCT      = []string{"application/json"}
+	textPlainCT = []string{"text/plain; charset=utf-8"}
+	noStore     = []string{"no-store"}
+	noCache     = []string{"no-cache"}
+)
+
+// appendJSONString appends s as a JSON string. Non-ASCII UTF-8 passes as is;
+// invalid UTF-8 becomes U+FFFD (as encoding/json does).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,160 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+var (
+	errMissingCode      = newError(errInvalidRequest, "The code parameter is required.")
+	errBadCode          = newError(errInvalidGrant, "The authorization code is invalid, expired or already used.")
+	errCodeClient       = newError(errInvalidGrant, "The authorization code was issued to another client.")
+	errRedirectMismatch = newError(errInvalidGrant, "The redirect_uri does not match the one of the authorization request.")
+	errRedirectMissing  = newError(errInvalidRequest, "The redirect_uri parameter is required: the authorization request carried one.")
+	errOOBRedirect      = newError(errInvalidRequest, "The redirect_uri must be the out-of-band URI.")
+	errVerifierMissing  = newError(errInvalidGrant, "The code_verifier is required for this code (RFC 7636 Section 4.5).")
+	errVerifierWrong    = newError(errInvalidGrant, "The code_verifier does not match the code_challenge (RFC 7636 Section 4.6).")
+	errVerifierUnwanted = newError(errInvalidGrant, "A code_verifier was sent for a code issued without a code_challenge (RFC 9700 Section 4.8.2).")
+)
+
+// grantAuthorizationCode is RFC 6749 §4.1.3 with RFC 7636 §4.6.
+func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
+	ps := tr.params
+	code := ps.get("code")
+	if code == "" {
+		return nil, errMissingCode
+	}
+	if oerr := p.checkOOBRedirect(ps); oerr != nil {
+		return nil, oerr
+	}
+	c, first, err := p.store.RedeemCode(ctx, code)
+	if errors.Is(err, ErrNotFound) {
+		if p.quirk(QuirkTokenTypeConfusion) {
+			return p.redeemConfused(ctx, tr, code)
+		}
+		return nil, errBadCode
+	}
+	if err != nil {
+		return nil, errServer
+	}
+	if !first && !p.quirk(QuirkReusableCodes) {
+		// RFC 6749 §4.1.2: deny, and revoke the tokens of the first redemption.
+		if !p.quirk(QuirkNoReuseRevocation) {
+			_ = p.store.RevokeGrant(ctx, c.GrantID)
+		}
+		return nil, errBadCode
+	}
+	if p.clock.Now().After(c.ExpiresAt) && !p.quirk(QuirkCodeNeverExpires) {
+		return nil, errBadCode
+	}
+	if c.ClientID != tr.client.ID && !p.quirk(QuirkCodeNotBoundToClient) {
+		return nil, errCodeClient
+	}
+	redirect := ps.get("redirect_uri")
+	switch {
+	case p.quirk(QuirkRedirectURIUnchecked) && redirect != "":
+	case c.RedirectURISent && redirect == "":
+		if !p.quirk(QuirkRedirectURIOptional) {
+			return nil, errRedirectMissing
+		}
+	case redirect != "" && redirect != c.RedirectURI:
+		return nil, errRedirectMismatch
+	}
+	if oerr := p.checkVerifier(c, ps.get("code_verifier")); oerr != nil {
+		return nil, oerr
+	}
+	g, err := p.store.Grant(ctx, c.GrantID)
+	if err != nil || g.Revoked {
+		return nil, errBadCode
+	}
+	spec := issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: g.Scope, claims: g.Claims,
+		grantType: profile.GrantAuthorizationCode, refresh: p.profile.IssuesRefreshFor(profile.GrantAuthorizationCode)}
+	res, err := p.issue(ctx, spec)
+	if err != nil {
+		return nil, errServer
+	}
+	return res, nil
+}
+
+// checkOOBRedirect enforces the out-of-band profile's fixed redirect_uri,
+// required on every token request of seed 002.
+func (p *Provider) checkOOBRedirect(ps *params) *oauthError {
+	oob := p.profile.Authorize.OOBRedirectURI
+	if oob == "" {
+		return nil
+	}
+	if ps.get("redirect_uri") != oob {
+		return errOOBRedirect
+	}
+	return nil
+}
+
+// checkVerifier applies RFC 7636 §4.6 and the RFC 9700 §4.8.2 downgrade rule.
+func (p *Provider) checkVerifier(c *Code, verifier string) *oauthError {
+	if c.CodeChallenge == "" {
+		if verifier != "" && !p.quirk(QuirkPKCEDowngrade) {
+			return errVerifierUnwanted
+		}
+		return nil
+	}
+	if verifier == "" {
+		if p.quirk(QuirkPKCEVerifierOptional) {
+			return nil
+		}
+		return errVerifierMissing
+	}
+	if p.quirk(QuirkPKCEWrongVerifierAccepted) {
+		return nil
+	}
+	if !validVerifier(verifier) {
+		return errVerifierWrong
+	}
+	var computed string
+	if c.CodeChallengeMethod == "S256" && !p.quirk(QuirkPKCEPlainCompare) {
+		sum := sha256.Sum256([]byte(verifier))
+		computed = base64.RawURLEncoding.EncodeToString(sum[:])
+	} else {
+		computed = verifier
+	}
+	if subtle.ConstantTimeCompare([]byte(computed), []byte(c.CodeChallenge)) != 1 {
+		return errVerifierWrong
+	}
+	return nil
+}
+
+// validVerifier checks RFC 7636 §4.1: 43 to 128 unreserved characters.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// redeemConfused serves the token-type-confusion quirk: a refresh token
+// presented as a code is accepted.
+func (p *Provider) redeemConfused(ctx context.Context, tr *tokenRequest, code string) (*issued, *oauthError) {
+	t, err := p.store.Token(ctx, code)
+	if err != nil {
+		return nil, errBadCode
+	}
+	g, err := p.store.Grant(ctx, t.GrantID)
+	if err != nil {
+		return nil, errBadCode
+	}
+	res, err := p.issue(ctx, issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: g.Scope, claims: g.Claims})
+	if err != nil {
+		return nil, errServer
+	}
+	return res, nil
+}

@@ -1,0 +1,35 @@
+package mockserver
+
+import (
+	"context"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// grantClientCredentials is RFC 6749 §4.4.
+func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
+	c := tr.client
+	if c.Public() && !p.quirk(QuirkPublicClientCredentials) {
+		// §4.4: "MUST only be used by confidential clients".
+		return nil, newError(errUnauthorizedClient, "Public clients may not use the client_credentials grant.")
+	}
+	scope, oerr := p.grantScope(c.Client, tr.params.get("scope"), tr.params.has("scope"))
+	if oerr != nil {
+		return nil, oerr
+	}
+	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, grantType: profile.GrantClientCredentials}
+	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
+	// demands one (merchant-customer).
+	if p.profile.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
+		g, err := p.newGrant(ctx, c.ID, c.ID, scope, nil)
+		if err != nil {
+			return nil, errServer
+		}
+		spec.grant, spec.refresh = g, true
+	}
+	res, err := p.issue(ctx, spec)
+	if err != nil {
+		return nil, errServer
+	}
+	return res, nil
+}

@@ -1,0 +1,44 @@
+package mockserver
+
+import (
+	"context"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+var (
+	errMissingCredentials = newError(errInvalidRequest, "The username and password parameters are required.")
+	errBadCredentials     = newError(errInvalidGrant, "The resource owner credentials are invalid.")
+)
+
+// grantPassword is RFC 6749 §4.3.
+func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
+	username, password := tr.params.get("username"), tr.params.get("password")
+	if username == "" || password == "" {
+		return nil, errMissingCredentials
+	}
+	u, ok := p.checkUser(username, password)
+	if !ok {
+		if !p.quirk(QuirkWrongPasswordAccepted) || u == nil {
+			return nil, errBadCredentials
+		}
+	}
+	c := tr.client
+	scope, oerr := p.grantScope(c.Client, tr.params.get("scope"), tr.params.has("scope"))
+	if oerr != nil {
+		return nil, oerr
+	}
+	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, grantType: profile.GrantPassword}
+	if p.profile.IssuesRefreshFor(profile.GrantPassword) {
+		g, err := p.newGrant(ctx, c.ID, u.subject, scope, nil)
+		if err != nil {
+			return nil, errServer
+		}
+		spec.grant, spec.refresh = g, true
+	}
+	res, err := p.issue(ctx, spec)
+	if err != nil {
+		return nil, errServer
+	}
+	return res, nil
+}

@@ -1,0 +1,99 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+var (
+	errMissingRefresh = newError(errInvalidRequest, "The refresh_token parameter is required.")
+	errBadRefresh     = newError(errInvalidGrant, "The refresh token is invalid, expired or revoked.")
+	errRefreshClient  = newError(errInvalidGrant, "The refresh token was issued to another client.")
+	errRefreshScope   = newError(errInvalidScope, "The requested scope exceeds the scope originally granted.")
+)
+
+// grantRefreshToken is RFC 6749 §6 with RFC 9700 §4.14.2 rotation and reuse
+// detection.
+func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
+	ps := tr.params
+	rt := ps.get("refresh_token")
+	if rt == "" {
+		return nil, errMissingRefresh
+	}
+	if oerr := p.checkOOBRedirect(ps); oerr != nil {
+		return nil, oerr
+	}
+	t, err := p.store.Token(ctx, rt)
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != KindRefresh) {
+		return nil, errBadRefresh
+	}
+	if err != nil {
+		return nil, errServer
+	}
+	if p.clock.Now().After(t.ExpiresAt) || t.Revoked {
+		return nil, errBadRefresh
+	}
+	if t.ClientID != tr.client.ID && !p.quirk(QuirkRefreshNotBoundToClient) {
+		return nil, errRefreshClient
+	}
+	g, err := p.store.Grant(ctx, t.GrantID)
+	if err != nil || g.Revoked {
+		return nil, errBadRefresh
+	}
+	if t.Retired && !p.quirk(QuirkRefreshReuseUndetected) {
+		// A rotated-out token came back: someone holds a copy. Revoke the
+		// whole family (RFC 9700 §4.14.2).
+		_ = p.store.RevokeGrant(ctx, g.ID)
+		return nil, errBadRefresh
+	}
+
+	scope := g.Scope
+	if req := ps.get("scope"); req != "" {
+		if !validScopeSyntax(req) {
+			return nil, errMalformedScope
+		}
+		if !scopeSubset(req, g.Scope) && !p.quirk(QuirkRefreshScopeWidening) {
+			return nil, errRefreshScope
+		}
+		scope = normalizeScope(req)
+	} else if p.quirk(QuirkRefreshScopeEmptyOnOmit) {
+		scope = p.profile.Scopes.Default
+	}
+
+	spec := issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: scope, claims: g.Claims, grantType: profile.GrantRefreshToken}
+	rotate := p.profile.RefreshToken.Rotate || (tr.client.Public() && !p.quirk(QuirkRefreshNoRotation))
+	if rotate && p.profile.IssuesRefreshFor(profile.GrantRefreshToken) {
+		ok, err := p.store.RetireToken(ctx, rt)
+		if err != nil {
+			return nil, errServer
+		}
+		if !ok && !p.quirk(QuirkRefreshReuseUndetected) {
+			// Lost a race with a concurrent use of the same token: reuse.
+			_ = p.store.RevokeGrant(ctx, g.ID)
+			return nil, errBadRefresh
+		}
+		spec.refresh = true
+	} else if p.profile.IssuesRefreshFor(profile.GrantRefreshToken) {
+		spec.keepRefresh = rt
+	}
+	res, err := p.issue(ctx, spec)
+	if err != nil {
+		return nil, errServer
+	}
+	return res, nil
+}
+
+// normalizeScope drops repeated values and extra spaces.
+func normalizeScope(s string) string {
+	var out []string
+	for _, v := range strings.Fields(s) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,204 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxBodyBytes caps request bodies; OAuth requests are small.
+const maxBodyBytes = 64 << 10
+
+// params holds request parameters in order. Token requests carry a handful,
+// so a slice with linear lookup beats a map and allocates less.
+type params struct {
+	kv []kv
+}
+
+type kv struct{ k, v string }
+
+// get returns the value of k; "" when absent. Empty values are dropped at
+// parse time (RFC 6749 §3.2: "treated as if they were omitted").
+func (p *params) get(k string) string {
+	for i := range p.kv {
+		if p.kv[i].k == k {
+			return p.kv[i].v
+		}
+	}
+	return ""
+}
+
+func (p *params) has(k string) bool {
+	for i := range p.kv {
+		if p.kv[i].k == k {
+			return true
+		}
+	}
+	return false
+}
+
+// set replaces or adds k (used for profile defaults).
+func (p *params) set(k, v string) {
+	for i := range p.kv {
+		if p.kv[i].k == k {
+			p.kv[i].v = v
+			return
+		}
+	}
+	p.kv = append(p.kv, kv{k, v})
+}
+
+// add appends a parameter; repeated returns the name of a repeated one.
+func (p *params) add(k, v string, keepEmpty bool) (repeated bool) {
+	if v == "" && !keepEmpty {
+		// Still a repetition if the name was already present.
+		return p.has(k)
+	}
+	for i := range p.kv {
+		if p.kv[i].k == k {
+			p.kv[i].v = v // last wins, for the duplicate-params quirk
+			return true
+		}
+	}
+	p.kv = append(p.kv, kv{k, v})
+	return false
+}
+
+var (
+	errBadEncoding   = newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded.")
+	errBadJSON       = newError(errInvalidRequest, "The request body is not a JSON object of string members.")
+	errBadForm       = newError(errInvalidRequest, "The request body is not valid form encoding.")
+	errBodyTooLarge  = newError(errInvalidRequest, "The request body is too large.")
+	errRepeatedParam = newError(errInvalidRequest, "A request parameter was repeated (RFC 6749 Section 3.2).")
+)
+
+// parseTokenParams reads the token request body according to its declared
+// media type and the profile's accepted encodings.
+func (p *Provider) parseTokenParams(r *http.Request, into *params) *oauthError {
+	ct := r.Header.Get("Content-Type")
+	mt, mparams, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return p.badEncoding()
+	}
+	if _, hasCharset := mparams["charset"]; hasCharset && p.quirk(QuirkCharsetRejected) {
+		return errBadEncoding
+	}
+	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return newError(errInvalidRequest, "Only UTF-8 request bodies are accepted.")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errBodyTooLarge
+		}
+		return newError(errInvalidRequest, "The request body could not be read.")
+	}
+	var oerr *oauthError
+	switch {
+	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding("form"):
+		oerr = parseForm(body, into, p.quirk(QuirkEmptyScopeLiteral))
+	case mt == "application/json" && p.profile.HasEncoding("json"):
+		oerr = parseJSONObject(body, into)
+	default:
+		return p.badEncoding()
+	}
+	if oerr == errRepeatedParam && p.quirk(QuirkDuplicateParams) {
+		return nil
+	}
+	return oerr
+}
+
+func (p *Provider) badEncoding() *oauthError {
+	if p.profile.HasEncoding("json") {
+		return newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded or application/json.")
+	}
+	return errBadEncoding
+}
+
+// parseForm decodes an application/x-www-form-urlencoded body, detecting
+// repeated names (empty values count: "scope=&scope=x" repeats scope).
+func parseForm(body []byte, into *params, keepEmptyScope bool) *oauthError {
+	var repeated bool
+	s := string(body)
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := formUnescape(k)
+		v, err2 := formUnescape(v)
+		if err1 != nil || err2 != nil || k == "" {
+			return errBadForm
+		}
+		if into.add(k, v, keepEmptyScope && k == "scope") {
+			repeated = true
+		}
+	}
+	if repeated {
+		return errRepeatedParam
+	}
+	return nil
+}
+
+// formUnescape avoids an allocation for the common unescaped case.
+func formUnescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+// parseJSONObject decodes a flat JSON object of string members, detecting
+// repeated member names.
+func parseJSONObject(body []byte, into *params) *oauthError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return errBadJSON
+	}
+	var repeated bool
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return errBadJSON
+		}
+		k, _ := kt.(string)
+		vt, err := dec.Token()
+		if err != nil {
+			return errBadJSON
+		}
+		var v string
+		switch x := vt.(type) {
+		case string:
+			v = x
+		case nil:
+			// null is treated as omitted, like an empty form value.
+		default:
+			return errBadJSON
+		}
+		if k == "" {
+			return errBadJSON
+		}
+		if into.add(k, v, false) {
+			repeated = true
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return errBadJSON
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errBadJSON
+	}
+	if repeated {
+		return errRepeatedParam
+	}
+	return nil
+}

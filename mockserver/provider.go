@@ -1,0 +1,355 @@
+// Package mockserver is the reference OAuth 2.0 provider: an in-memory
+// authorization server that plays any profile strictly (RFC 6749 and its
+// family, choosing the strict answer wherever the RFCs let a server choose),
+// with named quirks that each break one rule so the conformance suites can be
+// shown to catch it. Use New for an http.Handler, NewServer for a running
+// server, or NewTestServer in Go tests.
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+const levelDebug = slog.LevelDebug
+
+// Config configures a Provider. The zero value plays the default profile with
+// the default fixtures.
+type Config struct {
+	// Profile is the dialect to play; nil means rfc6749.
+	Profile *profile.Profile
+	// Fixtures are the registered clients, users and API keys; nil means the
+	// committed defaults. They are adapted to the profile (ForProfile).
+	Fixtures *profile.Fixtures
+	// Quirks names the fault-injection switches to turn on.
+	Quirks []string
+	// Issuer is the provider's external base URL (iss claim, metadata).
+	Issuer string
+	// Clock defaults to the system clock.
+	Clock Clock
+	// Store defaults to a new MemoryStore.
+	Store Store
+	// Logger defaults to discarding. Secrets are never logged.
+	Logger *slog.Logger
+	// RecordRequests keeps a log of received requests (see Requests).
+	RecordRequests bool
+	// SweepInterval is how often expired state is dropped; default 30s.
+	SweepInterval time.Duration
+}
+
+// Provider is the mock authorization server as an http.Handler.
+type Provider struct {
+	profile  *profile.Profile
+	fixtures *profile.Fixtures
+	clients  map[string]*registeredClient
+	users    map[string]*registeredUser
+	apiKeys  [][32]byte
+	quirks   quirkSet
+	issuer   string
+	audience string
+	realm    string
+	clock    Clock
+	store    Store
+	log      *slog.Logger
+	keys     *keyring
+	// headers caches each key's encoded JWS header for the profile's typ.
+	headers       map[string][]byte
+	tokenTypeJSON []byte
+	grants        map[string]grantHandler
+	mux           *http.ServeMux
+	handler       http.Handler
+	recorder      *requestLog
+
+	stopSweep chan struct{}
+	closeOnce sync.Once
+}
+
+type registeredUser struct {
+	username     string
+	subject      string
+	passwordHash [32]byte
+}
+
+// New builds a provider. It generates no keys (signing keys come from the
+// fixtures) and does no I/O, so it is ready in microseconds.
+func New(cfg Config) (*Provider, error) {
+	prof := cfg.Profile
+	if prof == nil {
+		var err error
+		if prof, err = profile.Load(profile.DefaultName); err != nil {
+			return nil, err
+		}
+	}
+	if err := prof.Validate(); err != nil {
+		return nil, err
+	}
+	fx := cfg.Fixtures
+	if fx == nil {
+		fx = profile.DefaultFixtures()
+	}
+	if err := fx.Validate(); err != nil {
+		return nil, err
+	}
+	fx = fx.ForProfile(prof)
+	qs, err := parseQuirks(cfg.Quirks)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		profile:  prof,
+		fixtures: fx,
+		clients:  map[string]*registeredClient{},
+		users:    map[string]*registeredUser{},
+		quirks:   qs,
+		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
+		realm:    "oauthconform",
+		clock:    cfg.Clock,
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		headers:  map[string][]byte{},
+	}
+	if p.issuer == "" {
+		p.issuer = "http://localhost"
+	}
+	p.audience = prof.AccessToken.Audience
+	if p.audience == "" {
+		p.audience = p.issuer
+	}
+	if p.clock == nil {
+		p.clock = SystemClock{}
+	}
+	if p.store == nil {
+		p.store = NewMemoryStore()
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	for i := range fx.Clients {
+		c := &fx.Clients[i]
+		p.clients[c.ID] = &registeredClient{Client: c, secretHash: hashSecret(string(c.Secret))}
+	}
+	for _, u := range fx.Users {
+		sub := u.Subject
+		if sub == "" {
+			sub = u.Username
+		}
+		p.users[u.Username] = &registeredUser{username: u.Username, subject: sub, passwordHash: hashSecret(string(u.Password))}
+	}
+	for _, k := range fx.APIKeys {
+		p.apiKeys = append(p.apiKeys, hashSecret(string(k)))
+	}
+	if prof.AccessToken.Format == profile.FormatJWT {
+		if p.keys, err = newKeyring(prof.AccessToken.Alg); err != nil {
+			return nil, err
+		}
+		for _, k := range p.keys.keys {
+			p.headers[k.kid] = k.buildHeader(prof.AccessToken.Typ)
+		}
+	}
+	p.tokenTypeJSON = appendJSONString(nil, prof.AccessToken.TokenType)
+	p.grants = p.grantHandlers()
+	p.routes()
+	if cfg.RecordRequests {
+		p.recorder = &requestLog{}
+	}
+	p.handler = p.recover(p.mux)
+	if p.recorder != nil {
+		p.handler = p.recorder.wrap(p.handler)
+	}
+	interval := cfg.SweepInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	p.stopSweep = make(chan struct{})
+	go p.sweepLoop(interval)
+	return p, nil
+}
+
+func (p *Provider) routes() {
+	p.mux = http.NewServeMux()
+	e := p.profile.Endpoints
+	p.mux.HandleFunc(e.Token, p.handleToken)
+	if e.Authorize != "" {
+		p.mux.HandleFunc(e.Authorize, p.handleAuthorize)
+	}
+	if e.OOB != "" {
+		p.mux.HandleFunc(e.OOB, p.handleOOB)
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }
+
+// recover turns a handler panic into a logged 500 so one bad request never
+// takes the provider down. No client input should ever reach it.
+func (p *Provider) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				p.log.ErrorContext(r.Context(), "handler panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				p.writeTokenError(w, errServer)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (p *Provider) quirk(q Quirk) bool { return p.quirks.has(q) }
+
+// Profile returns the dialect the provider plays.
+func (p *Provider) Profile() *profile.Profile { return p.profile }
+
+// Fixtures returns the registered clients, users and API keys, as adapted to
+// the profile. Treat it as read-only.
+func (p *Provider) Fixtures() *profile.Fixtures { return p.fixtures }
+
+// Issuer returns the issuer URL.
+func (p *Provider) Issuer() string { return p.issuer }
+
+// Clock returns the provider's clock.
+func (p *Provider) Clock() Clock { return p.clock }
+
+// Store returns the provider's store.
+func (p *Provider) Store() Store { return p.store }
+
+// Quirks returns the names of the enabled quirks.
+func (p *Provider) Quirks() []string {
+	var out []string
+	for _, q := range quirkTable {
+		if p.quirk(q.Quirk) {
+			out = append(out, q.Name)
+		}
+	}
+	return out
+}
+
+// Close stops the sweeper. It does not close any listener (see Server).
+func (p *Provider) Close() {
+	p.closeOnce.Do(func() { close(p.stopSweep) })
+}
+
+func (p *Provider) sweepLoop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stopSweep:
+			return
+		case <-t.C:
+			p.store.Sweep(context.Background(), p.clock.Now())
+		}
+	}
+}
+
+// checkUser verifies a resource owner's password in constant time.
+func (p *Provider) checkUser(username, password string) (*registeredUser, bool) {
+	u := p.users[username]
+	want := dummyHash
+	if u != nil {
+		want = u.passwordHash
+	}
+	ok := secretMatches(want, password)
+	return u, ok && u != nil
+}
+
+// CodeRequest describes an authorization code to mint without a browser.
+type CodeRequest struct {
+	ClientID string
+	// RedirectURI defaults to the client's first registered URI; the code
+	// then counts as issued for a request that carried it.
+	RedirectURI string
+	// OmitRedirectURI mints the code as if the authorization request had no
+	// redirect_uri (allowed with a single registered URI).
+	OmitRedirectURI bool
+	// Scope defaults to the profile's default scope.
+	Scope string
+	// Username defaults to the first registered user.
+	Username            string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	// Claims are extra access token claims (e.g. intent_id).
+	Claims map[string]string
+}
+
+// MintCode issues an authorization code as if the user had approved the
+// request at the authorize endpoint. It validates like the endpoint does.
+func (p *Provider) MintCode(ctx context.Context, req CodeRequest) (string, error) {
+	rc := p.clients[req.ClientID]
+	if rc == nil {
+		return "", fmt.Errorf("mint code: unknown client %q", req.ClientID)
+	}
+	redirect := req.RedirectURI
+	if redirect == "" && len(rc.RedirectURIs) > 0 {
+		redirect = rc.RedirectURIs[0]
+	}
+	if !req.OmitRedirectURI && !p.redirectAllowed(rc.Client, redirect) {
+		return "", fmt.Errorf("mint code: redirect URI %q is not registered for %q", redirect, req.ClientID)
+	}
+	var u *registeredUser
+	if req.Username == "" && len(p.fixtures.Users) > 0 {
+		u = p.users[p.fixtures.Users[0].Username]
+	} else {
+		u = p.users[req.Username]
+	}
+	if u == nil {
+		return "", fmt.Errorf("mint code: unknown user %q", req.Username)
+	}
+	scope, oerr := p.grantScope(rc.Client, req.Scope, false)
+	if oerr != nil {
+		return "", fmt.Errorf("mint code: %s", oerr.Description)
+	}
+	method := req.CodeChallengeMethod
+	if req.CodeChallenge != "" && method == "" {
+		method = "plain"
+	}
+	return p.issueCode(ctx, codeParams{
+		client: rc.Client, subject: u.subject, redirectURI: redirect, redirectSent: !req.OmitRedirectURI,
+		scope: scope, challenge: req.CodeChallenge, method: method, claims: req.Claims,
+	})
+}
+
+type codeParams struct {
+	client       *profile.Client
+	subject      string
+	redirectURI  string
+	redirectSent bool
+	scope        string
+	challenge    string
+	method       string
+	claims       map[string]string
+}
+
+// issueCode creates the grant and its single-use code.
+func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error) {
+	g, err := p.newGrant(ctx, cp.client.ID, cp.subject, cp.scope, cp.claims)
+	if err != nil {
+		return "", err
+	}
+	code := randomToken()
+	c := &Code{
+		GrantID: g.ID, ClientID: cp.client.ID, RedirectURI: cp.redirectURI, RedirectURISent: cp.redirectSent,
+		CodeChallenge: cp.challenge, CodeChallengeMethod: cp.method,
+		ExpiresAt: p.clock.Now().Add(p.profile.Code.Lifetime.D()),
+	}
+	if err := p.store.SaveCode(ctx, code, c); err != nil {
+		return "", fmt.Errorf("save code: %w", err)
+	}
+	return code, nil
+}
+
+// errNoRoute is returned for endpoints a profile lacks.
+var errNoRoute = errors.New("mockserver: the profile has no such endpoint")
+
+// URL joins the issuer with an endpoint path of the profile.
+func (p *Provider) URL(path string) string { return p.issuer + path }

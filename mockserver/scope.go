@@ -1,0 +1,114 @@
+package mockserver
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+var (
+	errMalformedScope = newError(errInvalidScope, "The scope parameter is malformed (RFC 6749 Section 3.3).")
+	errUnknownScope   = newError(errInvalidScope, "The requested scope is unknown or not allowed for this client.")
+)
+
+// allowedScopes is the client's scope vocabulary within the profile's.
+func (p *Provider) allowedScopes(c *profile.Client) []string {
+	if len(c.Scopes) == 0 {
+		return p.profile.Scopes.Supported
+	}
+	var out []string
+	for _, s := range c.Scopes {
+		if slices.Contains(p.profile.Scopes.Supported, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// grantScope decides the scope of a new grant from the request (RFC 6749
+// §3.3): the default when omitted, unknown values rejected or dropped per the
+// profile. present says whether the scope parameter was sent at all.
+func (p *Provider) grantScope(c *profile.Client, requested string, present bool) (string, *oauthError) {
+	if present && requested == "" {
+		// Only reachable with the empty-scope-literal quirk.
+		return "", errUnknownScope
+	}
+	allowed := p.allowedScopes(c)
+	if requested == "" {
+		var out []string
+		for _, s := range strings.Fields(p.profile.Scopes.Default) {
+			if slices.Contains(allowed, s) {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, " "), nil
+	}
+	// Fast path: a single allowed scope needs no allocation.
+	if !strings.ContainsAny(requested, " \t") && slices.Contains(allowed, requested) {
+		return requested, nil
+	}
+	var out []string
+	for _, s := range strings.Split(requested, " ") {
+		if s == "" {
+			continue
+		}
+		if !profile.ValidScopeToken(s) {
+			return "", errMalformedScope
+		}
+		if slices.Contains(out, s) {
+			continue
+		}
+		if !slices.Contains(allowed, s) && !p.quirk(QuirkUnknownScopeGranted) {
+			if p.profile.Scopes.Unknown == profile.UnknownScopeReject && !p.quirk(QuirkScopeNotReported) {
+				return "", errUnknownScope
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	if p.quirk(QuirkScopeOrderMatters) && !inVocabularyOrder(out, allowed) {
+		return "", errUnknownScope
+	}
+	if len(out) == 0 && len(strings.Fields(requested)) > 0 && p.profile.Scopes.Unknown == profile.UnknownScopeIgnore {
+		// Everything was dropped: fall back to the default, reported in scope.
+		return p.grantScope(c, "", false)
+	}
+	return strings.Join(out, " "), nil
+}
+
+func inVocabularyOrder(got, vocab []string) bool {
+	last := -1
+	for _, s := range got {
+		i := slices.Index(vocab, s)
+		if i < last {
+			return false
+		}
+		last = i
+	}
+	return true
+}
+
+// scopeSubset reports whether every value of a is in b.
+func scopeSubset(a, b string) bool {
+	bs := strings.Fields(b)
+	for _, s := range strings.Fields(a) {
+		if !slices.Contains(bs, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameScope compares scopes as sets.
+func sameScope(a, b string) bool { return scopeSubset(a, b) && scopeSubset(b, a) }
+
+// validScopeSyntax checks every value of a space-separated scope.
+func validScopeSyntax(s string) bool {
+	for _, v := range strings.Split(s, " ") {
+		if v != "" && !profile.ValidScopeToken(v) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,133 @@
+package mockserver
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// tokenRequest is one parsed, client-authenticated token request.
+type tokenRequest struct {
+	r      *http.Request
+	params *params
+	client *registeredClient
+	method string
+}
+
+// grantHandler handles one grant type (one handler per grant, as in fosite).
+type grantHandler func(ctx context.Context, tr *tokenRequest) (*issued, *oauthError)
+
+var paramsPool = sync.Pool{New: func() any { return &params{kv: make([]kv, 0, 8)} }}
+
+var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+var (
+	errMissingGrantType = newError(errInvalidRequest, "The grant_type parameter is required.")
+	errUnsupportedGrant = newError(errUnsupportedGrantType, "The grant type is not supported.")
+	errClientGrant      = newError(errUnauthorizedClient, "The client is not allowed to use this grant type.")
+	errServer           = &oauthError{Code: errServerError, Description: "The server could not complete the request.", Status: http.StatusInternalServerError}
+)
+
+// handleToken is the RFC 6749 §3.2 token endpoint.
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	ps := paramsPool.Get().(*params)
+	ps.kv = ps.kv[:0]
+	defer paramsPool.Put(ps)
+
+	switch {
+	case r.Method == http.MethodPost:
+		if oerr := p.parseTokenParams(r, ps); oerr != nil {
+			p.writeTokenError(w, oerr)
+			return
+		}
+	case r.Method == http.MethodGet && p.quirk(QuirkGetToken):
+		for k, vs := range r.URL.Query() {
+			ps.add(k, vs[len(vs)-1], false)
+		}
+	default:
+		w.Header().Set("Allow", http.MethodPost)
+		e := newError(errInvalidRequest, "The token endpoint accepts only POST (RFC 6749 Section 3.2).")
+		e.Status = http.StatusMethodNotAllowed
+		p.writeTokenError(w, e)
+		return
+	}
+	if p.quirk(QuirkUnknownParamRejected) {
+		for _, x := range ps.kv {
+			if !knownTokenParams[x.k] {
+				p.writeTokenError(w, newError(errInvalidRequest, "Unrecognized request parameter."))
+				return
+			}
+		}
+	}
+	if oerr := p.checkAPIKey(r); oerr != nil {
+		p.writeTokenError(w, oerr)
+		return
+	}
+
+	grantType := ps.get("grant_type")
+	if grantType == "" {
+		grantType = p.profile.TokenRequest.DefaultGrantType
+	}
+	if grantType == "" {
+		if p.quirk(QuirkMissingGrantUnsupported) {
+			p.writeTokenError(w, errUnsupportedGrant)
+			return
+		}
+		p.writeTokenError(w, errMissingGrantType)
+		return
+	}
+	ar, oerr := p.authenticateClient(r, ps)
+	if oerr != nil {
+		p.writeTokenError(w, oerr)
+		return
+	}
+	handler, ok := p.grants[grantType]
+	if !ok {
+		p.writeTokenError(w, errUnsupportedGrant)
+		return
+	}
+	if !ar.client.AllowsGrant(grantType) && !p.quirk(QuirkRestrictedGrantIgnored) {
+		p.writeTokenError(w, errClientGrant)
+		return
+	}
+
+	tr := &tokenRequest{r: r, params: ps, client: ar.client, method: ar.method}
+	res, oerr := handler(r.Context(), tr)
+	if oerr != nil {
+		if oerr == errServer {
+			p.log.ErrorContext(r.Context(), "token request failed", "grant_type", grantType, "client_id", ar.client.ID)
+		}
+		p.writeTokenError(w, oerr)
+		return
+	}
+	bp := respBufPool.Get().(*[]byte)
+	body := p.appendTokenResponse((*bp)[:0], res, ps.get("scope"))
+	p.writeNoStoreJSON(w, http.StatusOK, body, p.quirk(QuirkTextPlainToken))
+	*bp = body
+	respBufPool.Put(bp)
+	if p.log.Enabled(r.Context(), levelDebug) {
+		p.log.DebugContext(r.Context(), "token issued", "grant_type", grantType, "client_id", ar.client.ID, "scope", res.scope)
+	}
+}
+
+var knownTokenParams = map[string]bool{
+	"grant_type": true, "client_id": true, "client_secret": true, "scope": true, "code": true,
+	"redirect_uri": true, "code_verifier": true, "username": true, "password": true, "refresh_token": true,
+}
+
+// grantHandlers maps the profile's grant types to their handlers.
+func (p *Provider) grantHandlers() map[string]grantHandler {
+	all := map[string]grantHandler{
+		profile.GrantClientCredentials: p.grantClientCredentials,
+		profile.GrantPassword:          p.grantPassword,
+		profile.GrantAuthorizationCode: p.grantAuthorizationCode,
+		profile.GrantRefreshToken:      p.grantRefreshToken,
+	}
+	out := map[string]grantHandler{}
+	for _, g := range p.profile.GrantTypes {
+		out[g] = all[g]
+	}
+	return out
+}

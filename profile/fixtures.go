@@ -1,0 +1,255 @@
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oauthconform/oauthconform/fixtures"
+)
+
+// Client roles: which part a registered client plays in the suites
+// (shared/assertions.md §0.1 names them C1, C2, P1, CR, CX, CM, CQ).
+const (
+	RolePrimary       = "primary"
+	RoleSecond        = "second"
+	RolePublic        = "public"
+	RoleRestricted    = "restricted"
+	RoleReservedChars = "reserved-chars"
+	RoleMultiRedirect = "multi-redirect"
+	RoleQueryRedirect = "query-redirect"
+)
+
+// Secret is a credential that must never be printed: its String, GoString and
+// slog forms are redacted. Use string(s) where the raw value is needed.
+type Secret string
+
+const redacted = "[REDACTED]"
+
+func (s Secret) String() string { return redactIf(s) }
+
+// GoString keeps %#v redacted too.
+func (s Secret) GoString() string { return redactIf(s) }
+
+// LogValue redacts the secret in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(redactIf(s)) }
+
+func redactIf(s Secret) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// Client is a registered OAuth client.
+type Client struct {
+	ID string `yaml:"id"`
+	// Secret is empty for a public client.
+	Secret Secret `yaml:"secret,omitempty"`
+	Role   string `yaml:"role,omitempty"`
+	// RedirectURIs are compared exactly, except that a loopback http URI may
+	// vary its port (RFC 8252 §7.3).
+	RedirectURIs []string `yaml:"redirect_uris,omitempty"`
+	// GrantTypes the client may use; empty means every grant of the profile.
+	GrantTypes []string `yaml:"grant_types,omitempty"`
+	// Scopes the client may request; empty means every scope of the profile.
+	Scopes []string `yaml:"scopes,omitempty"`
+	// RequirePKCE makes the authorize endpoint refuse requests without a
+	// code_challenge for this client.
+	RequirePKCE bool `yaml:"require_pkce,omitempty"`
+}
+
+// Public reports whether the client has no secret.
+func (c *Client) Public() bool { return c.Secret == "" }
+
+// AllowsGrant reports whether the client may use grant g.
+func (c *Client) AllowsGrant(g string) bool {
+	return len(c.GrantTypes) == 0 || slices.Contains(c.GrantTypes, g)
+}
+
+// User is a resource owner.
+type User struct {
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	// Subject is the sub claim; defaults to the username.
+	Subject string `yaml:"subject,omitempty"`
+}
+
+// Fixtures are the registrations a provider starts with.
+type Fixtures struct {
+	// Mode, in a --config file: "extend" (default) adds to and overrides the
+	// defaults by id/username; "replace" drops the defaults.
+	Mode    string   `yaml:"mode,omitempty"`
+	Clients []Client `yaml:"clients"`
+	Users   []User   `yaml:"users"`
+	APIKeys []Secret `yaml:"api_keys,omitempty"`
+}
+
+// DefaultFixtures returns the committed default fixtures.
+func DefaultFixtures() *Fixtures {
+	b, err := fixtures.FS.ReadFile("default.yaml")
+	if err != nil {
+		panic("fixtures: default.yaml missing from embed: " + err.Error())
+	}
+	f, err := ParseFixtures(b)
+	if err != nil {
+		panic("fixtures: default.yaml: " + err.Error())
+	}
+	return f
+}
+
+// LoadFixturesFile reads a fixtures file and merges it with the defaults
+// according to its mode.
+func LoadFixturesFile(file string) (*Fixtures, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	f, err := ParseFixtures(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if f.Mode == "replace" {
+		return f, nil
+	}
+	return DefaultFixtures().Merge(f), nil
+}
+
+// ParseFixtures decodes and validates a fixtures document.
+func ParseFixtures(b []byte) (*Fixtures, error) {
+	var f Fixtures
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("fixtures: empty document")
+		}
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Validate checks for missing and duplicate identifiers.
+func (f *Fixtures) Validate() error {
+	if f.Mode != "" && f.Mode != "extend" && f.Mode != "replace" {
+		return fmt.Errorf("fixtures: mode: %q is not one of extend, replace", f.Mode)
+	}
+	seen := map[string]bool{}
+	for i, c := range f.Clients {
+		if c.ID == "" {
+			return fmt.Errorf("fixtures: clients[%d].id: required", i)
+		}
+		if seen[c.ID] {
+			return fmt.Errorf("fixtures: clients[%d].id: %q registered twice", i, c.ID)
+		}
+		seen[c.ID] = true
+		for j, g := range c.GrantTypes {
+			switch g {
+			case GrantAuthorizationCode, GrantClientCredentials, GrantPassword, GrantRefreshToken:
+			default:
+				return fmt.Errorf("fixtures: clients[%d].grant_types[%d]: %q is not a grant type", i, j, g)
+			}
+		}
+	}
+	users := map[string]bool{}
+	for i, u := range f.Users {
+		if u.Username == "" {
+			return fmt.Errorf("fixtures: users[%d].username: required", i)
+		}
+		if users[u.Username] {
+			return fmt.Errorf("fixtures: users[%d].username: %q registered twice", i, u.Username)
+		}
+		users[u.Username] = true
+	}
+	return nil
+}
+
+// Merge returns f extended by o: entries of o replace those of f with the
+// same id or username, others are appended.
+func (f *Fixtures) Merge(o *Fixtures) *Fixtures {
+	out := f.Clone()
+	for _, c := range o.Clients {
+		if i := slices.IndexFunc(out.Clients, func(x Client) bool { return x.ID == c.ID }); i >= 0 {
+			out.Clients[i] = c
+		} else {
+			out.Clients = append(out.Clients, c)
+		}
+	}
+	for _, u := range o.Users {
+		if i := slices.IndexFunc(out.Users, func(x User) bool { return x.Username == u.Username }); i >= 0 {
+			out.Users[i] = u
+		} else {
+			out.Users = append(out.Users, u)
+		}
+	}
+	for _, k := range o.APIKeys {
+		if !slices.Contains(out.APIKeys, k) {
+			out.APIKeys = append(out.APIKeys, k)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy.
+func (f *Fixtures) Clone() *Fixtures {
+	out := &Fixtures{Mode: f.Mode, Users: slices.Clone(f.Users), APIKeys: slices.Clone(f.APIKeys)}
+	for _, c := range f.Clients {
+		c.RedirectURIs = slices.Clone(c.RedirectURIs)
+		c.GrantTypes = slices.Clone(c.GrantTypes)
+		c.Scopes = slices.Clone(c.Scopes)
+		out.Clients = append(out.Clients, c)
+	}
+	return out
+}
+
+// ForProfile adapts the fixtures to a dialect: where the profile knows only
+// public clients every client loses its secret; where it has no public
+// clients, public registrations are dropped; an out-of-band profile gives
+// every client the out-of-band redirect URI.
+func (f *Fixtures) ForProfile(p *Profile) *Fixtures {
+	out := f.Clone()
+	onlyPublic := len(p.ClientAuth.Methods) == 1 && p.HasAuthMethod(AuthNone)
+	clients := out.Clients[:0]
+	for _, c := range out.Clients {
+		if onlyPublic {
+			c.Secret = ""
+		} else if c.Public() && !p.HasAuthMethod(AuthNone) {
+			continue
+		}
+		if p.Authorize.OOBRedirectURI != "" {
+			c.RedirectURIs = []string{p.Authorize.OOBRedirectURI}
+		}
+		clients = append(clients, c)
+	}
+	out.Clients = clients
+	return out
+}
+
+// Client returns the client with that id.
+func (f *Fixtures) Client(id string) (*Client, bool) {
+	for i := range f.Clients {
+		if f.Clients[i].ID == id {
+			return &f.Clients[i], true
+		}
+	}
+	return nil, false
+}
+
+// ByRole returns the first client with that role.
+func (f *Fixtures) ByRole(role string) (*Client, bool) {
+	for i := range f.Clients {
+		if f.Clients[i].Role == role {
+			return &f.Clients[i], true
+		}
+	}
+	return nil, false
+}
