@@ -116,8 +116,7 @@ func (p *Provider) checkVerifier(c *Code, verifier string) *oauthError {
 	}
 	var computed string
 	if c.CodeChallengeMethod == "S256" && !p.quirk(QuirkPKCEPlainCompare) {
-		sum := sha256.Sum256([]byte(verifier))
-		computed = base64.RawURLEncoding.EncodeToString(sum[:])
+		computed = pkceS256(verifier)
 	} else {
 		computed = verifier
 	}
@@ -157,4 +156,10 @@ func (p *Provider) redeemConfused(ctx context.Context, tr *tokenRequest, code st
 		return nil, errServer
 	}
 	return res, nil
+}
+
+// pkceS256 computes the RFC 7636 §4.2 S256 challenge of a verifier.
+func pkceS256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

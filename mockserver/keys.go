@@ -15,11 +15,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"sync"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/oauthconform/oauthconform/fixtures"
 )
@@ -191,13 +192,14 @@ func (k *signingKey) sign(dst, signingInput []byte) ([]byte, error) {
 		sig = s
 	case "ES256":
 		d := sha256.Sum256(signingInput)
-		r, s, err := ecdsa.Sign(rand.Reader, k.priv.(*ecdsa.PrivateKey), d[:])
+		der, err := ecdsa.SignASN1(rand.Reader, k.priv.(*ecdsa.PrivateKey), d[:])
 		if err != nil {
 			return nil, err
 		}
 		var buf [64]byte
-		fill(buf[:32], r)
-		fill(buf[32:], s)
+		if !derToJOSE(der, buf[:]) {
+			return nil, errors.New("ecdsa: malformed signature")
+		}
 		sig = buf[:]
 	case "EdDSA":
 		sig = ed25519.Sign(k.priv.(ed25519.PrivateKey), signingInput)
@@ -210,4 +212,28 @@ func (k *signingKey) sign(dst, signingInput []byte) ([]byte, error) {
 	return dst, nil
 }
 
-func fill(b []byte, v *big.Int) { v.FillBytes(b) }
+// derToJOSE converts an ASN.1 ECDSA signature to the fixed-width r||s form of
+// RFC 7518 §3.4, without big.Int allocations.
+func derToJOSE(der, out []byte) bool {
+	in := cryptobyte.String(der)
+	var seq, r, s cryptobyte.String
+	if !in.ReadASN1(&seq, asn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadASN1(&r, asn1.INTEGER) || !seq.ReadASN1(&s, asn1.INTEGER) || !seq.Empty() {
+		return false
+	}
+	half := len(out) / 2
+	return putUnsigned(out[:half], r) && putUnsigned(out[half:], s)
+}
+
+// putUnsigned right-aligns a DER INTEGER's magnitude in dst.
+func putUnsigned(dst []byte, v []byte) bool {
+	for len(v) > 0 && v[0] == 0 {
+		v = v[1:]
+	}
+	if len(v) > len(dst) {
+		return false
+	}
+	clear(dst)
+	copy(dst[len(dst)-len(v):], v)
+	return true
+}

@@ -20,7 +20,12 @@ type params struct {
 	kv []kv
 }
 
-type kv struct{ k, v string }
+// kv is one parameter; omitted marks an empty value, kept only so that a
+// repetition of the name is still detected.
+type kv struct {
+	k, v    string
+	omitted bool
+}
 
 // get returns the value of k; "" when absent. Empty values are dropped at
 // parse time (RFC 6749 §3.2: "treated as if they were omitted").
@@ -36,7 +41,7 @@ func (p *params) get(k string) string {
 func (p *params) has(k string) bool {
 	for i := range p.kv {
 		if p.kv[i].k == k {
-			return true
+			return !p.kv[i].omitted
 		}
 	}
 	return false
@@ -46,26 +51,26 @@ func (p *params) has(k string) bool {
 func (p *params) set(k, v string) {
 	for i := range p.kv {
 		if p.kv[i].k == k {
-			p.kv[i].v = v
+			p.kv[i].v, p.kv[i].omitted = v, false
 			return
 		}
 	}
-	p.kv = append(p.kv, kv{k, v})
+	p.kv = append(p.kv, kv{k: k, v: v})
 }
 
 // add appends a parameter; repeated returns the name of a repeated one.
 func (p *params) add(k, v string, keepEmpty bool) (repeated bool) {
-	if v == "" && !keepEmpty {
-		// Still a repetition if the name was already present.
-		return p.has(k)
-	}
+	omitted := v == "" && !keepEmpty
 	for i := range p.kv {
 		if p.kv[i].k == k {
-			p.kv[i].v = v // last wins, for the duplicate-params quirk
+			if !omitted {
+				// Last wins, for the duplicate-params quirk.
+				p.kv[i].v, p.kv[i].omitted = v, false
+			}
 			return true
 		}
 	}
-	p.kv = append(p.kv, kv{k, v})
+	p.kv = append(p.kv, kv{k: k, v: v, omitted: omitted})
 	return false
 }
 

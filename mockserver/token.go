@@ -55,7 +55,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.quirk(QuirkUnknownParamRejected) {
 		for _, x := range ps.kv {
-			if !knownTokenParams[x.k] {
+			if !x.omitted && !knownTokenParams[x.k] {
 				p.writeTokenError(w, newError(errInvalidRequest, "Unrecognized request parameter."))
 				return
 			}

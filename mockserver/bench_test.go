@@ -1,0 +1,154 @@
+package mockserver
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// benchRequest is a reusable client_credentials request.
+func benchRequest(b *testing.B, prof string) (*Provider, func() *http.Request) {
+	b.Helper()
+	p, err := New(Config{Profile: profile.MustLoad(prof), Issuer: "http://127.0.0.1:8080"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
+	auth := basicHeader("conf-client", "conf-secret")
+	target := p.profile.Endpoints.Token
+	body := "grant_type=client_credentials&scope=" + p.profile.Scopes.Default
+	return p, func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", auth)
+		return r
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so the benchmark
+// measures the handler and not httptest.ResponseRecorder.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(s int)           { w.status = s }
+
+// benchHandler times building the request and serving it; the yardstick pays
+// the same request-building cost.
+func benchHandler(b *testing.B, h http.Handler, newReq func() *http.Request) {
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		w.status = 0
+		h.ServeHTTP(w, newReq())
+		if w.status != 0 && w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// BenchmarkBareHandler is the yardstick: a net/http handler that parses the
+// same form and writes a fixed JSON token response.
+func BenchmarkBareHandler(b *testing.B) {
+	body := []byte(`{"access_token":"x","token_type":"Bearer","expires_in":3600}`)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(body)
+	})
+	benchHandler(b, h, func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=client_credentials&scope=read"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r
+	})
+}
+
+// BenchmarkClientCredentials issues one token per iteration through the
+// provider's handler, for each profile (its token format and algorithm).
+func BenchmarkClientCredentials(b *testing.B) {
+	for _, prof := range []string{"rfc6749", "oauth20-intents", "merchant-customer"} {
+		b.Run(prof, func(b *testing.B) {
+			p, newReq := benchRequest(b, prof)
+			benchHandler(b, p, newReq)
+		})
+	}
+}
+
+// BenchmarkClientCredentialsAlg compares signing algorithms on the same path.
+func BenchmarkClientCredentialsAlg(b *testing.B) {
+	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256"} {
+		b.Run(alg, func(b *testing.B) {
+			prof := profile.MustLoad("rfc6749")
+			prof.AccessToken.Alg = alg
+			p, err := New(Config{Profile: prof, Issuer: "http://127.0.0.1:8080"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(p.Close)
+			auth := basicHeader("conf-client", "conf-secret")
+			benchHandler(b, p, func() *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=client_credentials&scope=read"))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				r.Header.Set("Authorization", auth)
+				return r
+			})
+		})
+	}
+}
+
+// BenchmarkClientCredentialsParallel runs the handler from all cores.
+func BenchmarkClientCredentialsParallel(b *testing.B) {
+	p, newReq := benchRequest(b, "rfc6749")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			clear(w.h)
+			p.ServeHTTP(w, newReq())
+		}
+	})
+}
+
+// BenchmarkNew measures provider start-up (no key generation, no I/O).
+func BenchmarkNew(b *testing.B) {
+	prof := profile.MustLoad("rfc6749")
+	fx := profile.DefaultFixtures()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := New(Config{Profile: prof, Fixtures: fx})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
+
+// BenchmarkServerStartFirstToken measures a listening server's start plus
+// its first token over loopback HTTP.
+func BenchmarkServerStartFirstToken(b *testing.B) {
+	prof := profile.MustLoad("rfc6749")
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := NewServer(Config{Profile: prof})
+		if err != nil {
+			b.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.TokenURL(), strings.NewReader("grant_type=client_credentials"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", basicHeader("conf-client", "conf-secret"))
+		resp, err := s.Client().Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		s.Close()
+	}
+}
