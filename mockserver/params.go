@@ -47,17 +47,6 @@ func (p *params) has(k string) bool {
 	return false
 }
 
-// set replaces or adds k (used for profile defaults).
-func (p *params) set(k, v string) {
-	for i := range p.kv {
-		if p.kv[i].k == k {
-			p.kv[i].v, p.kv[i].omitted = v, false
-			return
-		}
-	}
-	p.kv = append(p.kv, kv{k: k, v: v})
-}
-
 // add appends a parameter; repeated returns the name of a repeated one.
 func (p *params) add(k, v string, keepEmpty bool) (repeated bool) {
 	omitted := v == "" && !keepEmpty

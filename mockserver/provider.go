@@ -8,7 +8,7 @@ package mockserver
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -67,6 +67,8 @@ type Provider struct {
 	mux           *http.ServeMux
 	handler       http.Handler
 	recorder      *requestLog
+	// pending holds authorization requests awaiting login and consent.
+	pending pendingStore
 
 	stopSweep chan struct{}
 	closeOnce sync.Once
@@ -183,6 +185,9 @@ func (p *Provider) routes() {
 	if e.OOB != "" {
 		p.mux.HandleFunc(e.OOB, p.handleOOB)
 	}
+	if e.JWKS != "" && p.keys != nil {
+		p.mux.HandleFunc(e.JWKS, p.handleJWKS)
+	}
 }
 
 // ServeHTTP implements http.Handler.
@@ -232,6 +237,34 @@ func (p *Provider) Quirks() []string {
 		}
 	}
 	return out
+}
+
+// RotateSigningKey makes the next fixture key of the profile's algorithm
+// sign new access tokens; the previous keys stay in the JWKS so tokens they
+// signed still verify. It returns the new key id ("" for opaque tokens).
+func (p *Provider) RotateSigningKey() string {
+	if p.keys == nil {
+		return ""
+	}
+	return p.keys.rotate().kid
+}
+
+// handleJWKS serves the public signing keys (RFC 7517); HS256 keys are never
+// published.
+func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	b, err := json.Marshal(p.keys.publicJWKS())
+	if err != nil {
+		p.writeTokenError(w, errServer)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "max-age=60")
+	_, _ = w.Write(b)
 }
 
 // Close stops the sweeper. It does not close any listener (see Server).
@@ -347,9 +380,6 @@ func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error)
 	}
 	return code, nil
 }
-
-// errNoRoute is returned for endpoints a profile lacks.
-var errNoRoute = errors.New("mockserver: the profile has no such endpoint")
 
 // URL joins the issuer with an endpoint path of the profile.
 func (p *Provider) URL(path string) string { return p.issuer + path }

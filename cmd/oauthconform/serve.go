@@ -1,0 +1,434 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oauthconform/oauthconform/mockserver"
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// shutdownTimeout bounds the wait for requests in flight after SIGINT/SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+type serveOptions struct {
+	profile       string
+	addr          string
+	issuer        string
+	config        string
+	quirks        []string
+	listQuirks    bool
+	listProfiles  bool
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	logLevel      string
+	logFormat     string
+}
+
+func newServeCmd() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the mock OAuth 2.0 provider for a profile",
+		Long: "serve runs the reference mock provider playing one profile (a built-in dialect or a profile\n" +
+			"YAML file) with the default test fixtures, or those of --config. It prints the issuer, the\n" +
+			"endpoints and the test credentials, and stops gracefully on SIGINT or SIGTERM.",
+		Example: "  oauthconform serve\n" +
+			"  oauthconform serve --profile oob-pkce --addr 127.0.0.1:9000\n" +
+			"  oauthconform serve --quirk reusable-codes,no-pragma --log-level debug\n" +
+			"  oauthconform serve --tls-self-signed\n" +
+			"  oauthconform serve --list-quirks",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.StringVar(&o.profile, "profile", profile.DefaultName,
+		"profile to play: a built-in name ("+strings.Join(profile.Names(), ", ")+") or a profile YAML file")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free port)")
+	f.StringVar(&o.issuer, "issuer", "", "external base `URL` of the provider (default: the listening URL)")
+	f.StringVar(&o.config, "config", "", "fixtures YAML `file` that extends (mode: extend) or replaces (mode: replace) the default clients, users and API keys")
+	f.StringSliceVar(&o.quirks, "quirk", nil, "turn on quirks, comma-separated or repeated (see --list-quirks)")
+	f.BoolVar(&o.listQuirks, "list-quirks", false, "print the quirks and exit")
+	f.BoolVar(&o.listProfiles, "list-profiles", false, "print the built-in profiles and exit")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (with --tls-key)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
+	f.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away self-signed certificate for 127.0.0.1 and localhost")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if o.listQuirks || o.listProfiles {
+		if o.listProfiles {
+			if err := printProfiles(stdout); err != nil {
+				return err
+			}
+		}
+		if o.listQuirks {
+			if o.listProfiles {
+				fmt.Fprintln(stdout)
+			}
+			return printQuirks(stdout)
+		}
+		return nil
+	}
+
+	st, err := o.setup(stderr)
+	if err != nil {
+		return err
+	}
+	// Catch signals before listening so none is lost during start-up.
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := mockserver.NewServer(st.cfg, st.opts...)
+	if err != nil {
+		return err
+	}
+	if err := printBanner(stdout, srv, st); err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	quirks := srv.Quirks()
+	if quirks == nil {
+		quirks = []string{}
+	}
+	st.log.Info("mock provider listening", "url", srv.URL, "issuer", srv.Issuer(),
+		"profile", srv.Profile().Name, "quirks", quirks, "tls", st.tlsDesc != "")
+
+	<-sigCtx.Done()
+	stop() // a second signal now kills the process at once
+	st.log.Info("shutting down", "timeout", shutdownTimeout.String())
+	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	st.log.Info("stopped")
+	return nil
+}
+
+// serveSetup is the validated configuration of one serve run.
+type serveSetup struct {
+	cfg  mockserver.Config
+	opts []mockserver.ServerOption
+	log  *slog.Logger
+	// tlsDesc describes the certificate when serving HTTPS.
+	tlsDesc string
+	// defaults are the default fixtures, whose secrets may be printed.
+	defaults *profile.Fixtures
+}
+
+// setup validates the flags and builds the provider configuration. Every
+// error it returns is a usage error naming the flag at fault.
+func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
+	logger, err := newLogger(stderr, o.logLevel, o.logFormat)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := net.SplitHostPort(o.addr); err != nil {
+		return nil, flagError("addr", err)
+	}
+	if o.issuer != "" {
+		if err := checkIssuer(o.issuer); err != nil {
+			return nil, flagError("issuer", err)
+		}
+	}
+	prof, err := profile.Load(o.profile)
+	if err != nil {
+		return nil, flagError("profile", err)
+	}
+	st := &serveSetup{log: logger, defaults: profile.DefaultFixtures()}
+	fx := st.defaults
+	if o.config != "" {
+		if fx, err = profile.LoadFixturesFile(o.config); err != nil {
+			return nil, flagError("config", err)
+		}
+	}
+	var quirks []string
+	for _, q := range o.quirks {
+		q = strings.TrimSpace(q)
+		if q == "" {
+			continue
+		}
+		if _, ok := mockserver.LookupQuirk(q); !ok {
+			return nil, flagErrorf("quirk", "unknown quirk %q (see oauthconform serve --list-quirks)", q)
+		}
+		if !slices.Contains(quirks, q) {
+			quirks = append(quirks, q)
+		}
+	}
+	st.cfg = mockserver.Config{
+		Profile:  prof,
+		Fixtures: fx,
+		Quirks:   quirks,
+		Issuer:   o.issuer,
+		Logger:   logger,
+	}
+	st.opts = []mockserver.ServerOption{mockserver.WithAddr(o.addr)}
+
+	tlsConf, desc, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if tlsConf != nil {
+		st.opts = append(st.opts, mockserver.WithTLS(tlsConf))
+		st.tlsDesc = desc
+	}
+	return st, nil
+}
+
+func (o *serveOptions) tlsConfig() (*tls.Config, string, error) {
+	switch {
+	case o.tlsSelfSigned && (o.tlsCert != "" || o.tlsKey != ""):
+		return nil, "", flagErrorf("tls-self-signed", "cannot be combined with --tls-cert/--tls-key")
+	case o.tlsCert != "" && o.tlsKey == "":
+		return nil, "", flagErrorf("tls-key", "required with --tls-cert")
+	case o.tlsKey != "" && o.tlsCert == "":
+		return nil, "", flagErrorf("tls-cert", "required with --tls-key")
+	}
+	var (
+		cert tls.Certificate
+		desc string
+		err  error
+	)
+	switch {
+	case o.tlsSelfSigned:
+		if cert, err = selfSignedCert(time.Now()); err != nil {
+			return nil, "", fmt.Errorf("generate self-signed certificate: %w", err)
+		}
+		desc = "self-signed for " + strings.Join(selfSignedNames, ", ") + ", SHA-256 " + certFingerprint(cert) +
+			" (not trusted: curl needs -k)"
+	case o.tlsCert != "":
+		if cert, err = tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
+			return nil, "", flagError("tls-cert/--tls-key", err)
+		}
+		desc = o.tlsCert + ", SHA-256 " + certFingerprint(cert)
+	default:
+		return nil, "", nil
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, desc, nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "info":
+		lv = slog.LevelInfo
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, flagErrorf("log-level", "%q is not one of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, flagErrorf("log-format", "%q is not one of text, json", format)
+	}
+}
+
+// checkIssuer accepts an absolute http(s) URL without query or fragment
+// (RFC 8414 §2).
+func checkIssuer(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: must be an http or https URL", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q: has no host", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#") {
+		return fmt.Errorf("%q: must not have a query or fragment", s)
+	}
+	return nil
+}
+
+// printBanner writes what a user of the running mock needs: where it is,
+// what it plays, and the credentials to call it with.
+func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
+	p := srv.Profile()
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+
+	fmt.Fprintf(tw, "oauthconform mock provider\n")
+	fmt.Fprintf(tw, "  issuer\t%s\n", srv.Issuer())
+	if srv.URL != srv.Issuer() {
+		fmt.Fprintf(tw, "  listening\t%s\n", srv.URL)
+	}
+	fmt.Fprintf(tw, "  profile\t%s: %s\n", p.Name, p.Description)
+	if st.tlsDesc != "" {
+		fmt.Fprintf(tw, "  tls\t%s\n", st.tlsDesc)
+	}
+	if q := srv.Quirks(); len(q) == 0 {
+		fmt.Fprintf(tw, "  quirks\tnone\n")
+	} else {
+		fmt.Fprintf(tw, "  quirks\t%s\n", strings.Join(q, ", "))
+	}
+	tw.Flush()
+
+	fmt.Fprintf(tw, "\nEndpoints\n")
+	e := p.Endpoints
+	for _, ep := range []struct{ name, path string }{
+		{"token", e.Token}, {"authorize", e.Authorize}, {"revocation", e.Revocation},
+		{"introspection", e.Introspection}, {"jwks", e.JWKS}, {"resource", e.Resource}, {"oob", e.OOB},
+	} {
+		if ep.path != "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", ep.name, srv.Provider.URL(ep.path))
+		}
+	}
+	tw.Flush()
+
+	fx := srv.Fixtures()
+	fromFile := st.cfg.Fixtures != st.defaults
+	if fromFile {
+		fmt.Fprintf(&b, "\nCredentials (default fixtures with --config; secrets that differ from the defaults are as configured, not shown)\n")
+	} else {
+		fmt.Fprintf(&b, "\nCredentials (the default test fixtures: public, never use them for anything real)\n")
+	}
+	fmt.Fprintf(tw, "  CLIENT ID\tSECRET\tROLE\tREDIRECT URIS\n")
+	for _, c := range fx.Clients {
+		secret := "(public)"
+		if !c.Public() {
+			def, ok := st.defaultClientSecret(c.ID)
+			secret = showSecret(c.Secret, def, ok)
+		}
+		role := c.Role
+		if role == "" {
+			role = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", show(c.ID), secret, role, strings.Join(c.RedirectURIs, " "))
+	}
+	tw.Flush()
+	if len(fx.Users) > 0 {
+		fmt.Fprintf(tw, "\n  USERNAME\tPASSWORD\tSUBJECT\n")
+		for _, u := range fx.Users {
+			sub := u.Subject
+			if sub == "" {
+				sub = u.Username
+			}
+			def, ok := st.defaultPassword(u.Username)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", show(u.Username), showSecret(u.Password, def, ok), show(sub))
+		}
+		tw.Flush()
+	}
+	if len(fx.APIKeys) > 0 {
+		where := "not used by this profile"
+		if h := p.ClientAuth.APIKeyHeader; h != "" {
+			where = "send in the " + h + " header"
+		}
+		fmt.Fprintf(&b, "\n  API KEYS (%s)\n", where)
+		for _, k := range fx.APIKeys {
+			v := "(as configured)"
+			if slices.Contains(st.defaults.APIKeys, k) {
+				v = show(string(k))
+			}
+			fmt.Fprintf(&b, "  %s\n", v)
+		}
+	}
+
+	if len(p.Choices) > 0 {
+		fmt.Fprintf(&b, "\nChoices of the %s profile\n", p.Name)
+		for _, c := range p.Choices {
+			fmt.Fprintf(&b, "  - %s\n", c)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// defaultClientSecret returns the default fixtures' secret of that client.
+func (st *serveSetup) defaultClientSecret(id string) (profile.Secret, bool) {
+	c, ok := st.defaults.Client(id)
+	if !ok {
+		return "", false
+	}
+	return c.Secret, true
+}
+
+// defaultPassword returns the default fixtures' password of that user.
+func (st *serveSetup) defaultPassword(username string) (profile.Secret, bool) {
+	for _, u := range st.defaults.Users {
+		if u.Username == username {
+			return u.Password, true
+		}
+	}
+	return "", false
+}
+
+// showSecret prints a secret only when it is the public default fixture
+// value; anything else came from a --config file and stays hidden.
+func showSecret(s profile.Secret, def profile.Secret, isDefault bool) string {
+	if isDefault && s == def {
+		return show(string(s))
+	}
+	return "(as configured)"
+}
+
+// show quotes a value that would be ambiguous in a table (spaces, quotes,
+// control characters, empty).
+func show(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '"' || r == '\\'
+	}) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func printProfiles(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tTOKEN ENDPOINT\tDESCRIPTION\n")
+	for _, n := range profile.Names() {
+		p, err := profile.Load(n)
+		if err != nil {
+			return err
+		}
+		def := ""
+		if n == profile.DefaultName {
+			def = " (default)"
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", n, def, p.Endpoints.Token, p.Description)
+	}
+	return tw.Flush()
+}
+
+func printQuirks(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "QUIRK\tASSERTIONS\tBREAKS\n")
+	for _, q := range mockserver.Quirks() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", q.Name, strings.Join(q.Assertions, ","), q.Breaks)
+	}
+	return tw.Flush()
+}

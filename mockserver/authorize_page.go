@@ -1,0 +1,356 @@
+package mockserver
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The browser-facing pages of the authorize endpoint: the login and consent
+// form, the error page shown instead of redirecting to an untrusted URI, and
+// the out-of-band result page. All are html/template documents (every value
+// escaped) served with the headers of authorizeSecurityHeaders.
+
+// Form field names the harness's scripted user agent fills in.
+const (
+	fieldPendingRequest = "pending_request"
+	fieldCSRFToken      = "csrf_token"
+	fieldUsername       = "username"
+	fieldPassword       = "password"
+	fieldAction         = "action"
+	actionApprove       = "approve"
+	actionDeny          = "deny"
+)
+
+const pageStyle = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}label{display:block;margin-top:.8rem}input[type=text],input[type=password]{width:100%;padding:.4rem;box-sizing:border-box}
+.buttons{margin-top:1.2rem;display:flex;gap:.6rem}button{padding:.5rem 1.2rem}.error{color:#a00;font-weight:bold}
+code{background:#f2f2f2;padding:.1rem .3rem;word-break:break-all}`
+
+var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Sign in to authorize {{.ClientID}}</title>
+<style>` + pageStyle + `</style>
+</head>
+<body>
+<main>
+<h1>Authorize {{.ClientID}}</h1>
+<p>The application <strong>{{.ClientID}}</strong> asks to access your account{{if .Scopes}} with this scope:{{else}}.{{end}}</p>
+{{- if .Scopes}}
+<ul>{{range .Scopes}}<li><code>{{.}}</code></li>{{end}}</ul>
+{{- end}}
+{{- if .Error}}
+<p class="error" role="alert">{{.Error}}</p>
+{{- end}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="` + fieldPendingRequest + `" value="{{.RequestID}}">
+<input type="hidden" name="` + fieldCSRFToken + `" value="{{.CSRF}}">
+<label for="username">Username</label>
+<input id="username" name="` + fieldUsername + `" type="text" autocomplete="username" autocapitalize="none" value="{{.Username}}">
+<label for="password">Password</label>
+<input id="password" name="` + fieldPassword + `" type="password" autocomplete="current-password">
+<div class="buttons">
+<button type="submit" name="` + fieldAction + `" value="` + actionApprove + `">Approve</button>
+<button type="submit" name="` + fieldAction + `" value="` + actionDeny + `">Deny</button>
+</div>
+</form>
+</main>
+</body>
+</html>
+`))
+
+var errorTemplate = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<title>Authorization error: {{.Code}}</title>
+<style>` + pageStyle + `</style>
+</head>
+<body>
+<main>
+<h1>The authorization request cannot be processed</h1>
+<p class="error">error: <code id="error">{{.Code}}</code></p>
+<p id="error_description">{{.Description}}</p>
+<p>You have not been sent back to the application, because it could not be identified safely.</p>
+</main>
+</body>
+</html>
+`))
+
+var oobTemplate = template.Must(template.New("oob").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<title>{{.Title}}</title>
+<style>` + pageStyle + `</style>
+</head>
+<body>
+<main>
+{{- if .Code}}
+<h1>Success</h1>
+<p>Copy this code into the application:</p>
+<p><code id="code">{{.Code}}</code></p>
+{{- else}}
+<h1>Denied</h1>
+<p class="error">error: <code id="error">{{.Error}}</code></p>
+{{- if .Description}}
+<p id="error_description">{{.Description}}</p>
+{{- end}}
+{{- end}}
+{{- if .State}}
+<p>state: <code id="state">{{.State}}</code></p>
+{{- end}}
+</main>
+</body>
+</html>
+`))
+
+type loginPage struct {
+	ClientID  string
+	Scopes    []string
+	Error     string
+	Action    string
+	RequestID string
+	CSRF      string
+	Username  string
+}
+
+type errorPage struct {
+	Code        string
+	Description string
+}
+
+type oobPage struct {
+	Title       string
+	Code        string
+	Error       string
+	Description string
+	State       string
+}
+
+// authorizeSecurityHeaders sets the headers of every page the authorize and
+// out-of-band endpoints serve (RFC 9700 §4.16, RFC 6749 §10.13): no framing,
+// no caching, no referrer, no sniffing, and a CSP that allows only inline
+// style and a form posted to formAction (a list of CSP sources).
+func (p *Provider) authorizeSecurityHeaders(h http.Header, formAction string) {
+	csp := "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action " + formAction
+	if !p.quirk(QuirkNoFrameProtection) {
+		csp += "; frame-ancestors 'none'"
+		h.Set("X-Frame-Options", "DENY")
+	}
+	h.Set("Content-Security-Policy", csp)
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// writePage renders t into a buffer first, so a failure never leaves half a
+// page; the status is the intended one in any case.
+func (p *Provider) writePage(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any, formAction string) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		p.log.ErrorContext(r.Context(), "authorize page", "template", t.Name(), "err", err)
+		buf.Reset()
+		buf.WriteString("<!DOCTYPE html><title>Error</title><p>The page could not be shown.</p>\n")
+	}
+	h := w.Header()
+	p.authorizeSecurityHeaders(h, formAction)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// errorPage answers with an HTML error page instead of a redirect (RFC 6749
+// §4.1.2.1, §3.1.2.4; RFC 9700 §4.11). Descriptions are fixed strings: no
+// request input is reflected.
+func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, code, desc string) {
+	p.writePage(w, r, status, errorTemplate, errorPage{Code: code, Description: desc}, "'none'")
+}
+
+// renderLogin shows the login and consent form of a pending request.
+func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, pa *pendingAuthz, username, msg string) {
+	formAction := "'self'"
+	if !pa.oob {
+		if src := cspSource(pa.redirectURI); src != "" {
+			formAction += " " + src
+		}
+	}
+	p.writePage(w, r, http.StatusOK, loginTemplate, loginPage{
+		ClientID:  pa.client.ID,
+		Scopes:    strings.Fields(pa.scope),
+		Error:     msg,
+		Action:    p.profile.Endpoints.Authorize,
+		RequestID: pa.id,
+		CSRF:      pa.csrf,
+		Username:  displayable(username, 256),
+	}, formAction)
+}
+
+// displayable makes request input safe to show: valid UTF-8, bounded.
+func displayable(s string, limit int) string {
+	if len(s) > limit {
+		s = s[:limit]
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// Pending authorization requests: a validated request waits here, under a
+// random id carried in a hidden field, until the user approves or denies it.
+// The store is bounded in size and entries expire.
+const (
+	maxPending       = 10000
+	pendingLifetime  = 10 * time.Minute
+	maxLoginAttempts = 5
+)
+
+// pendingAuthz is a validated authorization request.
+type pendingAuthz struct {
+	id   string
+	csrf string
+	// client and the redirect URI the response goes to; redirectSent says
+	// whether the request carried redirect_uri.
+	client       *registeredClient
+	redirectURI  string
+	redirectSent bool
+	oob          bool
+	// responseType is "code" or "token".
+	responseType string
+	state        string
+	// scope is the scope to grant (already decided by grantScope).
+	scope     string
+	challenge string
+	method    string
+	claims    map[string]string
+	// viaPost: the authorization request itself was a POST.
+	viaPost  bool
+	attempts int
+	expires  time.Time
+}
+
+// pendingStore is safe for concurrent use; its zero value is ready.
+type pendingStore struct {
+	mu sync.Mutex
+	m  map[string]*pendingAuthz
+}
+
+// put stores pa, first dropping expired entries when full, then the one
+// closest to expiry.
+func (s *pendingStore) put(now time.Time, pa *pendingAuthz) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]*pendingAuthz)
+	}
+	if len(s.m) >= maxPending {
+		var oldestID string
+		var oldest time.Time
+		for id, x := range s.m {
+			if now.After(x.expires) {
+				delete(s.m, id)
+				continue
+			}
+			if oldestID == "" || x.expires.Before(oldest) {
+				oldestID, oldest = id, x.expires
+			}
+		}
+		if len(s.m) >= maxPending {
+			delete(s.m, oldestID)
+		}
+	}
+	s.m[pa.id] = pa
+}
+
+// lookup returns a copy of the live pending request id if csrf matches its
+// token; found reports whether the id was live at all.
+func (s *pendingStore) lookup(now time.Time, id, csrf string) (pa pendingAuthz, found, csrfOK bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.m[id]
+	if !ok {
+		return pa, false, false
+	}
+	if now.After(x.expires) {
+		delete(s.m, id)
+		return pa, false, false
+	}
+	return *x, true, subtle.ConstantTimeCompare([]byte(x.csrf), []byte(csrf)) == 1
+}
+
+// failLogin counts a failed login; after maxLoginAttempts the request is
+// dropped and false is returned.
+func (s *pendingStore) failLogin(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.m[id]
+	if !ok {
+		return false
+	}
+	x.attempts++
+	if x.attempts >= maxLoginAttempts {
+		delete(s.m, id)
+		return false
+	}
+	return true
+}
+
+// take removes the pending request; false when another submission already
+// took it (each request yields at most one response).
+func (s *pendingStore) take(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[id]; !ok {
+		return false
+	}
+	delete(s.m, id)
+	return true
+}
+
+// len reports the number of pending requests (tests).
+func (s *pendingStore) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
+// validVSCHAR reports whether s is 1*VSCHAR (%x20-7E), RFC 6749 App. A.
+func validVSCHAR(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// validErrorCode reports whether s fits the RFC 6749 §4.1.2.1 error charset.
+func validErrorCode(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

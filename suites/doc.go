@@ -1,0 +1,12 @@
+// Package suites holds the conformance specs: Ginkgo v2 specs, one file per
+// concern, each checking one assertion of the catalogue (shared/assertions.md)
+// and labelled with its ID, level and RFC section.
+//
+// The specs are compiled into the oauthconform binary, so they live in
+// ordinary (non-test) files and are built per environment: Run builds one
+// Env per target (a real server, or the embedded mock of a profile) and the
+// spec tree holds every group once for each. A spec never assumes the mock:
+// it states its requirement in RFC 2119 words, accepts every compliant answer
+// where the RFCs leave a choice (and says which it saw), and skips with a
+// reason when the target lacks what it needs.
+package suites

@@ -1,0 +1,105 @@
+package suites
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/url"
+
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+// CodeOpts shapes the authorization request behind a code.
+type CodeOpts struct {
+	Scope string
+	// RedirectURI defaults to the client's first registered one.
+	RedirectURI     string
+	OmitRedirectURI bool
+	// Challenge and Method are the PKCE code_challenge and its method.
+	Challenge, Method string
+	State             string
+	Extra             url.Values
+}
+
+// AuthzQuery builds a code-flow authorization request for cl.
+func AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values {
+	q := url.Values{"response_type": {responseType}, "client_id": {cl.ID}}
+	if !o.OmitRedirectURI {
+		r := o.RedirectURI
+		if r == "" {
+			r = cl.RedirectURI()
+		}
+		if r != "" {
+			q.Set("redirect_uri", r)
+		}
+	}
+	state := o.State
+	if state == "" {
+		state = RandomString(16)
+	}
+	q.Set("state", state)
+	if o.Scope != "" {
+		q.Set("scope", o.Scope)
+	}
+	if o.Challenge != "" {
+		q.Set("code_challenge", o.Challenge)
+		if o.Method != "" {
+			q.Set("code_challenge_method", o.Method)
+		}
+	}
+	for k, vs := range o.Extra {
+		q[k] = vs
+	}
+	return q
+}
+
+// Code obtains an authorization code for cl through the driver, or skips
+// when there is none. A flow that yields no code fails the spec: the server
+// refused a valid request.
+func (c *C) Code(cl *Client, o CodeOpts) (string, *AuthzResult) {
+	d := c.RequireDriver()
+	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: AuthzQuery(cl, "code", o)})
+	if errors.Is(err, ErrNotSupported) {
+		c.Skipf("the authorization driver cannot perform this request")
+	}
+	if err != nil {
+		var ev []*harness.Exchange
+		if res != nil {
+			ev = res.Exchanges
+		}
+		c.Failf(ev, "could not obtain an authorization code: %v", err)
+	}
+	code := res.Code()
+	if code == "" {
+		c.Failf(res.Exchanges, "the authorization response carried no code (error %q)", res.Error())
+	}
+	return code, res
+}
+
+// CodeTokens obtains a code for cl and redeems it, requiring success.
+func (c *C) CodeTokens(cl *Client, o CodeOpts, verifier string) (map[string]any, *harness.Exchange) {
+	code, _ := c.Code(cl, o)
+	redirect := o.RedirectURI
+	if redirect == "" && !o.OmitRedirectURI {
+		redirect = cl.RedirectURI()
+	}
+	ex := c.Env.ExchangeCode(c, cl, code, redirect, verifier)
+	return c.Tokens(ex, "code exchange"), ex
+}
+
+// RandomString returns n random bytes, base64url-encoded.
+func RandomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewVerifier returns a fresh RFC 7636 code_verifier (43 characters).
+func NewVerifier() string { return RandomString(32) }
+
+// S256 returns the S256 code_challenge of a verifier.
+func S256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
