@@ -64,6 +64,9 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	} else {
 		out.accessToken = randomToken()
 	}
+	if p.quirk(QuirkGuessableTokens) {
+		out.accessToken = "tok-" + strconv.FormatInt(p.seq.Add(1), 10)
+	}
 	if p.quirk(QuirkNonVSCHARToken) {
 		out.accessToken += "\u00e9"
 	}
@@ -171,10 +174,12 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 func (p *Provider) appendTokenResponse(b []byte, t *issued, requestedScope string) []byte {
 	b = append(b, `{"access_token":`...)
 	b = appendJSONString(b, t.accessToken)
-	b = append(b, `,"token_type":`...)
-	if p.quirk(QuirkTokenTypeMAC) {
-		b = append(b, `"mac"`...)
-	} else {
+	switch {
+	case p.quirk(QuirkMissingTokenType):
+	case p.quirk(QuirkTokenTypeMAC):
+		b = append(b, `,"token_type":"mac"`...)
+	default:
+		b = append(b, `,"token_type":`...)
 		b = append(b, p.tokenTypeJSON...)
 	}
 	b = append(b, `,"expires_in":`...)
@@ -194,6 +199,9 @@ func (p *Provider) appendTokenResponse(b []byte, t *issued, requestedScope strin
 	if t.scope != "" && !(p.quirk(QuirkScopeNotReported) && !sameScope(t.scope, requestedScope)) {
 		b = append(b, `,"scope":`...)
 		b = appendJSONString(b, t.scope)
+	}
+	if p.quirk(QuirkExtraResponseMember) {
+		b = append(b, `,"x_issued_by":"oauthconform"`...)
 	}
 	if p.quirk(QuirkDuplicateJSONMembers) {
 		b = append(b, `,"token_type":`...)

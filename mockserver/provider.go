@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthconform/oauthconform/profile"
@@ -69,6 +70,9 @@ type Provider struct {
 	recorder      *requestLog
 	// pending holds authorization requests awaiting login and consent.
 	pending pendingStore
+
+	// seq numbers tokens for the guessable-tokens quirk.
+	seq atomic.Int64
 
 	stopSweep chan struct{}
 	closeOnce sync.Once

@@ -104,7 +104,11 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	bp := respBufPool.Get().(*[]byte)
 	body := p.appendTokenResponse((*bp)[:0], res, ps.get("scope"))
-	p.writeNoStoreJSON(w, http.StatusOK, body, p.quirk(QuirkTextPlainToken))
+	status := http.StatusOK
+	if p.quirk(QuirkTokenStatus201) {
+		status = http.StatusCreated
+	}
+	p.writeNoStoreJSON(w, status, body, p.quirk(QuirkTextPlainToken))
 	*bp = body
 	respBufPool.Put(bp)
 	if p.log.Enabled(r.Context(), levelDebug) {

@@ -162,7 +162,7 @@ type Summary struct {
 
 // SummaryRow is one line of the table.
 type SummaryRow struct {
-	Env, Group                       string
+	Env, Group                      string
 	Passed, Failed, Warned, Skipped int
 }
 

@@ -105,6 +105,12 @@ func tokenResponseSpecs(e *Env) {
 			tt, ok2 := m["token_type"].(string)
 			c.Must(ok1 && at != "", s.ex, "%s: access_token is missing or not a non-empty string", s.what)
 			c.Must(ok2 && tt != "", s.ex, "%s: token_type is missing or not a non-empty string", s.what)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-RESP-012", Level: MUST, Section: "RFC 6749 §5.1; profile schema",
+		Requirement: "A successful token response MUST validate against the profile's token response JSON Schema (the dialect's contract, e.g. oauth20-intents' closed schema)."}, func(c *C) {
+		for _, s := range c.successSamples() {
 			if errs := harness.Validate(c.Env.Profile.TokenResponseSchema, s.ex.Body); len(errs) > 0 {
 				c.Failf(exchanges(s.ex), "%s: the body does not match the %s profile's schema %s: %s",
 					s.what, c.Env.Profile.Name, c.Env.Profile.TokenResponseSchema, strings.Join(errs, "; "))

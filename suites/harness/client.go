@@ -151,6 +151,7 @@ type request struct {
 	body        []byte
 	hasBody     bool
 	contentType string
+	err         error // an option that could not be applied
 }
 
 // WithBasicAuth sends client credentials as RFC 6749 §2.3.1 prescribes: see
@@ -200,9 +201,8 @@ func WithJSON(v any) RequestOption {
 	return func(r *request) {
 		b, err := json.Marshal(v)
 		if err != nil {
-			// A programming error in a spec; send the message so the
-			// evidence shows it rather than panicking.
-			b = []byte(fmt.Sprintf("harness: cannot marshal %T: %v", v, err))
+			// A bug in the spec: reported in Exchange.Err, nothing is sent.
+			r.err = fmt.Errorf("harness: cannot marshal %T as JSON: %w", v, err)
 		}
 		r.form, r.body, r.hasBody, r.contentType = nil, b, true, "application/json"
 	}
@@ -276,6 +276,9 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 		x.RequestBody = r.body
 	}
 	x.URL, x.Err = c.resolve(target, query)
+	if x.Err == nil {
+		x.Err = r.err
+	}
 	if x.Err != nil {
 		return x
 	}
@@ -321,8 +324,12 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 // tenant prefix survives) and appends extra query parameters verbatim after
 // those already in the target.
 func (c *Client) resolve(target string, q url.Values) (string, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target, fmt.Errorf("harness: bad URL: %w", err)
+	}
 	full := target
-	if u, err := url.Parse(target); err != nil || !u.IsAbs() {
+	if !u.IsAbs() {
 		if c.base == "" {
 			return target, fmt.Errorf("harness: %q is not an absolute URL and no base URL is set", target)
 		}

@@ -351,6 +351,34 @@ func TestMisbehavingTargets(t *testing.T) {
 	}
 }
 
+func TestUnsendableRequests(t *testing.T) {
+	srv, got := echoServer(t, nil)
+	c := newClient(t, Options{BaseURL: srv.URL})
+	tests := []struct {
+		name string
+		x    *Exchange
+		want string
+	}{
+		{"unmarshallable JSON", c.PostForm(context.Background(), "/token", nil, WithJSON(make(chan int))), "cannot marshal chan int"},
+		{"bad URL", c.Get(context.Background(), "http://[::1"), "bad URL"},
+		{"nil context", c.Get(nil, "/"), ""}, //nolint:staticcheck // must not panic
+	}
+	for _, tt := range tests {
+		if tt.want == "" {
+			if tt.x.Err != nil {
+				t.Errorf("%s: %v", tt.name, tt.x.Err)
+			}
+			continue
+		}
+		if tt.x.Err == nil || !strings.Contains(tt.x.Err.Error(), tt.want) || tt.x.Status != 0 {
+			t.Errorf("%s: err %v status %d", tt.name, tt.x.Err, tt.x.Status)
+		}
+	}
+	if got.uri != "/" {
+		t.Errorf("only the nil-context request should have been sent; server saw %q", got.uri)
+	}
+}
+
 func TestCanceledContext(t *testing.T) {
 	srv, _ := echoServer(t, nil)
 	c := newClient(t, Options{BaseURL: srv.URL, RateLimit: 1})
