@@ -1,5 +1,5 @@
 # oauthconform: `make test` is what CI runs (with `make lint`); `make run`
-# starts the mock provider.
+# runs the conformance suites against the embedded mock of every profile.
 
 GO          ?= go
 BIN         := bin/oauthconform
@@ -10,13 +10,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
 LDFLAGS := -s -w $(if $(VERSION),-X main.version=$(VERSION))
 
-# What `make run` runs: the mock provider for now. When the suites land this
-# one line becomes the suites run. Override: make run RUN_ARGS='serve --profile oob-pkce'.
-RUN_ARGS ?= serve
+# What `make run` runs: the suites against the embedded mocks. Override, e.g.
+# make run RUN_ARGS='serve --profile oob-pkce' or RUN_ARGS='test -v --profile rfc6749'.
+RUN_ARGS ?= test
 
 .DEFAULT_GOAL := test
 
-.PHONY: all build run test lint bench cover clean
+.PHONY: all build run test lint bench cover clean catalogue
 
 all: lint test build
 
@@ -33,6 +33,10 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+# docs/CATALOGUE.md is generated from the specs; `make test` fails when stale.
+catalogue:
+	$(GO) run $(PKG) list --markdown > docs/CATALOGUE.md
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mockserver/...

@@ -276,7 +276,8 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
 	}
-	if rt == "code" && !p.profile.HasGrant(profile.GrantAuthorizationCode) {
+	if rt == "code" && !p.profile.HasGrant(profile.GrantAuthorizationCode) || rt == "token" && t.oob {
+		// The oob page shows codes only: out-of-band clients use the code flow.
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
 	}
@@ -320,7 +321,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		client: rc, redirectURI: redirect, redirectSent: redirectSent, oob: t.oob,
 		responseType: rt, state: t.state, scope: scope,
 		challenge: challenge, method: method, claims: claims,
-		viaPost: viaPost, expires: p.clock.Now().Add(pendingLifetime),
+		expires: p.clock.Now().Add(pendingLifetime),
 	}
 	p.pending.put(p.clock.Now(), pa)
 	p.renderLogin(w, r, pa, "", "")

@@ -237,10 +237,8 @@ type pendingAuthz struct {
 	challenge string
 	method    string
 	claims    map[string]string
-	// viaPost: the authorization request itself was a POST.
-	viaPost  bool
-	attempts int
-	expires  time.Time
+	attempts  int
+	expires   time.Time
 }
 
 // pendingStore is safe for concurrent use; its zero value is ready.

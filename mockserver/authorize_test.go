@@ -1089,6 +1089,15 @@ func TestAuthorizeOOB(t *testing.T) {
 			}
 		}
 	})
+	t.Run("implicit is refused to oob clients", func(t *testing.T) {
+		prof := profile.MustLoad("oob-pkce")
+		prof.ResponseTypes = []string{"code", "token"}
+		tt := azServerFor(t, prof)
+		res := azGet(t, tt, base.set("response_type", "token").enc())
+		if res.status != http.StatusFound || !strings.HasPrefix(res.loc, prof.Endpoints.OOB+"?error=unsupported_response_type&") {
+			t.Fatalf("%d %q", res.status, res.loc)
+		}
+	})
 	t.Run("the urn is never redirected to", func(t *testing.T) {
 		for _, q := range []azReq{base.set("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"), base.set("redirect_uri", azR1)} {
 			azWantPage(t, azGet(t, ts, q.enc()), http.StatusBadRequest)
@@ -1215,6 +1224,15 @@ func TestAuthorizeQuirks(t *testing.T) {
 			return ok && strings.HasPrefix(res.loc, azAttacker+"?code=")
 		}},
 	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.quirk] = true
+	}
+	for _, q := range azQuirks {
+		if !covered[q.String()] {
+			t.Errorf("quirk %s has no proof here", q)
+		}
+	}
 	for _, tt := range tests {
 		prof := tt.profile
 		if prof == "" {
@@ -1234,12 +1252,18 @@ func TestAuthorizeQuirks(t *testing.T) {
 	}
 }
 
+// azQuirks are the quirks of the authorize endpoint.
+var azQuirks = []Quirk{
+	QuirkStateDroppedOnError, QuirkStateMangled, QuirkOpenRedirect, QuirkPrefixRedirectMatch, QuirkUnknownClientRedirect,
+	QuirkCodeInFragment, QuirkImplicitInQuery, QuirkImplicitRefreshToken, QuirkCORSAuthorize, QuirkNoFrameProtection,
+	QuirkLogin307, QuirkAuthorizeDuplicateParams, QuirkUnsupportedResponseTypeIssuesCode, QuirkAuthorizePKCEMethodIgnored,
+	QuirkDenyIssuesCode,
+}
+
 // Every authorize quirk leaves the rest of a normal flow alone.
 func TestAuthorizeQuirksKeepTheHappyPath(t *testing.T) {
-	for _, q := range Quirks() {
-		if q.Quirk < QuirkStateDroppedOnError {
-			continue
-		}
+	for _, quirk := range azQuirks {
+		q := quirkTable[quirk]
 		t.Run(q.Name, func(t *testing.T) {
 			ts := NewTestServer(t, "rfc6749", WithQuirks(q.Name))
 			req := azCodeReq().set("state", "plain-state")
@@ -1400,4 +1424,17 @@ func TestAuthorizeMintCodeRedirectMatching(t *testing.T) {
 	if _, err := p.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", RedirectURI: azR1 + "#x"}); err == nil {
 		t.Fatal("MintCode accepted a fragment")
 	}
+}
+
+// azFailStore fails every write of a grant or code.
+type azFailStore struct{ *MemoryStore }
+
+func (azFailStore) SaveGrant(context.Context, *Grant) error       { return io.ErrClosedPipe }
+func (azFailStore) SaveCode(context.Context, string, *Code) error { return io.ErrClosedPipe }
+
+// A failing store is a server_error at the redirect URI, never a 500.
+func TestAuthorizeStoreFailure(t *testing.T) {
+	ts := NewTestServer(t, "rfc6749", WithStore(azFailStore{NewMemoryStore()}))
+	azWantErr(t, azFlow(t, ts, azCodeReq(), "approve"), http.StatusSeeOther, azR1+"?", "server_error", azNasty, false)
+	azWantErr(t, azFlow(t, ts, azCodeReq().set("response_type", "token"), "approve"), http.StatusSeeOther, azR1+"#", "server_error", azNasty, true)
 }

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -45,9 +49,65 @@ const (
 	LabelIntrusive = "intrusive"
 )
 
+// registry records every assertion declared while the tree is built: the
+// catalogue is generated from the code.
+var registry = struct {
+	sync.Mutex
+	m map[string]harness.Assertion
+}{m: map[string]harness.Assertion{}}
+
+// Assertions returns the assertions of the last built spec tree, by ID.
+func Assertions() []harness.Assertion {
+	registry.Lock()
+	defer registry.Unlock()
+	out := make([]harness.Assertion, 0, len(registry.m))
+	for _, a := range registry.m {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return idLess(out[i].ID, out[j].ID) })
+	return out
+}
+
+// idLess orders IDs by group in catalogue order, then number.
+func idLess(a, b string) bool {
+	ga, na := splitID(a)
+	gb, nb := splitID(b)
+	if ga != gb {
+		ia, ib := groupRank(ga), groupRank(gb)
+		if ia != ib {
+			return ia < ib
+		}
+		return ga < gb
+	}
+	return na < nb
+}
+
+func splitID(id string) (string, int) {
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return id, 0
+	}
+	n, _ := strconv.Atoi(id[i+1:])
+	return id[:i], n
+}
+
+// catalogueOrder is the group order of shared/assertions.md.
+var catalogueOrder = []string{"TOK-GEN", "TOK-AUTH", "TOK-RESP", "TOK-ERR", "TOK-AC", "AUTHZ-PKCE", "TOK-PKCE", "TOK-CC", "TOK-PW", "TOK-RT",
+	"AUTHZ-REQ", "AUTHZ-RURI", "AUTHZ-RESP", "AUTHZ-ERR", "AUTHZ-IMP", "AUTHZ-SEC", "META", "REV", "INTR", "JWT", "BEAR"}
+
+func groupRank(g string) int {
+	if i := slices.Index(catalogueOrder, g); i >= 0 {
+		return i
+	}
+	return len(catalogueOrder)
+}
+
 // Assert declares the spec of one assertion. The requirement sentence states
 // the rule in RFC 2119 words; body checks exactly that rule.
 func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
+	registry.Lock()
+	registry.m[a.ID] = a
+	registry.Unlock()
 	labels := Label(assertionLabels(a)...)
 	args := []any{labels, SpecTimeout(defaultSpecTimeout)}
 	args = append(args, decorators...)
