@@ -120,6 +120,11 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
+		if p.quirk(QuirkAuthorizeGetRefused) && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+			w.Header().Set("Allow", "POST")
+			p.errorPage(w, r, http.StatusMethodNotAllowed, errInvalidRequest, "Use POST.")
+			return
+		}
 		if len(r.URL.RawQuery) > maxAuthorizeQuery {
 			p.errorPage(w, r, http.StatusRequestURITooLong, errInvalidRequest, "The request URI is too long.")
 			return
@@ -240,12 +245,17 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	redirect, redirectSent := rawRedirect, rawRedirect != ""
 	switch {
 	case !redirectSent:
-		if len(rc.RedirectURIs) != 1 {
+		multiDefault := p.quirk(QuirkMultiRedirectDefault) && len(rc.RedirectURIs) > 1
+		if len(rc.RedirectURIs) != 1 && !multiDefault || p.quirk(QuirkRedirectURIRequired) {
 			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectRequired)
 			return
 		}
 		redirect = rc.RedirectURIs[0]
 	case !p.redirectAllowed(rc.Client, redirect):
+		if p.quirk(QuirkRedirectFallbackRegistered) && len(rc.RedirectURIs) == 1 {
+			redirect, redirectSent = rc.RedirectURIs[0], false
+			break
+		}
 		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectInvalid)
 		return
 	}
@@ -260,6 +270,19 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		status:      status,
 	}
 	fail := func(code, desc string) { p.authzError(w, r, t, newError(code, desc)) }
+	if viaPost && p.quirk(QuirkAuthorizePOSTErrorRedirect) {
+		fail(errInvalidRequest, "Send the authorization request with GET.")
+		return
+	}
+	if p.quirk(QuirkAuthorizeUnknownParamRejected) {
+		for k := range ap.vals {
+			known := slices.Contains([]string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"}, k)
+			if !known && !slices.ContainsFunc(p.profile.Authorize.Extras, func(x profile.ExtraParam) bool { return x.Name == k }) {
+				fail(errInvalidRequest, "The request has an unrecognized parameter.")
+				return
+			}
+		}
+	}
 
 	if !lax && len(ap.dups) > 0 {
 		fail(errInvalidRequest, descRepeated)
@@ -276,6 +299,9 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
 	}
+	if rt == "token" && p.quirk(QuirkImplicitAsCode) {
+		rt, t.fragment = "code", false
+	}
 	if rt == "code" && !p.profile.HasGrant(profile.GrantAuthorizationCode) || rt == "token" && t.oob {
 		// The oob page shows codes only: out-of-band clients use the code flow.
 		fail(errUnsupportedResponseType, descUnsupportedRT)
@@ -284,7 +310,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	// Both response types stand on the client's authorization_code
 	// registration; the implicit grant is refused to clients that must use
 	// PKCE, since a token in the fragment would bypass that policy.
-	if !rc.AllowsGrant(profile.GrantAuthorizationCode) {
+	if !rc.AllowsGrant(profile.GrantAuthorizationCode) && !p.quirk(QuirkCodeForUnauthorizedClient) {
 		fail(errUnauthorizedClient, descClientRT)
 		return
 	}
@@ -310,7 +336,8 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		p.authzError(w, r, t, oerr)
 		return
 	}
-	scope, oerr := p.grantScope(rc.Client, ap.get("scope"), false)
+	emptyScope := p.quirk(QuirkAuthorizeEmptyScopeLiteral) && !viaPost && r.URL.Query().Has("scope")
+	scope, oerr := p.grantScope(rc.Client, ap.get("scope"), emptyScope && ap.get("scope") == "")
 	if oerr != nil {
 		p.authzError(w, r, t, oerr)
 		return
@@ -338,13 +365,16 @@ func (p *Provider) checkChallenge(c *profile.Client, challenge, method string) *
 		if method != "" {
 			return newError(errInvalidRequest, descMethodNoChallenge)
 		}
-		if p.pkceRequired(c) {
+		if p.pkceRequired(c) && !p.quirk(QuirkPKCEChallengeNotRequired) {
 			return newError(errInvalidRequest, descChallengeRequired)
 		}
 		return nil
 	}
 	if method == "" {
 		method = "plain"
+	}
+	if method == "S256" && p.quirk(QuirkPKCES256Rejected) {
+		return newError(errInvalidRequest, descMethodUnsupported)
 	}
 	if !p.profile.SupportsPKCEMethod(method) && !p.quirk(QuirkAuthorizePKCEMethodIgnored) {
 		return newError(errInvalidRequest, descMethodUnsupported)
@@ -480,6 +510,9 @@ func (p *Provider) consentSubmission(w http.ResponseWriter, r *http.Request, ap 
 func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzTarget, pa *pendingAuthz, u *registeredUser) {
 	ctx := r.Context()
 	state := p.echoState(t.state)
+	if state == "" && p.quirk(QuirkStateInvented) {
+		state = randomToken()[:16]
+	}
 	if pa.responseType == "token" {
 		res, err := p.issueImplicit(ctx, pa, u)
 		if err != nil {
@@ -487,10 +520,14 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 			p.authzError(w, r, t, newError(errServerError, descServer))
 			return
 		}
+		expiresIn := strconv.FormatInt(res.expiresIn, 10)
+		if p.quirk(QuirkImplicitExpiresInDecimal) {
+			expiresIn += ".0"
+		}
 		params := []redirectParam{
 			{"access_token", res.accessToken},
 			{"token_type", p.profile.AccessToken.TokenType},
-			{"expires_in", strconv.FormatInt(res.expiresIn, 10)},
+			{"expires_in", expiresIn},
 			{"scope", res.scope},
 			{"refresh_token", res.refreshToken}, // only with the implicit-refresh-token quirk
 			{"state", state},
@@ -501,6 +538,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 	code, err := p.issueCode(ctx, codeParams{
 		client: pa.client.Client, subject: u.subject, redirectURI: pa.redirectURI, redirectSent: pa.redirectSent,
 		scope: pa.scope, challenge: pa.challenge, method: pa.method, claims: pa.claims,
+		nonVSCHAR: p.quirk(QuirkNonVSCHARCode) && !t.oob, // the oob page refuses to show it
 	})
 	if err != nil {
 		p.log.ErrorContext(ctx, "authorization code not issued", "client_id", pa.client.ID, "err", err)
@@ -536,15 +574,24 @@ func (p *Provider) authzError(w http.ResponseWriter, r *http.Request, t authzTar
 	if p.log.Enabled(r.Context(), levelDebug) {
 		p.log.DebugContext(r.Context(), "authorization error", "error", e.Code)
 	}
-	p.redirect(w, t, []redirectParam{{"error", e.Code}, {"error_description", e.Description}, {"state", state}}, t.fragment)
+	params := []redirectParam{{"error", e.Code}, {"error_description", e.Description}, {"state", state}}
+	if e.Code == errAccessDenied && p.quirk(QuirkErrorWithCode) {
+		params = append(params, redirectParam{"code", randomToken()})
+	}
+	p.redirect(w, t, params, t.fragment && !p.quirk(QuirkImplicitErrorInQuery))
 }
 
 // redirect writes the redirect to the client (or, out of band, to the oob
 // page, always with parameters in its query).
 func (p *Provider) redirect(w http.ResponseWriter, t authzTarget, params []redirectParam, fragment bool) {
+	if p.quirk(QuirkWrongIss) {
+		params = append(params, redirectParam{"iss", "https://issuer.invalid"})
+	}
 	var loc string
 	if t.oob {
 		loc = buildRedirect(p.profile.Endpoints.OOB, params, false)
+	} else if base, _, hasQuery := strings.Cut(t.redirectURI, "?"); hasQuery && p.quirk(QuirkRegisteredQueryDropped) {
+		loc = buildRedirect(base, params, fragment)
 	} else {
 		loc = buildRedirect(t.redirectURI, params, fragment)
 	}

@@ -29,6 +29,10 @@ func secretMatches(want [sha256.Size]byte, got string) bool {
 // long as a wrong secret.
 var dummyHash = hashSecret("oauthconform-unknown-client")
 
+// unidentifiedClient stands for a request that named no client (the
+// code-client-inferred quirk); it has no ID and no restrictions.
+var unidentifiedClient = &registeredClient{Client: &profile.Client{}}
+
 // authResult is the outcome of client authentication.
 type authResult struct {
 	client *registeredClient
@@ -78,28 +82,20 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if bodyID != "" && bodyID != id && !p.quirk(QuirkConflictingClientID) {
 			return authResult{}, newError(errInvalidRequest, "The client_id parameter does not match the authenticated client.")
 		}
-		c := p.clients[id]
-		want := dummyHash
-		if c != nil && !c.Public() {
-			want = c.secretHash
-		}
-		if !secretMatches(want, secret) || c == nil || c.Public() {
-			return authResult{}, p.invalidClient("Client authentication failed.", true)
+		c, oerr := p.checkSecret(id, secret, true)
+		if oerr != nil {
+			return authResult{}, oerr
 		}
 		return authResult{client: c, method: profile.AuthBasic}, nil
 	}
 
 	if bodySecret != "" {
-		if !p.profile.HasAuthMethod(profile.AuthPost) {
+		if !p.profile.HasAuthMethod(profile.AuthPost) || p.quirk(QuirkSecretPostRejected) {
 			return authResult{}, p.invalidClient("client_secret_post authentication is not supported.", false)
 		}
-		c := p.clients[bodyID]
-		want := dummyHash
-		if c != nil && !c.Public() {
-			want = c.secretHash
-		}
-		if !secretMatches(want, bodySecret) || c == nil || c.Public() {
-			return authResult{}, p.invalidClient("Client authentication failed.", false)
+		c, oerr := p.checkSecret(bodyID, bodySecret, false)
+		if oerr != nil {
+			return authResult{}, oerr
 		}
 		return authResult{client: c, method: profile.AuthPost}, nil
 	}
@@ -117,7 +113,35 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		}
 		return authResult{client: c, method: profile.AuthNone}, nil
 	}
+	if p.quirk(QuirkCodeClientInferred) && ps.get("grant_type") == profile.GrantAuthorizationCode && p.profile.HasAuthMethod(profile.AuthNone) {
+		// The grant handler takes the client from the code.
+		return authResult{client: unidentifiedClient, method: profile.AuthNone}, nil
+	}
+	if p.quirk(QuirkAnonymousClientCredentials) && ps.get("grant_type") == profile.GrantClientCredentials {
+		return authResult{client: anonymousClient, method: profile.AuthNone}, nil
+	}
 	return authResult{}, p.invalidClient("Client authentication is required.", false)
+}
+
+// checkSecret verifies a confidential client's secret in constant time,
+// under brute-force throttling per client id.
+func (p *Provider) checkSecret(id, secret string, viaHeader bool) (*registeredClient, *oauthError) {
+	key := "client:" + id
+	now := p.clock.Now()
+	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
+		return nil, lockedError(p.invalidClient("", viaHeader), wait)
+	}
+	c := p.clients[id]
+	want := dummyHash
+	if c != nil && !c.Public() {
+		want = c.secretHash
+	}
+	if !secretMatches(want, secret) || c == nil || c.Public() {
+		p.failures.fail(key, now)
+		return nil, p.invalidClient("Client authentication failed.", viaHeader)
+	}
+	p.failures.succeed(key)
+	return c, nil
 }
 
 // parseBasic decodes an RFC 7617 Basic header whose user-id and password are

@@ -28,6 +28,8 @@ type oauthError struct {
 	Status int
 	// Challenge is the WWW-Authenticate value sent with a 401.
 	Challenge string
+	// RetryAfter, when set, is sent as Retry-After (brute-force lockout).
+	RetryAfter string
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
@@ -52,6 +54,9 @@ func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) {
 			h.Set("WWW-Authenticate", e.Challenge)
 		}
 	}
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
 	if p.quirk(QuirkErrorStatus200) {
 		status = http.StatusOK
 	}
@@ -68,6 +73,10 @@ func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) {
 	if desc != "" {
 		b = append(b, `,"error_description":`...)
 		b = appendJSONString(b, desc)
+	}
+	if p.quirk(QuirkBadErrorURI) {
+		b = append(b, `,"error_uri":`...)
+		b = appendJSONString(b, "https://oauthconform.invalid/docs/token errors#"+code)
 	}
 	b = append(b, '}')
 	p.writeNoStoreJSON(w, status, b, p.quirk(QuirkErrorTextPlain))

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -17,6 +18,8 @@ var (
 	errRedirectMismatch = newError(errInvalidGrant, "The redirect_uri does not match the one of the authorization request.")
 	errRedirectMissing  = newError(errInvalidRequest, "The redirect_uri parameter is required: the authorization request carried one.")
 	errOOBRedirect      = newError(errInvalidRequest, "The redirect_uri must be the out-of-band URI.")
+	errRedirectRequired = newError(errInvalidRequest, "The redirect_uri parameter is required.")
+	errMalformedCode    = newError(errInvalidRequest, "The code parameter is malformed.")
 	errVerifierMissing  = newError(errInvalidGrant, "The code_verifier is required for this code (RFC 7636 Section 4.5).")
 	errVerifierWrong    = newError(errInvalidGrant, "The code_verifier does not match the code_challenge (RFC 7636 Section 4.6).")
 	errVerifierUnwanted = newError(errInvalidGrant, "A code_verifier was sent for a code issued without a code_challenge (RFC 9700 Section 4.8.2).")
@@ -25,8 +28,15 @@ var (
 // grantAuthorizationCode is RFC 6749 §4.1.3 with RFC 7636 §4.6.
 func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	ps := tr.params
+	if p.quirk(QuirkPublicCodeExchangeRefused) && tr.client.Public() &&
+		(p.profile.HasAuthMethod(profile.AuthBasic) || p.profile.HasAuthMethod(profile.AuthPost)) {
+		return nil, p.invalidClient("Client authentication failed: a client secret is required.", false)
+	}
 	code := ps.get("code")
 	if code == "" {
+		if p.quirk(QuirkMissingCodeInvalidGrant) {
+			return nil, errBadCode
+		}
 		return nil, errMissingCode
 	}
 	if oerr := p.checkOOBRedirect(ps); oerr != nil {
@@ -36,6 +46,9 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 	if errors.Is(err, ErrNotFound) {
 		if p.quirk(QuirkTokenTypeConfusion) {
 			return p.redeemConfused(ctx, tr, code)
+		}
+		if p.quirk(QuirkUnknownCodeInvalidRequest) {
+			return nil, errMalformedCode
 		}
 		return nil, errBadCode
 	}
@@ -52,12 +65,19 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 	if p.clock.Now().After(c.ExpiresAt) && !p.quirk(QuirkCodeNeverExpires) {
 		return nil, errBadCode
 	}
+	if tr.client == unidentifiedClient { // code-client-inferred quirk
+		if rc := p.clients[c.ClientID]; rc != nil && rc.Public() {
+			tr.client = rc
+		}
+	}
 	if c.ClientID != tr.client.ID && !p.quirk(QuirkCodeNotBoundToClient) {
 		return nil, errCodeClient
 	}
 	redirect := ps.get("redirect_uri")
 	switch {
 	case p.quirk(QuirkRedirectURIUnchecked) && redirect != "":
+	case p.quirk(QuirkRedirectURIAlwaysRequired) && redirect == "":
+		return nil, errRedirectRequired
 	case c.RedirectURISent && redirect == "":
 		if !p.quirk(QuirkRedirectURIOptional) {
 			return nil, errRedirectMissing
@@ -100,6 +120,9 @@ func (p *Provider) checkVerifier(c *Code, verifier string) *oauthError {
 		if verifier != "" && !p.quirk(QuirkPKCEDowngrade) {
 			return errVerifierUnwanted
 		}
+		if verifier == "" && p.quirk(QuirkVerifierAlwaysRequired) {
+			return errVerifierMissing
+		}
 		return nil
 	}
 	if verifier == "" {
@@ -111,13 +134,20 @@ func (p *Provider) checkVerifier(c *Code, verifier string) *oauthError {
 	if p.quirk(QuirkPKCEWrongVerifierAccepted) {
 		return nil
 	}
-	if !validVerifier(verifier) {
+	if !validVerifier(verifier) && !p.quirk(QuirkPKCEVerifierSyntaxUnchecked) {
 		return errVerifierWrong
 	}
+	if p.quirk(QuirkPKCEVerifierBase64URLOnly) && strings.ContainsAny(verifier, ".~") {
+		return errVerifierWrong
+	}
+	if c.CodeChallengeMethod == "S256" && p.quirk(QuirkPKCEPlainCompare) && verifier == c.CodeChallenge {
+		return nil // falls back to a plain comparison
+	}
 	var computed string
-	if c.CodeChallengeMethod == "S256" && !p.quirk(QuirkPKCEPlainCompare) {
+	switch {
+	case c.CodeChallengeMethod == "S256", c.CodeChallengeMethod == "plain" && p.quirk(QuirkPKCEPlainBroken):
 		computed = pkceS256(verifier)
-	} else {
+	default:
 		computed = verifier
 	}
 	if subtle.ConstantTimeCompare([]byte(computed), []byte(c.CodeChallenge)) != 1 {

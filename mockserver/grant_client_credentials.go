@@ -2,9 +2,14 @@ package mockserver
 
 import (
 	"context"
+	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
+
+// anonymousClient stands for a client_credentials request that carried no
+// client authentication at all (the anonymous-client-credentials quirk).
+var anonymousClient = &registeredClient{Client: &profile.Client{ID: "anonymous", Secret: "anonymous"}}
 
 // grantClientCredentials is RFC 6749 §4.4.
 func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
@@ -13,7 +18,11 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 		// §4.4: "MUST only be used by confidential clients".
 		return nil, newError(errUnauthorizedClient, "Public clients may not use the client_credentials grant.")
 	}
-	scope, oerr := p.grantScope(c.Client, tr.params.get("scope"), tr.params.has("scope"))
+	requested := tr.params.get("scope")
+	if requested == "" && p.quirk(QuirkOmittedScopeGrantsAll) {
+		requested = strings.Join(p.allowedScopes(c.Client), " ")
+	}
+	scope, oerr := p.grantScope(c.Client, requested, tr.params.has("scope"))
 	if oerr != nil {
 		return nil, oerr
 	}

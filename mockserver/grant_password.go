@@ -15,13 +15,27 @@ var (
 func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	username, password := tr.params.get("username"), tr.params.get("password")
 	if username == "" || password == "" {
+		if p.quirk(QuirkMissingCredentialsInvalidGrant) {
+			return nil, errBadCredentials
+		}
 		return nil, errMissingCredentials
 	}
+	key := "user:" + username
+	now := p.clock.Now()
+	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
+		return nil, lockedError(errBadCredentials, wait)
+	}
 	u, ok := p.checkUser(username, password)
+	if ok && p.quirk(QuirkCorrectPasswordRejected) {
+		return nil, errBadCredentials
+	}
 	if !ok {
+		p.failures.fail(key, now)
 		if !p.quirk(QuirkWrongPasswordAccepted) || u == nil {
 			return nil, errBadCredentials
 		}
+	} else {
+		p.failures.succeed(key)
 	}
 	c := tr.client
 	scope, oerr := p.grantScope(c.Client, tr.params.get("scope"), tr.params.has("scope"))

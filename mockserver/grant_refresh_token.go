@@ -22,12 +22,18 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	ps := tr.params
 	rt := ps.get("refresh_token")
 	if rt == "" {
+		if p.quirk(QuirkMissingRefreshInvalidGrant) {
+			return nil, errBadRefresh
+		}
 		return nil, errMissingRefresh
 	}
 	if oerr := p.checkOOBRedirect(ps); oerr != nil {
 		return nil, oerr
 	}
 	t, err := p.store.Token(ctx, rt)
+	if errors.Is(err, ErrNotFound) && p.quirk(QuirkUnknownRefreshInvalidRequest) {
+		return nil, newError(errInvalidRequest, "The refresh_token parameter is malformed.")
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != KindRefresh) {
 		return nil, errBadRefresh
 	}
@@ -47,7 +53,9 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	if t.Retired && !p.quirk(QuirkRefreshReuseUndetected) {
 		// A rotated-out token came back: someone holds a copy. Revoke the
 		// whole family (RFC 9700 §4.14.2).
-		_ = p.store.RevokeGrant(ctx, g.ID)
+		if !p.quirk(QuirkRefreshReuseNoRevocation) {
+			_ = p.store.RevokeGrant(ctx, g.ID)
+		}
 		return nil, errBadRefresh
 	}
 
@@ -59,7 +67,16 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 		if !scopeSubset(req, g.Scope) && !p.quirk(QuirkRefreshScopeWidening) {
 			return nil, errRefreshScope
 		}
+		if p.quirk(QuirkRefreshNarrowingRefused) && !sameScope(req, g.Scope) {
+			return nil, errRefreshScope
+		}
 		scope = normalizeScope(req)
+		if p.quirk(QuirkRefreshNarrowedScopeSticks) && !sameScope(scope, g.Scope) {
+			g.Scope = scope
+			if err := p.store.SaveGrant(ctx, g); err != nil {
+				return nil, errServer
+			}
+		}
 	} else if p.quirk(QuirkRefreshScopeEmptyOnOmit) {
 		scope = p.profile.Scopes.Default
 	}

@@ -53,14 +53,14 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	exp := now.Add(life)
 	out := &issued{scope: s.scope, expiresIn: int64(life / time.Second)}
 
-	var jti string
+	var jti, signed string
 	if p.profile.AccessToken.Format == profile.FormatJWT {
 		jti = randomToken()
 		tok, err := p.signAccessToken(s, jti, now, exp)
 		if err != nil {
 			return nil, fmt.Errorf("sign access token: %w", err)
 		}
-		out.accessToken = tok
+		out.accessToken, signed = tok, tok
 	} else {
 		out.accessToken = randomToken()
 	}
@@ -72,12 +72,8 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	}
 	// Opaque tokens must be looked up; JWTs are stored only when they belong
 	// to a grant family that may be revoked, keeping the client_credentials
-	// path free of store writes.
-	if p.profile.AccessToken.Format == profile.FormatOpaque || s.grant != nil {
-		key := out.accessToken
-		if jti != "" {
-			key = jtiKey(jti)
-		}
+	// path free of store writes (accessTokenKey has the details).
+	if key, ok := p.accessTokenKey(out.accessToken, signed, jti, s.grant != nil); ok {
 		t := &Token{Kind: KindAccess, ClientID: s.clientID, Subject: s.subject, Scope: s.scope, Claims: s.claims, IssuedAt: now, ExpiresAt: exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
@@ -101,6 +97,14 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 			return nil, fmt.Errorf("extend grant: %w", err)
 		}
 		out.refreshToken = rt
+	}
+	if s.grant != nil && p.quirk(QuirkRefreshSameAccessToken) {
+		// Hand the grant's earlier (still valid) access token back on refresh.
+		if old, ok := p.lastAccess.Load(s.grant.ID); ok && s.grantType == profile.GrantRefreshToken {
+			out.accessToken = old.(string)
+		} else if !ok {
+			p.lastAccess.Store(s.grant.ID, out.accessToken)
+		}
 	}
 	return out, nil
 }
@@ -132,18 +136,22 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 	claims = appendJSONString(claims, s.subject)
 	claims = append(claims, `,"aud":`...)
 	claims = appendJSONString(claims, p.audience)
-	claims = append(claims, `,"client_id":`...)
-	claims = appendJSONString(claims, s.clientID)
-	if s.scope != "" {
+	if !p.quirk(QuirkJWTMissingClaims) {
+		claims = append(claims, `,"client_id":`...)
+		claims = appendJSONString(claims, s.clientID)
+	}
+	if s.scope != "" && !p.quirk(QuirkJWTNoScope) {
 		claims = append(claims, `,"scope":`...)
 		claims = appendJSONString(claims, s.scope)
 	}
 	claims = append(claims, `,"iat":`...)
 	claims = strconv.AppendInt(claims, iat.Unix(), 10)
 	claims = append(claims, `,"exp":`...)
-	claims = strconv.AppendInt(claims, exp.Unix(), 10)
-	claims = append(claims, `,"jti":`...)
-	claims = appendJSONString(claims, jti)
+	claims = strconv.AppendInt(claims, p.accessTokenExpClaim(iat, exp).Unix(), 10)
+	if !p.quirk(QuirkJWTMissingClaims) {
+		claims = append(claims, `,"jti":`...)
+		claims = appendJSONString(claims, jti)
+	}
 	if len(s.claims) > 0 {
 		for _, k := range slices.Sorted(maps.Keys(s.claims)) {
 			claims = append(claims, ',')
@@ -163,6 +171,9 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 	claimsBufPool.Put(bp)
 	signingInput := out
 	out = append(out, '.')
+	if p.quirk(QuirkJWTAlgNone) {
+		return string(out), nil // unsecured JWS: empty signature
+	}
 	out, err := key.sign(out, signingInput)
 	if err != nil {
 		return "", err

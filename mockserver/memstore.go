@@ -15,6 +15,8 @@ type MemoryStore struct {
 	grants map[string]*Grant
 	codes  map[string]*Code
 	tokens map[string]*Token
+	// jtis are revoked stateless JWT access tokens, with their expiry.
+	jtis map[string]time.Time
 }
 
 // NewMemoryStore returns an empty store.
@@ -23,6 +25,7 @@ func NewMemoryStore() *MemoryStore {
 		grants: make(map[string]*Grant),
 		codes:  make(map[string]*Code),
 		tokens: make(map[string]*Token),
+		jtis:   make(map[string]time.Time),
 	}
 }
 
@@ -151,6 +154,22 @@ func (s *MemoryStore) RevokeToken(_ context.Context, token string) error {
 	return nil
 }
 
+// RevokeJTI remembers a revoked JWT access token id until exp.
+func (s *MemoryStore) RevokeJTI(_ context.Context, jti string, exp time.Time) error {
+	s.mu.Lock()
+	s.jtis[jti] = exp
+	s.mu.Unlock()
+	return nil
+}
+
+// JTIRevoked reports whether the jti was revoked (and not yet swept).
+func (s *MemoryStore) JTIRevoked(_ context.Context, jti string) (bool, error) {
+	s.mu.Lock()
+	_, ok := s.jtis[jti]
+	s.mu.Unlock()
+	return ok, nil
+}
+
 // Sweep drops expired records.
 func (s *MemoryStore) Sweep(_ context.Context, now time.Time) int {
 	s.mu.Lock()
@@ -174,6 +193,12 @@ func (s *MemoryStore) Sweep(_ context.Context, now time.Time) int {
 			n++
 		}
 	}
+	for k, exp := range s.jtis {
+		if now.After(exp) {
+			delete(s.jtis, k)
+			n++
+		}
+	}
 	return n
 }
 
@@ -182,4 +207,11 @@ func (s *MemoryStore) Len() (codes, tokens, grants int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.codes), len(s.tokens), len(s.grants)
+}
+
+// RevokedJTIs returns the number of remembered revoked JWT ids.
+func (s *MemoryStore) RevokedJTIs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jtis)
 }

@@ -71,8 +71,13 @@ type Provider struct {
 	// pending holds authorization requests awaiting login and consent.
 	pending pendingStore
 
+	// failures throttles brute force against client secrets and passwords.
+	failures throttle
 	// seq numbers tokens for the guessable-tokens quirk.
 	seq atomic.Int64
+	// lastAccess keeps each grant's first access token for the
+	// refresh-same-access-token quirk.
+	lastAccess sync.Map
 
 	stopSweep chan struct{}
 	closeOnce sync.Once
@@ -157,7 +162,7 @@ func New(cfg Config) (*Provider, error) {
 			return nil, err
 		}
 		for _, k := range p.keys.keys {
-			p.headers[k.kid] = k.buildHeader(prof.AccessToken.Typ)
+			p.headers[k.kid] = p.accessTokenHeader(k)
 		}
 	}
 	p.tokenTypeJSON = appendJSONString(nil, prof.AccessToken.TokenType)
@@ -166,7 +171,7 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.RecordRequests {
 		p.recorder = &requestLog{}
 	}
-	p.handler = p.recover(p.mux)
+	p.handler = p.recover(p.withIssuerPath(p.mux))
 	if p.recorder != nil {
 		p.handler = p.recorder.wrap(p.handler)
 	}
@@ -192,6 +197,14 @@ func (p *Provider) routes() {
 	if e.JWKS != "" && p.keys != nil {
 		p.mux.HandleFunc(e.JWKS, p.handleJWKS)
 	}
+	if e.Revocation != "" {
+		p.mux.HandleFunc(e.Revocation, p.handleRevocation)
+	}
+	if e.Introspection != "" {
+		p.mux.HandleFunc(e.Introspection, p.handleIntrospection)
+	}
+	p.resourceRoutes()
+	p.metadataRoutes()
 }
 
 // ServeHTTP implements http.Handler.
@@ -365,6 +378,8 @@ type codeParams struct {
 	challenge    string
 	method       string
 	claims       map[string]string
+	// nonVSCHAR: the non-vschar-code quirk.
+	nonVSCHAR bool
 }
 
 // issueCode creates the grant and its single-use code.
@@ -374,6 +389,9 @@ func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error)
 		return "", err
 	}
 	code := randomToken()
+	if cp.nonVSCHAR {
+		code += "\u00e9"
+	}
 	c := &Code{
 		GrantID: g.ID, ClientID: cp.client.ID, RedirectURI: cp.redirectURI, RedirectURISent: cp.redirectSent,
 		CodeChallenge: cp.challenge, CodeChallengeMethod: cp.method,

@@ -67,6 +67,35 @@ const (
 	QuirkGuessableTokens
 	QuirkExtraResponseMember
 	QuirkMissingTokenType
+	QuirkNoBruteForceProtection
+	// Authorization code and PKCE at the token endpoint (TOK-AC, TOK-PKCE).
+	QuirkVerifierAlwaysRequired
+	QuirkMissingCodeInvalidGrant
+	QuirkUnknownCodeInvalidRequest
+	QuirkRedirectURIAlwaysRequired
+	QuirkCodeClientInferred
+	QuirkPKCEVerifierBase64URLOnly
+	QuirkPKCEPlainBroken
+	QuirkPKCEVerifierSyntaxUnchecked
+	// Request encoding, client authentication, errors (TOK-GEN, TOK-AUTH, TOK-ERR).
+	QuirkFormUnlessAcceptJSON
+	QuirkSecretPostRejected
+	QuirkPublicCodeExchangeRefused
+	QuirkErrorEchoesInput
+	QuirkBadErrorURI
+	QuirkMissingGrantDefaulted
+	// client_credentials, password and refresh_token grants (TOK-CC, TOK-PW, TOK-RT).
+	QuirkAnonymousClientCredentials
+	QuirkMalformedScopeAccepted
+	QuirkOmittedScopeGrantsAll
+	QuirkCorrectPasswordRejected
+	QuirkMissingCredentialsInvalidGrant
+	QuirkRefreshSameAccessToken
+	QuirkMissingRefreshInvalidGrant
+	QuirkUnknownRefreshInvalidRequest
+	QuirkRefreshNarrowingRefused
+	QuirkRefreshNarrowedScopeSticks
+	QuirkRefreshReuseNoRevocation
 	// Authorize endpoint.
 	QuirkStateDroppedOnError
 	QuirkStateMangled
@@ -83,6 +112,54 @@ const (
 	QuirkUnsupportedResponseTypeIssuesCode
 	QuirkAuthorizePKCEMethodIgnored
 	QuirkDenyIssuesCode
+	QuirkAuthorizeGetRefused
+	QuirkAuthorizePOSTErrorRedirect
+	QuirkAuthorizeUnknownParamRejected
+	QuirkAuthorizeEmptyScopeLiteral
+	QuirkRegisteredQueryDropped
+	QuirkRedirectQueryAppended
+	QuirkRedirectFragmentAccepted
+	QuirkRedirectFallbackRegistered
+	QuirkMultiRedirectDefault
+	QuirkRedirectURIRequired
+	QuirkLoopbackPortExact
+	// Authorize endpoint responses (AUTHZ-RESP, AUTHZ-ERR, AUTHZ-IMP, AUTHZ-PKCE).
+	QuirkStateInvented
+	QuirkNonVSCHARCode
+	QuirkWrongIss
+	QuirkErrorWithCode
+	QuirkCodeForUnauthorizedClient
+	QuirkImplicitAsCode
+	QuirkImplicitErrorInQuery
+	QuirkImplicitExpiresInDecimal
+	QuirkPKCES256Rejected
+	QuirkPKCEChallengeNotRequired
+	// Metadata, revocation, introspection, JWT access tokens and protected
+	// resources (META, REV, INTR, JWT, BEAR).
+	QuirkMetadataIssuerMismatch
+	QuirkMetadataEmptyArrays
+	QuirkMetadataUnsupportedGrant
+	QuirkMetadataNoS256
+	QuirkRevocationKeepsRefresh
+	QuirkRevocationUnknown400
+	QuirkRevocationNoClientAuth
+	QuirkRevocationCrossClient
+	QuirkRevocationHintTrusted
+	QuirkIntrospectionNoAuth
+	QuirkIntrospectionActiveString
+	QuirkIntrospectionIgnoresRevocation
+	QuirkIntrospectionInactiveDetails
+	QuirkIntrospectionScopeMismatch
+	QuirkJWTTypJWT
+	QuirkJWTAlgNone
+	QuirkJWTMissingClaims
+	QuirkJWTNoScope
+	QuirkJWTExpMismatch
+	QuirkResourceAcceptsRevoked
+	QuirkResourceNoChallenge
+	QuirkResourceErrorWithoutToken
+	QuirkCustomerTokenAccepted
+	QuirkPathClientIDUnchecked
 	numQuirks
 )
 
@@ -100,8 +177,8 @@ type QuirkInfo struct {
 var quirkTable = [numQuirks]QuirkInfo{
 	QuirkNoCacheControl:                    {QuirkNoCacheControl, "no-cache-control", "omits Cache-Control: no-store from token responses", []string{"TOK-RESP-003"}},
 	QuirkNoPragma:                          {QuirkNoPragma, "no-pragma", "omits Pragma: no-cache from token responses", []string{"TOK-RESP-004"}},
-	QuirkBasic400:                          {QuirkBasic400, "basic-400", "answers 400 instead of 401 when HTTP Basic client authentication fails", []string{"TOK-AUTH-005", "TOK-AUTH-006"}},
-	QuirkNoWWWAuthenticate:                 {QuirkNoWWWAuthenticate, "no-www-authenticate", "answers 401 without a WWW-Authenticate header", []string{"TOK-AUTH-005", "TOK-AUTH-006"}},
+	QuirkBasic400:                          {QuirkBasic400, "basic-400", "answers 400 instead of 401 when HTTP Basic client authentication fails", []string{"TOK-AUTH-005", "TOK-AUTH-006", "TOK-AUTH-009"}},
+	QuirkNoWWWAuthenticate:                 {QuirkNoWWWAuthenticate, "no-www-authenticate", "answers 401 without a WWW-Authenticate header", []string{"TOK-AUTH-005", "TOK-AUTH-006", "TOK-AUTH-009"}},
 	QuirkExpiresInString:                   {QuirkExpiresInString, "expires-in-string", `sends expires_in as a JSON string ("3600")`, []string{"TOK-RESP-008", "TOK-RESP-012"}},
 	QuirkReusableCodes:                     {QuirkReusableCodes, "reusable-codes", "lets an authorization code be redeemed more than once", []string{"TOK-AC-004", "TOK-AC-006"}},
 	QuirkNoReuseRevocation:                 {QuirkNoReuseRevocation, "no-reuse-revocation", "rejects a reused code but leaves the tokens of its first redemption valid", []string{"TOK-AC-005"}},
@@ -114,23 +191,23 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkConflictingClientID:               {QuirkConflictingClientID, "conflicting-client-id", "ignores a body client_id that differs from the Basic user-id", []string{"TOK-AUTH-014"}},
 	QuirkTextPlainToken:                    {QuirkTextPlainToken, "text-plain-token", "sends successful token responses as text/plain", []string{"TOK-RESP-002"}},
 	QuirkErrorTextPlain:                    {QuirkErrorTextPlain, "error-text-plain", "sends token error responses as text/plain", []string{"TOK-ERR-002"}},
-	QuirkErrorStatus200:                    {QuirkErrorStatus200, "error-status-200", "sends token error responses with status 200", []string{"TOK-ERR-001"}},
+	QuirkErrorStatus200:                    {QuirkErrorStatus200, "error-status-200", "sends token error responses with status 200", []string{"TOK-ERR-001", "TOK-AUTH-005", "TOK-AUTH-006", "TOK-AUTH-007", "TOK-AUTH-009"}},
 	QuirkNonASCIIErrorDescription:          {QuirkNonASCIIErrorDescription, "non-ascii-error-description", "puts non-ASCII characters in error_description", []string{"TOK-ERR-004"}},
 	QuirkUnsupportedGrantAsInvalidRequest:  {QuirkUnsupportedGrantAsInvalidRequest, "unsupported-grant-invalid-request", "answers invalid_request instead of unsupported_grant_type", []string{"TOK-ERR-007"}},
-	QuirkMissingGrantUnsupported:           {QuirkMissingGrantUnsupported, "missing-grant-unsupported", "answers unsupported_grant_type instead of invalid_request when grant_type is missing", []string{"TOK-ERR-008"}},
-	QuirkScopeNotReported:                  {QuirkScopeNotReported, "scope-not-reported", "omits scope from the token response even when the granted scope differs from the request", []string{"TOK-RESP-009"}},
-	QuirkUnknownScopeGranted:               {QuirkUnknownScopeGranted, "unknown-scope-granted", "grants scope values it does not know", []string{"TOK-RESP-009", "TOK-CC-003"}},
+	QuirkMissingGrantUnsupported:           {QuirkMissingGrantUnsupported, "missing-grant-unsupported", "answers 501 unsupported_grant_type instead of 400 invalid_request when grant_type is missing (oauth2orize#89); the code alone is only a WARN of TOK-ERR-008", []string{"TOK-ERR-001"}},
+	QuirkScopeNotReported:                  {QuirkScopeNotReported, "scope-not-reported", "omits scope from the token response even when the granted scope differs from the request", []string{"TOK-RESP-009", "AUTHZ-ERR-004", "TOK-CC-003"}},
+	QuirkUnknownScopeGranted:               {QuirkUnknownScopeGranted, "unknown-scope-granted", "grants scope values it does not know", []string{"TOK-RESP-009", "TOK-CC-003", "AUTHZ-ERR-004"}},
 	QuirkEmptyScopeLiteral:                 {QuirkEmptyScopeLiteral, "empty-scope-literal", "treats an empty scope parameter as a value instead of as omitted", []string{"TOK-GEN-008"}},
 	QuirkScopeOrderMatters:                 {QuirkScopeOrderMatters, "scope-order-matters", "rejects scope values that are not in the server's own order", []string{"TOK-CC-005"}},
-	QuirkCodeNotBoundToClient:              {QuirkCodeNotBoundToClient, "code-not-bound-to-client", "redeems a code for a client other than the one it was issued to", []string{"TOK-AC-007"}},
+	QuirkCodeNotBoundToClient:              {QuirkCodeNotBoundToClient, "code-not-bound-to-client", "redeems a code for a client other than the one it was issued to", []string{"TOK-AC-007", "TOK-AC-013"}},
 	QuirkCodeNeverExpires:                  {QuirkCodeNeverExpires, "code-never-expires", "accepts authorization codes past their lifetime", []string{"TOK-AC-011"}},
-	QuirkPKCEWrongVerifierAccepted:         {QuirkPKCEWrongVerifierAccepted, "pkce-wrong-verifier", "accepts a code_verifier that does not match the code_challenge", []string{"TOK-PKCE-002"}},
+	QuirkPKCEWrongVerifierAccepted:         {QuirkPKCEWrongVerifierAccepted, "pkce-wrong-verifier", "accepts a code_verifier that does not match the code_challenge", []string{"TOK-PKCE-002", "TOK-PKCE-006", "TOK-PKCE-007"}},
 	QuirkPKCEVerifierOptional:              {QuirkPKCEVerifierOptional, "pkce-verifier-optional", "redeems a code issued with a code_challenge without any code_verifier", []string{"TOK-PKCE-003"}},
 	QuirkPKCEDowngrade:                     {QuirkPKCEDowngrade, "pkce-downgrade", "accepts a code_verifier for a code issued without a code_challenge", []string{"TOK-PKCE-004"}},
-	QuirkPKCEPlainCompare:                  {QuirkPKCEPlainCompare, "pkce-plain-compare", "compares the verifier to an S256 challenge as if the method were plain", []string{"TOK-PKCE-006"}},
+	QuirkPKCEPlainCompare:                  {QuirkPKCEPlainCompare, "pkce-plain-compare", "also accepts an S256 challenge compared as if the method were plain (the challenge itself as code_verifier)", []string{"TOK-PKCE-006"}},
 	QuirkRefreshNotBoundToClient:           {QuirkRefreshNotBoundToClient, "refresh-not-bound-to-client", "refreshes a token for a client other than the one it was issued to", []string{"TOK-RT-004"}},
 	QuirkRefreshScopeWidening:              {QuirkRefreshScopeWidening, "refresh-scope-widening", "grants scope beyond the original grant on refresh", []string{"TOK-RT-008"}},
-	QuirkRefreshScopeEmptyOnOmit:           {QuirkRefreshScopeEmptyOnOmit, "refresh-scope-empty-on-omit", "grants the default scope instead of the original one when a refresh omits scope", []string{"TOK-RT-007"}},
+	QuirkRefreshScopeEmptyOnOmit:           {QuirkRefreshScopeEmptyOnOmit, "refresh-scope-empty-on-omit", "grants the default scope instead of the original one when a refresh omits scope", []string{"TOK-RT-007", "TOK-RT-009"}},
 	QuirkRefreshNoRotation:                 {QuirkRefreshNoRotation, "refresh-no-rotation", "does not rotate refresh tokens of public clients", []string{"TOK-RT-010"}},
 	QuirkRefreshReuseUndetected:            {QuirkRefreshReuseUndetected, "refresh-reuse-undetected", "keeps accepting a rotated-out refresh token and revokes nothing on its reuse", []string{"TOK-RT-011", "TOK-RT-012"}},
 	QuirkRefreshTokenForClientCredentials:  {QuirkRefreshTokenForClientCredentials, "refresh-for-client-credentials", "issues a refresh token with client_credentials", []string{"TOK-CC-002"}},
@@ -150,10 +227,36 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkTokenStatus201:                    {QuirkTokenStatus201, "token-status-201", "answers successful token requests with 201 Created", []string{"TOK-RESP-001"}},
 	QuirkGuessableTokens:                   {QuirkGuessableTokens, "guessable-tokens", "issues short, sequential access tokens", []string{"TOK-RESP-011"}},
 	QuirkMissingTokenType:                  {QuirkMissingTokenType, "missing-token-type", "omits token_type from the token response", []string{"TOK-RESP-005", "TOK-RESP-007", "TOK-RESP-012"}},
+	QuirkNoBruteForceProtection:            {QuirkNoBruteForceProtection, "no-brute-force-protection", "never throttles or locks out repeated wrong client secrets or passwords", []string{"TOK-AUTH-013", "TOK-PW-005"}},
+	QuirkVerifierAlwaysRequired:            {QuirkVerifierAlwaysRequired, "verifier-always-required", "refuses to redeem a code issued without a code_challenge (demands a code_verifier on every exchange, although the authorization request was accepted without PKCE)", []string{"TOK-AC-001"}},
+	QuirkMissingCodeInvalidGrant:           {QuirkMissingCodeInvalidGrant, "missing-code-invalid-grant", "answers invalid_grant instead of invalid_request when the code parameter is missing", []string{"TOK-AC-002"}},
+	QuirkUnknownCodeInvalidRequest:         {QuirkUnknownCodeInvalidRequest, "unknown-code-invalid-request", "answers invalid_request instead of invalid_grant for an unknown authorization code", []string{"TOK-AC-003"}},
+	QuirkRedirectURIAlwaysRequired:         {QuirkRedirectURIAlwaysRequired, "redirect-uri-always-required", "refuses a code exchange without redirect_uri even when the authorization request had none (RFC 6749 allows it)", []string{"TOK-AC-010"}},
+	QuirkCodeClientInferred:                {QuirkCodeClientInferred, "code-client-inferred", "redeems a public client's code sent without client_id, taking the client from the code", []string{"TOK-AC-012"}},
+	QuirkPKCEVerifierBase64URLOnly:         {QuirkPKCEVerifierBase64URLOnly, "pkce-verifier-base64url-only", `refuses the code_verifier characters "." and "~" that RFC 7636 Section 4.1 allows (accepts only the base64url alphabet)`, []string{"TOK-PKCE-001"}},
+	QuirkPKCEPlainBroken:                   {QuirkPKCEPlainBroken, "pkce-plain-broken", "accepts a plain code_challenge but checks the code_verifier against it as if the method were S256", []string{"TOK-PKCE-005"}},
+	QuirkPKCEVerifierSyntaxUnchecked:       {QuirkPKCEVerifierSyntaxUnchecked, "pkce-verifier-syntax-unchecked", "accepts a code_verifier outside the RFC 7636 Section 4.1 syntax (shorter than 43 characters, or with other characters)", []string{"TOK-PKCE-007"}},
+	QuirkFormUnlessAcceptJSON:              {QuirkFormUnlessAcceptJSON, "form-unless-accept-json", "answers a successful token request in form encoding unless its Accept header asks for application/json (as GitHub does), so RFC 6749's own example requests get no JSON", []string{"TOK-GEN-003", "TOK-AUTH-001"}},
+	QuirkSecretPostRejected:                {QuirkSecretPostRejected, "client-secret-post-rejected", "refuses client_secret_post authentication although the profile enables it", []string{"TOK-AUTH-003"}},
+	QuirkPublicCodeExchangeRefused:         {QuirkPublicCodeExchangeRefused, "public-code-exchange-refused", "refuses a public client's code exchange with client_id alone, demanding a secret (inert where every client is public)", []string{"TOK-AUTH-011"}},
+	QuirkErrorEchoesInput:                  {QuirkErrorEchoesInput, "error-echoes-input", `answers an unsupported grant_type with a message quoting it in "error" instead of the unsupported_grant_type code`, []string{"TOK-ERR-003", "TOK-ERR-007"}},
+	QuirkBadErrorURI:                       {QuirkBadErrorURI, "bad-error-uri", "adds an error_uri with a space (outside the App. A.9 character set) to token errors", []string{"TOK-ERR-005"}},
+	QuirkMissingGrantDefaulted:             {QuirkMissingGrantDefaulted, "missing-grant-defaulted", "treats a token request without grant_type as client_credentials (merchant-customer's dialect) in profiles that make grant_type required", []string{"TOK-ERR-008"}},
+	QuirkAnonymousClientCredentials:        {QuirkAnonymousClientCredentials, "anonymous-client-credentials", "issues client_credentials tokens to a request without any client authentication", []string{"TOK-CC-001"}},
+	QuirkMalformedScopeAccepted:            {QuirkMalformedScopeAccepted, "malformed-scope-accepted", "grants a scope value with characters outside the RFC 6749 Section 3.3 scope-token set (a double quote or backslash)", []string{"TOK-CC-004"}},
+	QuirkOmittedScopeGrantsAll:             {QuirkOmittedScopeGrantsAll, "omitted-scope-grants-all", "grants every scope the client may have, instead of the documented default, to a client_credentials request without scope", []string{"TOK-CC-006"}},
+	QuirkCorrectPasswordRejected:           {QuirkCorrectPasswordRejected, "correct-password-rejected", "refuses the password grant with invalid_grant even for the correct resource owner credentials", []string{"TOK-PW-001"}},
+	QuirkMissingCredentialsInvalidGrant:    {QuirkMissingCredentialsInvalidGrant, "missing-credentials-invalid-grant", "answers invalid_grant instead of invalid_request when username or password is missing", []string{"TOK-PW-003"}},
+	QuirkRefreshSameAccessToken:            {QuirkRefreshSameAccessToken, "refresh-same-access-token", "answers a refresh with the grant's earlier, still valid access token instead of a new one", []string{"TOK-RT-001"}},
+	QuirkMissingRefreshInvalidGrant:        {QuirkMissingRefreshInvalidGrant, "missing-refresh-token-invalid-grant", "answers invalid_grant instead of invalid_request when the refresh_token parameter is missing", []string{"TOK-RT-002"}},
+	QuirkUnknownRefreshInvalidRequest:      {QuirkUnknownRefreshInvalidRequest, "unknown-refresh-token-invalid-request", "answers invalid_request instead of invalid_grant for an unknown refresh token", []string{"TOK-RT-003"}},
+	QuirkRefreshNarrowingRefused:           {QuirkRefreshNarrowingRefused, "refresh-narrowing-refused", "refuses a refresh that asks for a narrower scope than the grant (invalid_scope)", []string{"TOK-RT-006"}},
+	QuirkRefreshNarrowedScopeSticks:        {QuirkRefreshNarrowedScopeSticks, "refresh-narrowed-scope-sticks", "makes a narrowed refresh shrink the grant, so later refreshes without scope get the narrowed scope", []string{"TOK-RT-009"}},
+	QuirkRefreshReuseNoRevocation:          {QuirkRefreshReuseNoRevocation, "refresh-reuse-no-revocation", "refuses a replayed rotated-out refresh token but leaves the active refresh token of its grant valid", []string{"TOK-RT-012"}},
 	QuirkExtraResponseMember:               {QuirkExtraResponseMember, "extra-response-member", "adds a member to the token response (legal in RFC 6749, but outside a closed profile schema)", []string{"TOK-RESP-012"}},
 	QuirkStateDroppedOnError:               {QuirkStateDroppedOnError, "state-dropped-on-error", "drops state from error redirects", []string{"AUTHZ-ERR-001"}},
 	QuirkStateMangled:                      {QuirkStateMangled, "state-mangled", "returns state altered (decoded once too often)", []string{"AUTHZ-RESP-002"}},
-	QuirkOpenRedirect:                      {QuirkOpenRedirect, "open-redirect", "redirects to any redirect_uri, registered or not", []string{"AUTHZ-RURI-002", "AUTHZ-RURI-004", "AUTHZ-RURI-005", "AUTHZ-RURI-007"}},
+	QuirkOpenRedirect:                      {QuirkOpenRedirect, "open-redirect", "redirects to any redirect_uri, registered or not", []string{"AUTHZ-RURI-002", "AUTHZ-RURI-003", "AUTHZ-RURI-004", "AUTHZ-RURI-005", "AUTHZ-RURI-007"}},
 	QuirkPrefixRedirectMatch:               {QuirkPrefixRedirectMatch, "prefix-redirect-match", "accepts any redirect_uri that starts with a registered one", []string{"AUTHZ-RURI-003"}},
 	QuirkUnknownClientRedirect:             {QuirkUnknownClientRedirect, "unknown-client-redirect", "redirects with an error when the client_id is missing or unknown", []string{"AUTHZ-REQ-009"}},
 	QuirkCodeInFragment:                    {QuirkCodeInFragment, "code-in-fragment", "returns the code in the fragment instead of the query", []string{"AUTHZ-RESP-001"}},
@@ -166,6 +269,51 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkUnsupportedResponseTypeIssuesCode: {QuirkUnsupportedResponseTypeIssuesCode, "unsupported-response-type-issues-code", "treats an unknown or missing response_type as code", []string{"AUTHZ-REQ-005", "AUTHZ-REQ-006"}},
 	QuirkAuthorizePKCEMethodIgnored:        {QuirkAuthorizePKCEMethodIgnored, "pkce-method-ignored", "accepts an unsupported code_challenge_method", []string{"AUTHZ-PKCE-002"}},
 	QuirkDenyIssuesCode:                    {QuirkDenyIssuesCode, "deny-issues-code", "issues a code although the user denied consent", []string{"AUTHZ-ERR-003"}},
+	QuirkAuthorizeGetRefused:               {QuirkAuthorizeGetRefused, "authorize-get-refused", "answers 405 to GET authorization requests whose Accept header does not name text/html (a gateway that lets only browsers through)", []string{"AUTHZ-REQ-002"}},
+	QuirkAuthorizePOSTErrorRedirect:        {QuirkAuthorizePOSTErrorRedirect, "authorize-post-error-redirect", "identifies the client of a POST authorization request, then refuses the valid request with an invalid_request redirect", []string{"AUTHZ-REQ-003"}},
+	QuirkAuthorizeUnknownParamRejected:     {QuirkAuthorizeUnknownParamRejected, "authorize-unknown-param-rejected", "rejects unrecognized authorization request parameters with invalid_request", []string{"AUTHZ-REQ-004"}},
+	QuirkAuthorizeEmptyScopeLiteral:        {QuirkAuthorizeEmptyScopeLiteral, "authorize-empty-scope-literal", "treats an empty scope parameter of a GET authorization request as a value (invalid_scope) instead of as omitted", []string{"AUTHZ-REQ-008"}},
+	QuirkRegisteredQueryDropped:            {QuirkRegisteredQueryDropped, "registered-query-dropped", "drops the query component of the registered redirect URI when redirecting", []string{"AUTHZ-RURI-001", "AUTHZ-RURI-012"}},
+	QuirkRedirectQueryAppended:             {QuirkRedirectQueryAppended, "redirect-query-appended", "accepts a registered redirect URI with a query appended (matches scheme, authority and path only)", []string{"AUTHZ-RURI-006"}},
+	QuirkRedirectFragmentAccepted:          {QuirkRedirectFragmentAccepted, "redirect-fragment-accepted", "accepts a registered redirect URI with a fragment appended, and keeps the fragment", []string{"AUTHZ-RURI-007"}},
+	QuirkRedirectFallbackRegistered:        {QuirkRedirectFallbackRegistered, "redirect-fallback-registered", "replaces an invalid redirect_uri by the client's single registered one instead of showing an error page", []string{"AUTHZ-RURI-008"}},
+	QuirkMultiRedirectDefault:              {QuirkMultiRedirectDefault, "multi-redirect-default", "uses the first registered redirect URI when a client with several omits redirect_uri", []string{"AUTHZ-RURI-009"}},
+	QuirkRedirectURIRequired:               {QuirkRedirectURIRequired, "redirect-uri-required", "refuses an authorization request without redirect_uri even when the client registered exactly one", []string{"AUTHZ-RURI-010"}},
+	QuirkLoopbackPortExact:                 {QuirkLoopbackPortExact, "loopback-port-exact", "requires the registered port of a loopback redirect URI (no RFC 8252 port variation)", []string{"AUTHZ-RURI-011"}},
+	QuirkStateInvented:                     {QuirkStateInvented, "state-invented", "adds a state of its own to the authorization response when the request carried none", []string{"AUTHZ-RESP-003"}},
+	QuirkNonVSCHARCode:                     {QuirkNonVSCHARCode, "non-vschar-code", "issues authorization codes (through the authorize endpoint) with a character outside VSCHAR", []string{"AUTHZ-RESP-004"}},
+	QuirkWrongIss:                          {QuirkWrongIss, "wrong-iss", "adds an RFC 9207 iss parameter naming another issuer to authorization responses", []string{"AUTHZ-RESP-005"}},
+	QuirkErrorWithCode:                     {QuirkErrorWithCode, "error-with-code", "adds a code to the access_denied error redirect", []string{"AUTHZ-ERR-002"}},
+	QuirkCodeForUnauthorizedClient:         {QuirkCodeForUnauthorizedClient, "code-for-unauthorized-client", "issues authorization codes to a client not registered for the authorization_code grant", []string{"AUTHZ-ERR-005"}},
+	QuirkImplicitAsCode:                    {QuirkImplicitAsCode, "implicit-as-code", "answers a response_type=token request with an authorization code in the query", []string{"AUTHZ-IMP-001"}},
+	QuirkImplicitErrorInQuery:              {QuirkImplicitErrorInQuery, "implicit-error-in-query", "puts implicit grant error responses in the query instead of the fragment", []string{"AUTHZ-IMP-004"}},
+	QuirkImplicitExpiresInDecimal:          {QuirkImplicitExpiresInDecimal, "implicit-expires-in-decimal", `writes expires_in of the implicit grant as a decimal ("3600.0")`, []string{"AUTHZ-IMP-005"}},
+	QuirkPKCES256Rejected:                  {QuirkPKCES256Rejected, "pkce-s256-rejected", "refuses code_challenge_method=S256 (invalid_request), supporting plain only", []string{"AUTHZ-PKCE-001"}},
+	QuirkPKCEChallengeNotRequired:          {QuirkPKCEChallengeNotRequired, "pkce-challenge-not-required", "issues codes without a code_challenge to clients registered to require PKCE", []string{"AUTHZ-PKCE-003"}},
+	QuirkMetadataIssuerMismatch:            {QuirkMetadataIssuerMismatch, "metadata-issuer-mismatch", "serves metadata whose issuer is not the issuer identifier (a trailing slash added)", []string{"META-001"}},
+	QuirkMetadataEmptyArrays:               {QuirkMetadataEmptyArrays, "metadata-empty-arrays", "serves metadata with zero-element arrays instead of omitting them", []string{"META-002"}},
+	QuirkMetadataUnsupportedGrant:          {QuirkMetadataUnsupportedGrant, "metadata-unsupported-grant", "advertises a grant type in grant_types_supported that the token endpoint does not support", []string{"META-003"}},
+	QuirkMetadataNoS256:                    {QuirkMetadataNoS256, "metadata-no-s256", "advertises code_challenge_methods_supported with plain only (no S256)", []string{"META-004"}},
+	QuirkRevocationKeepsRefresh:            {QuirkRevocationKeepsRefresh, "revocation-keeps-refresh", "answers 200 to the revocation of a refresh token but leaves it and its grant valid", []string{"REV-001"}},
+	QuirkRevocationUnknown400:              {QuirkRevocationUnknown400, "revocation-unknown-400", "answers 400 instead of 200 to the revocation of an unknown or invalid token", []string{"REV-002"}},
+	QuirkRevocationNoClientAuth:            {QuirkRevocationNoClientAuth, "revocation-no-client-auth", "revokes tokens for requests whose client authentication is missing or fails", []string{"REV-003"}},
+	QuirkRevocationCrossClient:             {QuirkRevocationCrossClient, "revocation-cross-client", "revokes a token issued to another client", []string{"REV-004"}},
+	QuirkRevocationHintTrusted:             {QuirkRevocationHintTrusted, "revocation-hint-trusted", "searches only the token type that token_type_hint names, and refuses an unknown hint with unsupported_token_type", []string{"REV-005"}},
+	QuirkIntrospectionNoAuth:               {QuirkIntrospectionNoAuth, "introspection-no-auth", "answers introspection requests without any client authentication", []string{"INTR-001"}},
+	QuirkIntrospectionActiveString:         {QuirkIntrospectionActiveString, "introspection-active-string", `sends active as the JSON string "true" for active tokens`, []string{"INTR-002"}},
+	QuirkIntrospectionIgnoresRevocation:    {QuirkIntrospectionIgnoresRevocation, "introspection-ignores-revocation", "reports revoked tokens (and tokens of revoked grants) as active", []string{"INTR-003"}},
+	QuirkIntrospectionInactiveDetails:      {QuirkIntrospectionInactiveDetails, "introspection-inactive-details", "adds a reason member to the answer for inactive tokens", []string{"INTR-003"}},
+	QuirkIntrospectionScopeMismatch:        {QuirkIntrospectionScopeMismatch, "introspection-scope-mismatch", "reports the profile's whole scope vocabulary instead of the token's scope", []string{"INTR-004"}},
+	QuirkJWTTypJWT:                         {QuirkJWTTypJWT, "jwt-typ-jwt", `signs access tokens with the JWS typ "JWT" instead of at+jwt`, []string{"JWT-001"}},
+	QuirkJWTAlgNone:                        {QuirkJWTAlgNone, "jwt-alg-none", `issues unsigned access tokens (alg "none")`, []string{"JWT-002"}},
+	QuirkJWTMissingClaims:                  {QuirkJWTMissingClaims, "jwt-missing-claims", "leaves the jti and client_id claims out of JWT access tokens", []string{"JWT-003"}},
+	QuirkJWTNoScope:                        {QuirkJWTNoScope, "jwt-no-scope-claim", "leaves the scope claim out of JWT access tokens", []string{"JWT-004"}},
+	QuirkJWTExpMismatch:                    {QuirkJWTExpMismatch, "jwt-exp-mismatch", "sets the JWT exp claim to half the lifetime that expires_in announces (the server still honours expires_in)", []string{"JWT-005"}},
+	QuirkResourceAcceptsRevoked:            {QuirkResourceAcceptsRevoked, "resource-accepts-revoked", "the protected resource accepts revoked access tokens", []string{"BEAR-001"}},
+	QuirkResourceNoChallenge:               {QuirkResourceNoChallenge, "resource-no-challenge", "the protected resource answers a request without a token with 401 but no WWW-Authenticate", []string{"BEAR-002"}},
+	QuirkResourceErrorWithoutToken:         {QuirkResourceErrorWithoutToken, "resource-error-without-token", `the protected resource puts error="invalid_token" in its challenge to a request that carried no token`, []string{"BEAR-002"}},
+	QuirkCustomerTokenAccepted:             {QuirkCustomerTokenAccepted, "customer-token-accepted", "the scope-gated API accepts a token whose scope the endpoint does not allow (merchant-customer: a customer token on a merchant-only endpoint)", []string{"BEAR-001"}},
+	QuirkPathClientIDUnchecked:             {QuirkPathClientIDUnchecked, "path-client-id-unchecked", "the scope-gated API serves /client-id/{client_id}/... to a token of another client", []string{"BEAR-001"}},
 }
 
 func init() {

@@ -207,9 +207,101 @@ var tokenQuirkScenarios = map[Quirk]ruleHolds{
 		at := mustToken(t, ts, tokenReq{body: ccBody, basic: conf}).str("access_token")
 		return strings.IndexFunc(at, func(r rune) bool { return r < 0x20 || r > 0x7e }) < 0
 	},
+	QuirkFormUnlessAcceptJSON: func(t *testing.T, ts *TestServer) bool {
+		res := doToken(t, ts, tokenReq{body: ccBody, basic: conf, headers: map[string]string{"Accept": "*/*"}})
+		return res.status == 200 && strings.HasPrefix(res.header.Get("Content-Type"), "application/json")
+	},
+	QuirkSecretPostRejected: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: ccBody + "&client_id=conf-client&client_secret=conf-secret"}).status == 200
+	},
+	QuirkPublicCodeExchangeRefused: func(t *testing.T, ts *TestServer) bool {
+		code := mintFor(t, ts, CodeRequest{ClientID: "public-client", CodeChallenge: s256(verifier), CodeChallengeMethod: "S256"})
+		return doToken(t, ts, tokenReq{body: codeBody(code, r1, "client_id=public-client", "code_verifier="+verifier)}).status == 200
+	},
+	QuirkErrorEchoesInput: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: "grant_type=nope", basic: conf}), 400, "unsupported_grant_type")
+	},
+	QuirkBadErrorURI: func(t *testing.T, ts *TestServer) bool {
+		u, present := doToken(t, ts, tokenReq{body: "grant_type=nope", basic: conf}).body["error_uri"].(string)
+		return !present || !strings.ContainsAny(u, " \"\\")
+	},
+	QuirkMissingGrantDefaulted: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: "scope=read", basic: conf}), 400, "invalid_request")
+	},
+	QuirkAnonymousClientCredentials: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: ccBody + "&scope=read"}).status != 200
+	},
+	QuirkMalformedScopeAccepted: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: ccBody + "&scope=bad%22scope", basic: conf}), 400, "invalid_scope")
+	},
+	QuirkOmittedScopeGrantsAll: func(t *testing.T, ts *TestServer) bool {
+		return mustToken(t, ts, tokenReq{body: ccBody, basic: conf}).str("scope") == "read"
+	},
+	QuirkCorrectPasswordRejected: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: "grant_type=password&username=alice&password=alice-password", basic: conf}).status == 200
+	},
+	QuirkMissingCredentialsInvalidGrant: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: "grant_type=password&username=alice", basic: conf}), 400, "invalid_request")
+	},
+	QuirkRefreshSameAccessToken: func(t *testing.T, ts *TestServer) bool {
+		first := mustToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{}), r1), basic: conf})
+		next := mustToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=" + first.str("refresh_token"), basic: conf})
+		return next.str("access_token") != first.str("access_token")
+	},
+	QuirkMissingRefreshInvalidGrant: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: "grant_type=refresh_token", basic: conf}), 400, "invalid_request")
+	},
+	QuirkUnknownRefreshInvalidRequest: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=garbage", basic: conf}), 400, "invalid_grant")
+	},
+	QuirkRefreshNarrowingRefused: func(t *testing.T, ts *TestServer) bool {
+		rt := mustToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{Scope: "read write"}), r1), basic: conf}).str("refresh_token")
+		return doToken(t, ts, tokenReq{body: "grant_type=refresh_token&scope=read&refresh_token=" + rt, basic: conf}).status == 200
+	},
+	QuirkRefreshNarrowedScopeSticks: func(t *testing.T, ts *TestServer) bool {
+		rt := mustToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{Scope: "read write"}), r1), basic: conf}).str("refresh_token")
+		rt2 := mustToken(t, ts, tokenReq{body: "grant_type=refresh_token&scope=read&refresh_token=" + rt, basic: conf}).str("refresh_token")
+		return sameScope(mustToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=" + rt2, basic: conf}).str("scope"), "read write")
+	},
+	QuirkRefreshReuseNoRevocation: func(t *testing.T, ts *TestServer) bool {
+		rt := mustToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{}), r1), basic: conf}).str("refresh_token")
+		rt2 := mustToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=" + rt, basic: conf}).str("refresh_token")
+		doToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=" + rt, basic: conf})
+		return doToken(t, ts, tokenReq{body: "grant_type=refresh_token&refresh_token=" + rt2, basic: conf}).status == 400
+	},
 	QuirkTokenTypeConfusion: func(t *testing.T, ts *TestServer) bool {
 		rt := mustToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{}), r1), basic: conf}).str("refresh_token")
 		return doToken(t, ts, tokenReq{body: codeBody(rt, r1), basic: conf}).status == 400
+	},
+	QuirkVerifierAlwaysRequired: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{}), r1), basic: conf}).status == 200
+	},
+	QuirkMissingCodeInvalidGrant: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: codeBody("", r1), basic: conf}), 400, "invalid_request")
+	},
+	QuirkUnknownCodeInvalidRequest: func(t *testing.T, ts *TestServer) bool {
+		return statusIs(doToken(t, ts, tokenReq{body: codeBody("garbage-code", r1), basic: conf}), 400, "invalid_grant")
+	},
+	QuirkRedirectURIAlwaysRequired: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: codeBody(mintFor(t, ts, CodeRequest{OmitRedirectURI: true}), ""), basic: conf}).status == 200
+	},
+	QuirkCodeClientInferred: func(t *testing.T, ts *TestServer) bool {
+		code := mintFor(t, ts, CodeRequest{ClientID: "public-client", CodeChallenge: s256(verifier), CodeChallengeMethod: "S256"})
+		return doToken(t, ts, tokenReq{body: codeBody(code, r1, "code_verifier="+verifier)}).status != 200
+	},
+	QuirkPKCEVerifierBase64URLOnly: func(t *testing.T, ts *TestServer) bool {
+		v := verifier[:41] + ".~"
+		code := mintFor(t, ts, CodeRequest{CodeChallenge: s256(v), CodeChallengeMethod: "S256"})
+		return doToken(t, ts, tokenReq{body: codeBody(code, r1, "code_verifier="+v), basic: conf}).status == 200
+	},
+	QuirkPKCEPlainBroken: func(t *testing.T, ts *TestServer) bool {
+		code := mintFor(t, ts, CodeRequest{CodeChallenge: verifier, CodeChallengeMethod: "plain"})
+		return doToken(t, ts, tokenReq{body: codeBody(code, r1, "code_verifier="+verifier), basic: conf}).status == 200
+	},
+	QuirkPKCEVerifierSyntaxUnchecked: func(t *testing.T, ts *TestServer) bool {
+		v := verifier[:42]
+		code := mintFor(t, ts, CodeRequest{CodeChallenge: s256(v), CodeChallengeMethod: "S256"})
+		return doToken(t, ts, tokenReq{body: codeBody(code, r1, "code_verifier="+v), basic: conf}).status == 400
 	},
 }
 

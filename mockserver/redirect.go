@@ -26,15 +26,24 @@ func (p *Provider) redirectAllowed(c *profile.Client, uri string) bool {
 	if p.quirk(QuirkOpenRedirect) {
 		return redirectTarget(uri)
 	}
+	if p.quirk(QuirkRedirectFragmentAccepted) {
+		uri, _, _ = strings.Cut(uri, "#")
+	}
 	if strings.IndexByte(uri, '#') >= 0 {
 		return false
 	}
 	for _, reg := range c.RedirectURIs {
-		if uri == reg || loopbackMatch(reg, uri) {
+		if uri == reg || !p.quirk(QuirkLoopbackPortExact) && loopbackMatch(reg, uri) {
 			return true
 		}
 		if p.quirk(QuirkPrefixRedirectMatch) && strings.HasPrefix(uri, reg) {
 			return true
+		}
+		if p.quirk(QuirkRedirectQueryAppended) {
+			regPath, _, _ := strings.Cut(reg, "?")
+			if path, _, ok := strings.Cut(uri, "?"); ok && path == regPath {
+				return true
+			}
 		}
 	}
 	return false

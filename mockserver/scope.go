@@ -54,7 +54,11 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 			continue
 		}
 		if !profile.ValidScopeToken(s) {
-			return "", errMalformedScope
+			if !p.quirk(QuirkMalformedScopeAccepted) {
+				return "", errMalformedScope
+			}
+			out = append(out, s)
+			continue
 		}
 		if slices.Contains(out, s) {
 			continue

@@ -87,6 +87,15 @@ type Store interface {
 	RetireToken(ctx context.Context, token string) (bool, error)
 	RevokeToken(ctx context.Context, token string) error
 
+	// RevokeJTI records the revocation of a JWT access token that has no
+	// stored record (a stateless one, e.g. client_credentials), by its jti,
+	// until exp: after it the token is expired anyway and Sweep drops the
+	// entry. Callers only record jtis of tokens whose signature verified, so
+	// the set stays bounded by the tokens actually issued and still alive.
+	RevokeJTI(ctx context.Context, jti string, exp time.Time) error
+	// JTIRevoked reports whether RevokeJTI recorded the jti.
+	JTIRevoked(ctx context.Context, jti string) (bool, error)
+
 	// Sweep drops records that expired before now and returns how many.
 	Sweep(ctx context.Context, now time.Time) int
 }

@@ -2,7 +2,11 @@ package mockserver
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
@@ -70,9 +74,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	if grantType == "" {
 		grantType = p.profile.TokenRequest.DefaultGrantType
 	}
+	if grantType == "" && p.quirk(QuirkMissingGrantDefaulted) {
+		grantType = profile.GrantClientCredentials
+	}
 	if grantType == "" {
 		if p.quirk(QuirkMissingGrantUnsupported) {
-			p.writeTokenError(w, errUnsupportedGrant)
+			p.writeTokenError(w, &oauthError{Code: errUnsupportedGrantType, Description: errUnsupportedGrant.Description, Status: http.StatusNotImplemented})
 			return
 		}
 		p.writeTokenError(w, errMissingGrantType)
@@ -85,6 +92,10 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	handler, ok := p.grants[grantType]
 	if !ok {
+		if p.quirk(QuirkErrorEchoesInput) {
+			p.writeTokenError(w, newError(`Unsupported grant type "`+grantType+`"`, errUnsupportedGrant.Description))
+			return
+		}
 		p.writeTokenError(w, errUnsupportedGrant)
 		return
 	}
@@ -108,7 +119,11 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	if p.quirk(QuirkTokenStatus201) {
 		status = http.StatusCreated
 	}
-	p.writeNoStoreJSON(w, status, body, p.quirk(QuirkTextPlainToken))
+	if p.quirk(QuirkFormUnlessAcceptJSON) && !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		p.writeFormToken(w, body)
+	} else {
+		p.writeNoStoreJSON(w, status, body, p.quirk(QuirkTextPlainToken))
+	}
 	*bp = body
 	respBufPool.Put(bp)
 	if p.log.Enabled(r.Context(), levelDebug) {
@@ -134,4 +149,20 @@ func (p *Provider) grantHandlers() map[string]grantHandler {
 		out[g] = all[g]
 	}
 	return out
+}
+
+// writeFormToken serves the form-unless-accept-json quirk: the members of a
+// JSON token response sent as application/x-www-form-urlencoded.
+func (p *Provider) writeFormToken(w http.ResponseWriter, jsonBody []byte) {
+	var m map[string]any
+	_ = json.Unmarshal(jsonBody, &m)
+	form := url.Values{}
+	for k, v := range m {
+		form.Set(k, fmt.Sprint(v))
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/x-www-form-urlencoded"}
+	h["Cache-Control"], h["Pragma"] = noStore, noCache
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(form.Encode()))
 }

@@ -20,10 +20,14 @@ const (
 	RolePrimary       = "primary"
 	RoleSecond        = "second"
 	RolePublic        = "public"
+	RolePublic2       = "public-2" // P2, a second public client
 	RoleRestricted    = "restricted"
+	RoleNoCode        = "no-code" // a client not allowed the authorization_code grant (AUTHZ-ERR-005)
 	RoleReservedChars = "reserved-chars"
 	RoleMultiRedirect = "multi-redirect"
 	RoleQueryRedirect = "query-redirect"
+	// RoleSacrificial is a client the brute-force checks may lock out.
+	RoleSacrificial = "sacrificial"
 )
 
 // Secret is a credential that must never be printed: its String, GoString and

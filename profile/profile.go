@@ -210,7 +210,17 @@ type Resources struct {
 	// rule need DefaultScopes.
 	Prefix        string   `yaml:"prefix,omitempty"`
 	DefaultScopes []string `yaml:"default_scopes,omitempty"`
+	// ScopeError answers a valid token whose scope the endpoint does not
+	// accept: "insufficient_scope" (403, RFC 6750 §3.1; the default) or
+	// "invalid_token" (401; seed 001 calls such a token invalid).
+	ScopeError string `yaml:"scope_error,omitempty"`
 }
+
+// Values of Resources.ScopeError.
+const (
+	ScopeErrorInsufficientScope = "insufficient_scope"
+	ScopeErrorInvalidToken      = "invalid_token"
+)
 
 // ResourceRule gates one endpoint.
 type ResourceRule struct {
@@ -457,6 +467,11 @@ func (p *Profile) Validate() error {
 		}
 		if len(r.Scopes) == 0 {
 			return bad(fmt.Sprintf("resources.rules[%d].scopes", i), "at least one scope")
+		}
+	}
+	if se := p.Resources.ScopeError; se != "" {
+		if err := oneOf("resources.scope_error", se, ScopeErrorInsufficientScope, ScopeErrorInvalidToken); err != nil {
+			return err
 		}
 	}
 	if p.TokenResponseSchema == "" {

@@ -59,6 +59,16 @@ func EmbeddedEnv(profileName string, quirks ...string) (env *Env, stop func(), e
 	if prof.HasResponseType("code") {
 		e.Driver = mintDriver{mock: srv}
 	}
+	// The authorize endpoint's own specs go through its login form, as the
+	// fixtures' user; out-of-band profiles end on the result page.
+	if e.Endpoints.Authorize != "" {
+		opts := harness.Options{BaseURL: srv.URL, Headers: headers}
+		if prof.Authorize.OOBRedirectURI != "" {
+			e.Browser = NewOOBDriver(opts, e.Endpoints.Authorize, e.User, FormFields{})
+		} else {
+			e.Browser = NewFormDriver(opts, e.Endpoints.Authorize, e.User, FormFields{})
+		}
+	}
 	return e, srv.Close, nil
 }
 

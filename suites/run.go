@@ -193,7 +193,7 @@ func Summarize(r types.Report) *Summary {
 		labels := sr.Labels()
 		for _, l := range labels {
 			switch {
-			case l == "MUST" || l == "SHOULD" || l == "MAY":
+			case l == "MUST" || l == "SHOULD" || l == "MAY" || l == "INFO":
 				res.Level = l
 			case strings.HasPrefix(l, "RFC"):
 				if res.Section == "" {

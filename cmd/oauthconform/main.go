@@ -83,8 +83,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
 
-	// The `test` and `list` subcommands (the suites) join here.
 	root.AddCommand(
+		newTestCmd(),
+		newListCmd(),
 		newServeCmd(),
 		newVersionCmd(),
 	)

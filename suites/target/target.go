@@ -212,8 +212,8 @@ type Scopes struct {
 }
 
 // roles are the client roles the suites know (assertions.md §0.1).
-var roles = []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RoleRestricted,
-	profile.RoleReservedChars, profile.RoleMultiRedirect, profile.RoleQueryRedirect}
+var roles = []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2, profile.RoleRestricted,
+	profile.RoleNoCode, profile.RoleReservedChars, profile.RoleMultiRedirect, profile.RoleQueryRedirect, profile.RoleSacrificial}
 
 // DefaultAPIKeyHeader carries APIKey when the profile names no header.
 const DefaultAPIKeyHeader = "x-api-key"

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites"
+	"github.com/oauthconform/oauthconform/suites/target"
+)
+
+// errChecksFailed makes `test` exit 1 after printing its report.
+var errChecksFailed = errors.New("conformance checks failed")
+
+type testOptions struct {
+	targetFile   string
+	issuer       string
+	clientID     string
+	clientSecret string
+	profiles     []string
+	quirks       []string
+	labelFilter  string
+	junit        string
+	jsonReport   string
+	strict       bool
+	verbose      bool
+	insecure     bool
+	caFile       string
+	timeout      time.Duration
+	noColor      bool
+}
+
+func newTestCmd() *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Run the conformance suites against a target, or the embedded mock of every profile",
+		Long: "test runs the compiled-in conformance specs. With --target (a target YAML file) or --issuer\n" +
+			"it checks that server; with neither it starts the embedded mock provider of each built-in\n" +
+			"profile and checks each. It exits 0 when no MUST check failed, 1 when one did, and 2 for a\n" +
+			"usage or configuration error. A SHOULD breach is a WARN, a failure only with --strict.",
+		Example: "  oauthconform test\n" +
+			"  oauthconform test --profile oob-pkce -v\n" +
+			"  oauthconform test --issuer https://staging.example.com --client-id ci --client-secret \"$SECRET\"\n" +
+			"  oauthconform test --target fixtures/targets/rfc6749.yaml --junit-report junit.xml\n" +
+			"  oauthconform test --label-filter 'MUST && TOK-RESP'\n" +
+			"  oauthconform test --quirk no-pragma   # the embedded mock, broken on purpose",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.StringVar(&o.targetFile, "target", "", "target YAML `file` (see docs/TARGETS.md)")
+	f.StringVar(&o.issuer, "issuer", "", "base `URL` of the server to check (the common case, instead of --target)")
+	f.StringVar(&o.clientID, "client-id", "", "client id of the primary client (with --issuer)")
+	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the primary client (with --issuer; omit for a public client)")
+	f.StringSliceVar(&o.profiles, "profile", nil, "profile(s) to check: with --issuer the target's dialect (default rfc6749); with no target the embedded mocks to run (default: all)")
+	f.StringSliceVar(&o.quirks, "quirk", nil, "with no target: turn these quirks on in the embedded mocks (see `serve --list-quirks`)")
+	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression`, e.g. 'MUST && !slow' (default '!intrusive')")
+	f.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `file`")
+	f.StringVar(&o.jsonReport, "json-report", "", "write a JSON report to `file`")
+	f.BoolVar(&o.strict, "strict", false, "treat WARN (SHOULD breaches, ambiguous answers) as failures")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every spec and every WARN's evidence")
+	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate verification of the target")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM `file` of CA certificates to trust for the target")
+	f.DurationVar(&o.timeout, "timeout", time.Hour, "bound on the whole run")
+	f.BoolVar(&o.noColor, "no-color", false, "no colour in the progress output")
+	return cmd
+}
+
+func (o *testOptions) envs() ([]*suites.Env, func(), error) {
+	var envs []*suites.Env
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+	switch {
+	case o.targetFile != "" && o.issuer != "":
+		return nil, nil, &usageError{msg: "--target and --issuer: give one or the other"}
+	case o.targetFile != "" || o.issuer != "":
+		if len(o.quirks) > 0 {
+			return nil, nil, &usageError{msg: "--quirk applies only to the embedded mock (no --target or --issuer)"}
+		}
+		var t *target.Target
+		var err error
+		name := ""
+		if o.targetFile != "" {
+			if len(o.profiles) > 0 {
+				return nil, nil, &usageError{msg: "--profile: the target file names its profile"}
+			}
+			if t, err = target.Load(o.targetFile); err != nil {
+				return nil, nil, &usageError{msg: "--target", err: err}
+			}
+			name = strings.TrimSuffix(filepath.Base(o.targetFile), filepath.Ext(o.targetFile))
+		} else {
+			if o.clientID == "" {
+				return nil, nil, &usageError{msg: "--client-id is required with --issuer"}
+			}
+			prof := profile.DefaultName
+			if len(o.profiles) > 1 {
+				return nil, nil, &usageError{msg: "--profile: a target speaks one profile"}
+			} else if len(o.profiles) == 1 {
+				prof = o.profiles[0]
+			}
+			if t, err = target.FromFlags(o.issuer, o.clientID, o.clientSecret, prof); err != nil {
+				return nil, nil, &usageError{msg: "--issuer", err: err}
+			}
+			u, _ := url.Parse(o.issuer)
+			name = t.Profile.Name + "@" + u.Host
+		}
+		if o.insecure {
+			t.TLS.Insecure = true
+		}
+		if o.caFile != "" {
+			t.TLS.CAFile = o.caFile
+		}
+		e, err := suites.NewEnv(t, name)
+		if err != nil {
+			return nil, nil, &usageError{msg: "target", err: err}
+		}
+		envs = append(envs, e)
+	default:
+		if o.clientID != "" || o.clientSecret != "" {
+			return nil, nil, &usageError{msg: "--client-id and --client-secret go with --issuer"}
+		}
+		names := o.profiles
+		if len(names) == 0 {
+			names = suites.Profiles
+		}
+		for _, n := range names {
+			e, stop, err := suites.EmbeddedEnv(n, o.quirks...)
+			if err != nil {
+				stopAll()
+				return nil, nil, &usageError{msg: "--profile/--quirk", err: err}
+			}
+			stops = append(stops, stop)
+			envs = append(envs, e)
+		}
+	}
+	for _, e := range envs {
+		e.Strict = o.strict
+	}
+	return envs, stopAll, nil
+}
+
+func (o *testOptions) run(_ context.Context, stdout io.Writer) error {
+	envs, stop, err := o.envs()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	filter := o.labelFilter
+	if filter == "" {
+		filter = "!" + suites.LabelIntrusive
+	}
+	res, err := suites.Run(suites.RunConfig{
+		Envs: envs, LabelFilter: filter, JUnitReport: o.junit, JSONReport: o.jsonReport,
+		Verbose: o.verbose, Timeout: o.timeout, Out: stdout, NoColor: o.noColor || !isTerminal(stdout),
+	})
+	if err != nil {
+		return err
+	}
+	res.Summary.Print(stdout, o.verbose)
+	if res.Summary.Failed() > 0 {
+		return errChecksFailed
+	}
+	if len(res.Summary.Specs) == 0 {
+		return &usageError{msg: "--label-filter: no spec matched"}
+	}
+	return nil
+}
+
+func newListCmd() *cobra.Command {
+	var markdown bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Print the catalogue of checks (ID, level, RFC section, requirement)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			as, err := suites.Catalogue()
+			if err != nil {
+				return err
+			}
+			if markdown {
+				suites.WriteCatalogue(cmd.OutOrStdout(), as)
+			} else {
+				suites.WriteList(cmd.OutOrStdout(), as)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print docs/CATALOGUE.md")
+	return cmd
+}
+
+// isTerminal reports whether w is a character device (colour makes sense).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

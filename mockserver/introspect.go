@@ -1,0 +1,129 @@
+package mockserver
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+var inactiveBody = []byte(`{"active":false}`)
+
+// handleIntrospection is the RFC 7662 introspection endpoint.
+//   - The caller must authenticate as a client (public clients only where an
+//     API key authorizes the request); it may introspect any token, as a
+//     resource server does.
+//   - Unknown, expired, revoked (or of a revoked grant), rotated-out, or
+//     badly signed tokens: exactly {"active":false} (§2.2).
+//   - Access tokens: scope, client_id, sub, exp, iat and token_type (the
+//     profile's spelling, as in the token response); JWTs add iss, aud, jti.
+//   - Refresh tokens are introspected too, with scope, client_id, sub, exp
+//     and iat but no token_type: "refresh_token" is not a token type of RFC
+//     6749 §7.1, and the member is optional.
+func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		p.writeEndpointError(w, errEndpointPOST)
+		return
+	}
+	ps := paramsPool.Get().(*params)
+	ps.kv = ps.kv[:0]
+	defer paramsPool.Put(ps)
+	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
+		p.writeEndpointError(w, oerr)
+		return
+	}
+	if !p.quirk(QuirkIntrospectionNoAuth) {
+		if _, oerr := p.endpointClient(r, ps, true); oerr != nil {
+			p.writeEndpointError(w, oerr)
+			return
+		}
+	}
+	raw := ps.get("token")
+	if raw == "" {
+		p.writeEndpointError(w, errMissingToken)
+		return
+	}
+	ctx := r.Context()
+	ref, err := p.findToken(ctx, raw, hintOrder(ps.get("token_type_hint")))
+	if err != nil {
+		p.writeEndpointError(w, errServer)
+		return
+	}
+	if ref == nil {
+		p.writeInactive(w, "unknown")
+		return
+	}
+	active, err := p.tokenActive(ctx, ref, p.quirk(QuirkIntrospectionIgnoresRevocation))
+	if err != nil {
+		p.writeEndpointError(w, errServer)
+		return
+	}
+	if !active {
+		p.writeInactive(w, p.inactiveReason(ctx, ref))
+		return
+	}
+	p.writeEndpointJSON(w, http.StatusOK, p.introspection(ref))
+}
+
+func (p *Provider) writeInactive(w http.ResponseWriter, reason string) {
+	if p.quirk(QuirkIntrospectionInactiveDetails) {
+		b := append([]byte(`{"active":false,"reason":`), appendJSONString(nil, reason)...)
+		p.writeEndpointJSON(w, http.StatusOK, append(b, '}'))
+		return
+	}
+	p.writeEndpointJSON(w, http.StatusOK, inactiveBody)
+}
+
+// inactiveReason is what the introspection-inactive-details quirk leaks.
+func (p *Provider) inactiveReason(ctx context.Context, ref *tokenRef) string {
+	if !p.clock.Now().Before(ref.exp) {
+		return "expired"
+	}
+	if ok, _ := p.tokenActive(ctx, ref, true); !ok {
+		return "rotated"
+	}
+	return "revoked"
+}
+
+// introspection builds the answer for an active token.
+func (p *Provider) introspection(ref *tokenRef) []byte {
+	b := make([]byte, 0, 256)
+	if p.quirk(QuirkIntrospectionActiveString) {
+		b = append(b, `{"active":"true"`...)
+	} else {
+		b = append(b, `{"active":true`...)
+	}
+	str := func(name, v string) {
+		if v != "" {
+			b = append(b, ',')
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = appendJSONString(b, v)
+		}
+	}
+	scope := ref.scope
+	if p.quirk(QuirkIntrospectionScopeMismatch) {
+		scope = strings.Join(p.profile.Scopes.Supported, " ")
+	}
+	str("scope", scope)
+	str("client_id", ref.clientID)
+	str("sub", ref.subject)
+	b = append(b, `,"exp":`...)
+	b = strconv.AppendInt(b, ref.exp.Unix(), 10)
+	if !ref.iat.IsZero() {
+		b = append(b, `,"iat":`...)
+		b = strconv.AppendInt(b, ref.iat.Unix(), 10)
+	}
+	if ref.kind == KindAccess {
+		b = append(b, `,"token_type":`...)
+		b = append(b, p.tokenTypeJSON...)
+		if p.keys != nil {
+			// A JWT access token (also one a quirk made unverifiable, found
+			// by its record): the server's own iss and aud.
+			str("iss", p.issuer)
+			str("aud", p.audience)
+			str("jti", ref.jti)
+		}
+	}
+	return append(b, '}')
+}

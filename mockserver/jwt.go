@@ -1,0 +1,181 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// maxTokenLen bounds the tokens the mock looks up or parses; its own are far
+// shorter.
+const maxTokenLen = 8 << 10
+
+// accessTokenHeader returns the encoded JWS header (plus '.') that key k's
+// access tokens carry: the profile's typ, or the quirks' wrong ones.
+func (p *Provider) accessTokenHeader(k *signingKey) []byte {
+	typ := p.profile.AccessToken.Typ
+	if p.quirk(QuirkJWTTypJWT) {
+		typ = "JWT"
+	}
+	if p.quirk(QuirkJWTAlgNone) {
+		js := `{"alg":"none"`
+		if typ != "" {
+			js += `,"typ":"` + typ + `"`
+		}
+		return []byte(base64.RawURLEncoding.EncodeToString([]byte(js+"}")) + ".")
+	}
+	return k.buildHeader(typ)
+}
+
+// accessTokenExpClaim is the exp claim of a token valid until exp; the
+// jwt-exp-mismatch quirk halves the lifetime in the claim only.
+func (p *Provider) accessTokenExpClaim(iat, exp time.Time) time.Time {
+	if p.quirk(QuirkJWTExpMismatch) {
+		return iat.Add(exp.Sub(iat) / 2)
+	}
+	return exp
+}
+
+// jwtShapeQuirk reports whether a quirk makes the access JWTs misstate what
+// the server knows of them (header or claims).
+func (p *Provider) jwtShapeQuirk() bool {
+	return p.quirk(QuirkJWTTypJWT) || p.quirk(QuirkJWTAlgNone) || p.quirk(QuirkJWTMissingClaims) ||
+		p.quirk(QuirkJWTNoScope) || p.quirk(QuirkJWTExpMismatch)
+}
+
+// accessTokenKey says whether and under which key issue stores the record of
+// an access token. signed is the JWT as signed ("" for opaque tokens), token
+// what the client receives.
+//   - Opaque tokens are looked up by themselves.
+//   - A JWT that a quirk altered after signing, or whose header or claims a
+//     quirk made wrong, is stored under itself too: the server's own
+//     validation then rests on its record, so such a quirk breaks only the
+//     token's shape, never revocation, introspection or the resource server.
+//   - Other JWTs of a grant family are stored under their jti, so that
+//     revoking the family reaches them; the rest are stateless (revocable
+//     through the store's jti set).
+func (p *Provider) accessTokenKey(token, signed, jti string, family bool) (string, bool) {
+	switch {
+	case p.profile.AccessToken.Format == profile.FormatOpaque, token != signed, p.jwtShapeQuirk():
+		return token, true
+	case family:
+		return jtiKey(jti), true
+	}
+	return "", false
+}
+
+// audience is the aud claim: one string or an array (RFC 7519 §4.1.3).
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
+		var v []string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*a = v
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*a = audience{s}
+	return nil
+}
+
+// jwtClaims are the access token claims the mock reads back.
+type jwtClaims struct {
+	Iss      string   `json:"iss"`
+	Sub      string   `json:"sub"`
+	Aud      audience `json:"aud"`
+	ClientID string   `json:"client_id"`
+	Scope    string   `json:"scope"`
+	Iat      *float64 `json:"iat"`
+	Exp      *float64 `json:"exp"`
+	Nbf      *float64 `json:"nbf"`
+	Jti      string   `json:"jti"`
+}
+
+func numericDate(v *float64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return time.Unix(int64(*v), 0)
+}
+
+// verificationKey returns the key that checks signatures of key id kid: the
+// public key, or the HMAC secret for HS256. nil when kid is unknown.
+func (r *keyring) verificationKey(kid string) any {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, k := range r.keys {
+		if k.kid != kid {
+			continue
+		}
+		if k.priv == nil {
+			return k.hmac
+		}
+		return k.priv.Public()
+	}
+	return nil
+}
+
+// typMatches compares a JWS typ with the profile's, case-insensitively and
+// with the optional "application/" prefix (RFC 7515 §4.1.9).
+func typMatches(got any, want string) bool {
+	s, _ := got.(string)
+	norm := func(v string) string {
+		v = strings.ToLower(v)
+		return strings.TrimPrefix(v, "application/")
+	}
+	return norm(s) == norm(want)
+}
+
+// verifyAccessJWT checks a JWT access token as the provider's own resource
+// server: compact JWS, alg exactly the profile's (never "none"), a kid of the
+// keyring, a valid signature, the profile's typ when it sets one, iss the
+// issuer, aud holding the audience, and exp present. Expiry and revocation
+// are the caller's (tokenActive). ok is false for anything else.
+func (p *Provider) verifyAccessJWT(raw string) (*jwtClaims, bool) {
+	if p.keys == nil || len(raw) > maxTokenLen || strings.Count(raw, ".") != 2 {
+		return nil, false
+	}
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(p.profile.AccessToken.Alg)})
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, false
+	}
+	h := jws.Signatures[0].Protected
+	if h.Algorithm != p.profile.AccessToken.Alg {
+		return nil, false
+	}
+	if want := p.profile.AccessToken.Typ; want != "" && !typMatches(h.ExtraHeaders[jose.HeaderType], want) {
+		return nil, false
+	}
+	key := p.keys.verificationKey(h.KeyID)
+	if key == nil {
+		return nil, false
+	}
+	payload, err := jws.Verify(key)
+	if err != nil {
+		return nil, false
+	}
+	var c jwtClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, false
+	}
+	if c.Iss != p.issuer || c.Exp == nil || !slices.Contains(c.Aud, p.audience) {
+		return nil, false
+	}
+	if c.Nbf != nil && p.clock.Now().Before(numericDate(c.Nbf)) {
+		return nil, false
+	}
+	return &c, true
+}

@@ -1,0 +1,251 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// Revocation (RFC 7009) and the request handling it shares with
+// introspection (RFC 7662). Neither endpoint is subject to the token
+// endpoint's quirks of encoding or error format: each of their quirks breaks
+// one rule of their own group.
+
+var (
+	errMissingToken  = newError(errInvalidRequest, "The token parameter is required.")
+	errEndpointPOST  = &oauthError{Code: errInvalidRequest, Description: "This endpoint accepts only POST.", Status: http.StatusMethodNotAllowed}
+	errUnknownToken  = newError(errInvalidRequest, "The token is unknown.")
+	errUnsupportedTT = newError("unsupported_token_type", "The token type hint is not supported.")
+)
+
+// parseEndpointParams reads a revocation or introspection request body:
+// form encoding, or JSON where the profile's token endpoint accepts it.
+// Repeated parameters are invalid_request, as at the token endpoint.
+func (p *Provider) parseEndpointParams(r *http.Request, into *params) *oauthError {
+	mt, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return p.badEncoding()
+	}
+	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return newError(errInvalidRequest, "Only UTF-8 request bodies are accepted.")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errBodyTooLarge
+		}
+		return newError(errInvalidRequest, "The request body could not be read.")
+	}
+	switch {
+	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding(profile.EncodingForm):
+		return parseForm(body, into, false)
+	case mt == "application/json" && p.profile.HasEncoding(profile.EncodingJSON):
+		return parseJSONObject(body, into)
+	}
+	return p.badEncoding()
+}
+
+// endpointClient authenticates the client of a revocation or introspection
+// request exactly as the token endpoint does (API key, then RFC 6749 §2.3).
+// Introspection refuses public clients unless an API key authorizes the
+// request (RFC 7662 §2.1).
+func (p *Provider) endpointClient(r *http.Request, ps *params, introspection bool) (*registeredClient, *oauthError) {
+	if oerr := p.checkAPIKey(r); oerr != nil {
+		return nil, oerr
+	}
+	ar, oerr := p.authenticateClient(r, ps)
+	if oerr != nil {
+		return nil, p.endpointAuthError(oerr)
+	}
+	if introspection && ar.method == profile.AuthNone && p.profile.ClientAuth.APIKeyHeader == "" {
+		return nil, p.endpointAuthError(newError(errInvalidClient, "Public clients may not use the introspection endpoint."))
+	}
+	return ar.client, nil
+}
+
+// endpointAuthError makes every invalid_client a 401 with a challenge (RFC
+// 7009 §2.2.1 and RFC 7662 §2.3 defer to RFC 6749 §5.2; the strict choice).
+func (p *Provider) endpointAuthError(e *oauthError) *oauthError {
+	if e.Code != errInvalidClient || (e.Status == http.StatusUnauthorized && e.Challenge != "") {
+		return e
+	}
+	out := *e
+	out.Status = http.StatusUnauthorized
+	switch {
+	case p.profile.HasAuthMethod(profile.AuthBasic) || p.profile.ClientAuth.APIKeyHeader == "":
+		out.Challenge = p.basicChallenge()
+	default:
+		out.Challenge = `ApiKey realm="` + p.realm + `", header="` + p.profile.ClientAuth.APIKeyHeader + `"`
+	}
+	return &out
+}
+
+// writeEndpointError writes an RFC 6749 §5.2-style error for revocation or
+// introspection, with the cache headers of §5.1.
+func (p *Provider) writeEndpointError(w http.ResponseWriter, e *oauthError) {
+	h := w.Header()
+	if e.status() == http.StatusUnauthorized && e.Challenge != "" {
+		h.Set("WWW-Authenticate", e.Challenge)
+	}
+	if e.status() == http.StatusMethodNotAllowed {
+		h.Set("Allow", http.MethodPost)
+	}
+	b := append([]byte(`{"error":`), appendJSONString(nil, e.Code)...)
+	if e.Description != "" {
+		b = append(b, `,"error_description":`...)
+		b = appendJSONString(b, e.Description)
+	}
+	b = append(b, '}')
+	p.writeEndpointJSON(w, e.status(), b)
+}
+
+func (p *Provider) writeEndpointJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonCT
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// hintOrder turns token_type_hint into a search order (RFC 7009 §2.1: the
+// hint is a lookup optimisation; every type is searched, and an unknown
+// hint is ignored).
+func hintOrder(hint string) searchOrder {
+	if hint == "access_token" {
+		return accessFirst
+	}
+	return refreshFirst
+}
+
+// handleRevocation is the RFC 7009 revocation endpoint.
+//   - Unknown, invalid or expired tokens: 200 (§2.2).
+//   - A token issued to another client is left untouched, and the answer is
+//     200 all the same: §2.1 says the request is refused, but an error would
+//     tell the caller the token exists (REV-004 rates 200 a WARN).
+//   - A refresh token revokes its whole grant: the family's refresh and
+//     access tokens (§2.1 "SHOULD also invalidate" the access tokens).
+//   - An access token revokes that token only.
+func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		p.writeEndpointError(w, errEndpointPOST)
+		return
+	}
+	ps := paramsPool.Get().(*params)
+	ps.kv = ps.kv[:0]
+	defer paramsPool.Put(ps)
+	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
+		p.writeEndpointError(w, oerr)
+		return
+	}
+	client, oerr := p.endpointClient(r, ps, false)
+	if oerr != nil {
+		if !p.quirk(QuirkRevocationNoClientAuth) {
+			p.writeEndpointError(w, oerr)
+			return
+		}
+		client = nil
+	}
+	raw := ps.get("token")
+	if raw == "" {
+		p.writeEndpointError(w, errMissingToken)
+		return
+	}
+	order := hintOrder(ps.get("token_type_hint"))
+	if p.quirk(QuirkRevocationHintTrusted) {
+		switch ps.get("token_type_hint") {
+		case "access_token":
+			order = accessOnly
+		case "refresh_token":
+			order = refreshOnly
+		case "":
+		default:
+			p.writeEndpointError(w, errUnsupportedTT)
+			return
+		}
+	}
+	ctx := r.Context()
+	ref, err := p.findToken(ctx, raw, order)
+	if err != nil {
+		p.writeEndpointError(w, errServer)
+		return
+	}
+	if ref == nil {
+		if p.quirk(QuirkRevocationUnknown400) {
+			p.writeEndpointError(w, errUnknownToken)
+			return
+		}
+		p.writeRevoked(w)
+		return
+	}
+	if client != nil && ref.clientID != client.ID && !p.quirk(QuirkRevocationCrossClient) {
+		p.log.DebugContext(ctx, "revocation of another client's token ignored", "client_id", client.ID)
+		p.writeRevoked(w)
+		return
+	}
+	if err := p.revoke(ctx, ref); err != nil {
+		p.writeEndpointError(w, errServer)
+		return
+	}
+	p.writeRevoked(w)
+}
+
+func (p *Provider) writeRevoked(w http.ResponseWriter) {
+	h := w.Header()
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}
+
+// revoke invalidates a token found by findToken.
+func (p *Provider) revoke(ctx context.Context, ref *tokenRef) error {
+	ignore := func(err error) error {
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	switch {
+	case ref.kind == KindRefresh:
+		if p.quirk(QuirkRevocationKeepsRefresh) {
+			return nil
+		}
+		if ref.rec.GrantID != "" {
+			if err := ignore(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
+				return err
+			}
+		}
+		return ignore(p.store.RevokeToken(ctx, ref.key))
+	case ref.rec != nil:
+		return ignore(p.store.RevokeToken(ctx, ref.key))
+	case ref.jti != "":
+		return p.store.RevokeJTI(ctx, ref.jti, ref.exp)
+	}
+	return nil
+}
+
+// RevocationURL returns the revocation endpoint URL ("" if the profile has
+// none).
+func (s *Server) RevocationURL() string { return s.endpointURL(s.profile.Endpoints.Revocation) }
+
+// IntrospectionURL returns the introspection endpoint URL ("" if none).
+func (s *Server) IntrospectionURL() string { return s.endpointURL(s.profile.Endpoints.Introspection) }
+
+// ResourceURL returns the generic protected resource URL ("" if none).
+func (s *Server) ResourceURL() string { return s.endpointURL(s.profile.Endpoints.Resource) }
+
+func (s *Server) endpointURL(path string) string {
+	if path == "" {
+		return ""
+	}
+	return s.URL + path
+}

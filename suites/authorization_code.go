@@ -1,0 +1,387 @@
+package suites
+
+import (
+	"errors"
+	"net/url"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "TOK-AC", Title: "authorization_code grant", Specs: authorizationCodeSpecs})
+}
+
+// acConcurrent is how many redemptions of one code TOK-AC-006 races.
+const acConcurrent = 5
+
+// acReplayDelay is the OpenID conformance suite's pause before a second
+// redemption (TOK-AC-004, slow variant).
+const acReplayDelay = 30 * time.Second
+
+// acUsesPKCE reports whether the TOK-AC specs send an S256 challenge with
+// cl's codes: always when the profile requires PKCE, and for public clients
+// whenever PKCE is supported (RFC 9700 §2.1.1: public clients MUST use it).
+// A confidential client otherwise sends the plain RFC 6749 request, so that
+// these specs do not depend on PKCE (the TOK-PKCE specs check it).
+func acUsesPKCE(e *Env, cl *Client) bool {
+	switch e.Profile.PKCE.Mode {
+	case profile.PKCEUnsupported:
+		return false
+	case profile.PKCERequired:
+		return true
+	}
+	return cl.Public()
+}
+
+// acCode obtains a code for cl, with an S256 challenge when acUsesPKCE, and
+// returns it with the matching code_verifier ("" without PKCE). A flow that
+// yields no code fails the spec (see C.Code).
+func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
+	if acUsesPKCE(c.Env, cl) {
+		verifier = NewVerifier()
+		o.Challenge, o.Method = S256(verifier), "S256"
+	}
+	code, _ = c.Code(cl, o)
+	return code, verifier
+}
+
+// acTryCode is C.Code for requests the authorization server may lawfully
+// refuse: a flow that ends without a code returns "" and its result (the
+// refusal) instead of failing. It skips when the driver cannot perform the
+// request, and fails when the flow could not be run at all.
+func (c *C) acTryCode(cl *Client, o CodeOpts) (string, *AuthzResult) {
+	d := c.RequireDriver()
+	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: AuthzQuery(cl, "code", o)})
+	if errors.Is(err, ErrNotSupported) {
+		c.Skipf("the authorization driver cannot perform this request")
+	}
+	if err != nil || res == nil {
+		var ev []*harness.Exchange
+		if res != nil {
+			ev = res.Exchanges
+		}
+		c.Failf(ev, "could not run the authorization request: %v", err)
+	}
+	return res.Code(), res
+}
+
+// acPrimary is C1 for a code-grant spec: it skips when the target has no
+// authorization_code grant or no primary client.
+func (c *C) acPrimary() *Client {
+	c.RequireGrant(profile.GrantAuthorizationCode)
+	return c.RequireClient(profile.RolePrimary)
+}
+
+// acFirst requires a code's redemption by its own client to have
+// succeeded: a precondition of the specs about reuse and binding, whose
+// failure is TOK-AC-001's (or TOK-AUTH-011's, for public clients) business,
+// so the spec skips rather than fails.
+func (c *C) acFirst(ex *harness.Exchange) map[string]any {
+	if !Issued(ex) {
+		c.Skipf("precondition not met: a fresh code was not redeemed by the client it was issued to (status %d, error %q); TOK-AC-001 and TOK-AUTH-011 check redemption",
+			ex.Status, Str(Body(ex), "error"))
+	}
+	return Body(ex)
+}
+
+// acSkipOOB skips specs about the redirect_uri comparison in a dialect
+// whose redirect URI is fixed and required on every token request.
+func (c *C) acSkipOOB() {
+	if oob := c.Env.Profile.Authorize.OOBRedirectURI; oob != "" {
+		c.Skipf("the %s dialect fixes redirect_uri to %s and requires it on every token request, so the RFC 6749 §4.1.3 redirect_uri rules do not apply", c.Env.Profile.Name, oob)
+	}
+}
+
+// acSlow marks a spec that waits d on a real target: it is labelled slow
+// and its timeout covers the wait. On the embedded mock the clock jumps.
+func acSlow(e *Env, d time.Duration) []any {
+	if e.Clock != nil {
+		return nil
+	}
+	return []any{Label(LabelSlow), SpecTimeout(d + defaultSpecTimeout)}
+}
+
+// acCodeLifetime is the lifetime TOK-AC-011 waits out: the declared one, or
+// the RECOMMENDED maximum of 10 minutes when none is declared, plus a margin
+// (5 s for a declared lifetime, 30 s otherwise).
+func acCodeLifetime(e *Env) (lifetime, wait time.Duration, declared bool) {
+	if e.CodeLifetime > 0 {
+		return e.CodeLifetime, e.CodeLifetime + 5*time.Second, true
+	}
+	return 10 * time.Minute, 10*time.Minute + 30*time.Second, false
+}
+
+// acOtherPublic returns a public client other than p1 (P2): the public-2
+// role, else another role that is public in this dialect.
+func (c *C) acOtherPublic(p1 *Client) *Client {
+	for _, role := range []string{profile.RolePublic2, profile.RoleSecond, profile.RolePrimary} {
+		if cl := c.Env.Client(role); cl != nil && cl.Public() && cl.ID != p1.ID {
+			return cl
+		}
+	}
+	c.Skipf("the target configuration has no second public client (role %q)", profile.RolePublic2)
+	return nil
+}
+
+func authorizationCodeSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-AC-001", Level: MUST, Section: "RFC 6749 §4.1.3, §4.1.4",
+		Requirement: "A valid authorization code, redeemed by the client it was issued to with the redirect_uri of its authorization request, MUST be exchanged for an access token (a refresh token is optional)."}, func(c *C) {
+		cl := c.acPrimary()
+		code, v := c.acCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
+		c.Tokens(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), "code exchange")
+		if v != "" {
+			c.Saw("the code carried an S256 challenge (public client or PKCE required)")
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-002", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2",
+		Requirement: "A code exchange without the REQUIRED code parameter MUST be refused with invalid_request."}, func(c *C) {
+		cl := c.acPrimary()
+		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}}
+		if r := cl.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+		c.Refused(c.Env.Token(c, cl, form), false, "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-003", Level: MUST, Section: "RFC 6749 §5.2",
+		Requirement: "An invalid (unknown) authorization code MUST be refused with invalid_grant."}, func(c *C) {
+		cl := c.acPrimary()
+		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), ""), false, "invalid_grant")
+	})
+
+	// The slow variant is declared first: the catalogue keeps the last
+	// requirement registered for an ID, the main one below.
+	e.Assert(harness.Assertion{ID: "TOK-AC-004", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
+		Requirement: "An authorization code MUST stay single-use over time: redeemed again 30 s after its first redemption, it is refused with invalid_grant."}, func(c *C) {
+		cl := c.acPrimary()
+		if l := c.Env.CodeLifetime; l > 0 && l <= acReplayDelay+5*time.Second {
+			c.Skipf("the declared code lifetime %s is too short to tell a refused replay from an expired code", l)
+		}
+		code, v := c.acCode(cl, CodeOpts{})
+		c.acFirst(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
+		if err := c.Env.Wait(c, acReplayDelay); err != nil {
+			c.Failf(nil, "interrupted while waiting %s: %v", acReplayDelay, err)
+		}
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
+	}, acSlow(e, acReplayDelay)...)
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-004", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
+		Requirement: "An authorization code MUST be single-use: a second redemption right after the first is refused with invalid_grant."}, func(c *C) {
+		cl := c.acPrimary()
+		code, v := c.acCode(cl, CodeOpts{})
+		c.acFirst(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-005", Level: SHOULD, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "When a code is redeemed a second time, the server SHOULD revoke the tokens issued on its first redemption; probed here through that redemption's refresh token, which must then be refused."}, func(c *C) {
+		cl := c.acPrimary()
+		c.RequireGrant(profile.GrantRefreshToken)
+		code, v := c.acCode(cl, CodeOpts{})
+		first := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
+		rt := Str(c.acFirst(first), "refresh_token")
+		if rt == "" {
+			c.Skipf("the first redemption returned no refresh token, the only revocation probe of this spec")
+		}
+		replay := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
+		if Issued(replay) {
+			c.Skipf("the replayed code was redeemed again (TOK-AC-004 fails), so there was no refused reuse to react to")
+		}
+		ex := c.Env.Refresh(c, cl, rt, "")
+		if Issued(ex) {
+			c.Warnf(exchanges(first, replay, ex), "after the code was replayed, the refresh token of its first redemption still works: the tokens issued from the code were not revoked")
+			return
+		}
+		c.Saw("the first redemption's refresh token was refused with %q (status %d)", Str(Body(ex), "error"), ex.Status)
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-006", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "Concurrent redemptions of one code MUST issue tokens at most once; the others are refused with invalid_grant."}, func(c *C) {
+		cl := c.acPrimary()
+		code, v := c.acCode(cl, CodeOpts{})
+		exs := make([]*harness.Exchange, acConcurrent)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range exs {
+			wg.Go(func() {
+				<-start
+				exs[i] = c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
+			})
+		}
+		close(start)
+		wg.Wait()
+		var won []*harness.Exchange
+		for _, ex := range exs {
+			if Issued(ex) {
+				won = append(won, ex)
+			}
+		}
+		if len(won) > 1 {
+			c.Failf(won, "%d of %d concurrent redemptions of one code issued tokens", len(won), acConcurrent)
+		}
+		if len(won) == 0 {
+			c.Skipf("none of the %d concurrent redemptions succeeded, so single use under concurrency cannot be judged; TOK-AC-001 checks redemption", acConcurrent)
+		}
+		for _, ex := range exs {
+			if !Issued(ex) {
+				c.Refused(ex, false, "invalid_grant")
+			}
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-007", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.5",
+		Requirement: "A code issued to one client MUST be refused with invalid_grant when another authenticated confidential client redeems it."}, func(c *C) {
+		c1 := c.acPrimary()
+		c2 := c.RequireClient(profile.RoleSecond)
+		if c2.Public() {
+			c.Skipf("the second client is public in this dialect; TOK-AC-013 checks codes presented by another public client")
+		}
+		code, v := c.acCode(c1, CodeOpts{})
+		c.Refused(c.Env.ExchangeCode(c, c2, code, c1.RedirectURI(), v), false, "invalid_grant")
+
+		// Variant: C2's credentials with body client_id=C1. No check order is
+		// specified, so invalid_client, invalid_grant and invalid_request
+		// (conflicting identities) are all compliant; tokens are not.
+		if c2.Method != profile.AuthBasic {
+			return
+		}
+		code, v = c.acCode(c1, CodeOpts{})
+		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}, "client_id": {c1.ID}}
+		if r := c1.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+		if v != "" {
+			form.Set("code_verifier", v)
+		}
+		c.Refused(c.Env.Token(c, c2, form), true, "invalid_grant", "invalid_client", "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-008", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.6; RFC 9700 §4.5.2",
+		Requirement: "A code exchange whose redirect_uri differs from the authorization request's MUST be refused with invalid_grant."}, func(c *C) {
+		c.acSkipOOB()
+		cl := c.acPrimary()
+		r := cl.RedirectURI()
+		if r == "" {
+			c.Skipf("the primary client has no registered redirect URI")
+		}
+		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
+		c.Refused(c.Env.ExchangeCode(c, cl, code, r+"x", v), false, "invalid_grant")
+
+		// With a second registered URI of the same client (CM), when there is one.
+		cm := c.Env.Client(profile.RoleMultiRedirect)
+		if cm == nil || len(cm.RedirectURIs) < 2 {
+			return
+		}
+		code, v = c.acCode(cm, CodeOpts{RedirectURI: cm.RedirectURIs[0]})
+		c.Refused(c.Env.ExchangeCode(c, cm, code, cm.RedirectURIs[1], v), false, "invalid_grant")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-009", Level: MUST, Section: "RFC 6749 §4.1.3",
+		Requirement: "When the authorization request carried redirect_uri, a code exchange without it MUST be refused (invalid_request or invalid_grant)."}, func(c *C) {
+		c.acSkipOOB()
+		cl := c.acPrimary()
+		r := cl.RedirectURI()
+		if r == "" {
+			c.Skipf("the primary client has no registered redirect URI")
+		}
+		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
+		c.Refused(c.Env.ExchangeCode(c, cl, code, "", v), true, "invalid_request", "invalid_grant")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-010", Level: MAY, Section: "RFC 6749 §4.1.1, §4.1.3",
+		Requirement: "A client with a single registered redirect URI MAY leave redirect_uri out of the authorization request, and then out of the code exchange, which is expected to succeed (stricter profiles such as OIDC require it: WARN)."}, func(c *C) {
+		c.acSkipOOB()
+		c.RequireGrant(profile.GrantAuthorizationCode)
+		var cs *Client
+		for _, role := range []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic} {
+			if cl := c.Env.Client(role); cl != nil && len(cl.RedirectURIs) == 1 {
+				cs = cl
+				break
+			}
+		}
+		if cs == nil {
+			c.Skipf("the target configuration has no client with exactly one registered redirect URI")
+		}
+		o := CodeOpts{OmitRedirectURI: true}
+		var v string
+		if acUsesPKCE(c.Env, cs) {
+			v = NewVerifier()
+			o.Challenge, o.Method = S256(v), "S256"
+		}
+		code, res := c.acTryCode(cs, o)
+		if code == "" {
+			c.Warnf(res.Evidence(), "the authorization request without redirect_uri was refused (error %q); RFC 6749 §4.1.1 makes it OPTIONAL for a client with one registered URI", res.Error())
+			return
+		}
+		ex := c.Env.ExchangeCode(c, cs, code, "", v)
+		if !Issued(ex) {
+			c.Warnf(exchanges(ex), "a code requested without redirect_uri was not redeemed without redirect_uri (error %q); RFC 6749 §4.1.3 requires it only when the authorization request carried it", Str(Body(ex), "error"))
+			return
+		}
+		c.Saw("redeemed a code without redirect_uri for a client with one registered URI")
+	})
+
+	lifetime, wait, declared := acCodeLifetime(e)
+	e.Assert(harness.Assertion{ID: "TOK-AC-011", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "An authorization code MUST expire shortly after issue: redeemed once its declared lifetime has passed, it is refused with invalid_grant; a lifetime over 10 minutes is against the RECOMMENDED maximum (WARN)."}, func(c *C) {
+		cl := c.acPrimary()
+		if lifetime > 10*time.Minute {
+			c.Warnf(nil, "the declared code lifetime %s exceeds the RECOMMENDED maximum of 10 minutes", lifetime)
+		}
+		if !declared {
+			c.Infof("no code lifetime is declared: assuming the RECOMMENDED maximum of 10 minutes")
+		}
+		code, v := c.acCode(cl, CodeOpts{})
+		if err := c.Env.Wait(c, wait); err != nil {
+			c.Failf(nil, "interrupted while waiting %s: %v", wait, err)
+		}
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
+	}, acSlow(e, wait)...)
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-012", Level: MUST, Section: "RFC 6749 §3.2.1, §4.1.3",
+		Requirement: "A public client's code exchange that carries neither client_id nor credentials MUST be refused (invalid_request or invalid_client): an unauthenticated client MUST send its client_id."}, func(c *C) {
+		c.RequireGrant(profile.GrantAuthorizationCode)
+		p1 := c.RequireClient(profile.RolePublic)
+		if !p1.Public() {
+			c.Skipf("the %q client is not public", profile.RolePublic)
+		}
+		code, v := c.acCode(p1, CodeOpts{})
+		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
+		if r := p1.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+		if v != "" {
+			form.Set("code_verifier", v)
+		}
+		c.Refused(c.Env.Token(c, nil, form), true, "invalid_request", "invalid_client")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-AC-013", Level: MUST, Section: "RFC 6749 §4.1.3",
+		Requirement: "A public client's code presented with another public client's client_id MUST be refused with invalid_grant."}, func(c *C) {
+		c.RequireGrant(profile.GrantAuthorizationCode)
+		p1 := c.RequireClient(profile.RolePublic)
+		if !p1.Public() {
+			c.Skipf("the %q client is not public", profile.RolePublic)
+		}
+		p2 := c.acOtherPublic(p1)
+		// Precondition: P2 can redeem codes of its own, so that a refusal
+		// below is about the code's binding, not about P2.
+		own, ownV := c.acCode(p2, CodeOpts{})
+		c.acFirst(c.Env.ExchangeCode(c, p2, own, p2.RedirectURI(), ownV))
+		code, v := c.acCode(p1, CodeOpts{})
+		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}, "client_id": {p2.ID}}
+		if r := p1.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+		if v != "" {
+			form.Set("code_verifier", v)
+		}
+		c.Refused(c.Env.Token(c, p2, form), false, "invalid_grant")
+	})
+}

@@ -1,0 +1,68 @@
+package suites
+
+import (
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "AUTHZ-PKCE", Title: "PKCE at the authorize endpoint", Specs: authorizePKCESpecs})
+}
+
+// pkceDeclaredRequired reports whether the target declares that cl must use
+// PKCE: the profile requires it of every client, or (the embedded mock) the
+// client is registered with require_pkce. Enforcing PKCE is policy (RFC 7636
+// §4.4.1, catalogue §4.12), so it is checked only where declared.
+func (c *C) pkceDeclaredRequired(cl *Client) bool {
+	switch c.Env.Profile.PKCE.Mode {
+	case profile.PKCERequired:
+		return true
+	case profile.PKCEUnsupported:
+		return false
+	}
+	if c.Env.Mock != nil {
+		if fc, ok := c.Env.Mock.Fixtures().Client(cl.ID); ok {
+			return fc.RequirePKCE
+		}
+	}
+	return false
+}
+
+func authorizePKCESpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-001", Level: MUST, Section: "RFC 7636 §4.2, §4.3, §4.4; RFC 9700 §2.1.1; RFC 6749 §3.1",
+		Requirement: "An authorization request with an S256 code_challenge MUST succeed: S256 is mandatory to implement, and a server without PKCE ignores the parameters."}, func(c *C) {
+		cl := c.arPrimary()
+		req := c.arCodeRequest(cl, RandomString(16))
+		req.Query.Set("code_challenge", S256(NewVerifier()))
+		req.Query.Set("code_challenge_method", "S256")
+		_, _, _ = c.arCodeIssued(req)
+		c.Saw("issued a code for an S256 challenge")
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-002", Level: MUST, Section: "RFC 7636 §4.4.1",
+		Requirement: "A code_challenge_method the server does not support MUST be refused with invalid_request (or an error page), never answered with a code."}, func(c *C) {
+		cl := c.arPrimary()
+		if c.Env.Profile.PKCE.Mode == profile.PKCEUnsupported {
+			c.Skipf("the %s profile does not support PKCE; such a server legitimately ignores code_challenge_method (RFC 6749 §3.1)", c.Env.Profile.Name)
+		}
+		req := c.arCodeRequest(cl, RandomString(16))
+		req.Query.Set("code_challenge", S256(NewVerifier()))
+		req.Query.Set("code_challenge_method", "S512")
+		c.arRefused(c.arFlow(req), false, "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-003", Level: MUST, Section: "RFC 7636 §4.4.1; RFC 9700 §2.1.1",
+		Requirement: "When the server requires PKCE of a client, a request of that client without code_challenge MUST be refused with invalid_request (or an error page), never answered with a code."}, func(c *C) {
+		c.RequireBrowser()
+		cl := c.Env.Client(profile.RolePublic)
+		if cl == nil || !c.pkceDeclaredRequired(cl) {
+			if p := c.Env.Client(profile.RolePrimary); c.Env.Profile.PKCE.Mode == profile.PKCERequired && p != nil {
+				cl = p
+			} else {
+				c.Skipf("the target declares no client that must use PKCE (enforcing PKCE is policy; RFC 7636 §4.4.1)")
+			}
+		}
+		req := c.arCodeRequest(cl, RandomString(16))
+		c.arRefused(c.arFlow(req), false, "invalid_request")
+	})
+}

@@ -1,0 +1,149 @@
+package suites
+
+import (
+	"net/url"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "TOK-CC", Title: "client_credentials grant", Specs: clientCredentialsSpecs})
+}
+
+// ccClient returns the primary client for a client_credentials check, or
+// skips: the grant is for confidential clients only (RFC 6749 §4.4).
+func (c *C) ccClient() *Client {
+	c.RequireGrant(profile.GrantClientCredentials)
+	cl := c.RequireClient(profile.RolePrimary)
+	if cl.Public() {
+		c.Skipf("the primary client is public and cannot use client_credentials (RFC 6749 §4.4)")
+	}
+	return cl
+}
+
+// scopeGranted is the scope a success response grants: its scope member, or,
+// when absent, the requested scope (RFC 6749 §5.1: "OPTIONAL, if identical
+// to the scope requested by the client"). reported says which.
+func scopeGranted(body map[string]any, requested string) (scope string, reported bool) {
+	if s, ok := body["scope"].(string); ok {
+		return s, true
+	}
+	return requested, false
+}
+
+func clientCredentialsSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-CC-001", Level: MUST, Section: "RFC 6749 §4.4.2, §4.4.3",
+		Requirement: "The client_credentials grant MUST require client authentication: an authenticated confidential client receives an access token, a request without client authentication receives none."}, func(c *C) {
+		cl := c.ccClient()
+		ex := c.Env.ClientCredentials(c, cl, c.Env.Scopes.S1)
+		c.Tokens(ex, "client_credentials as the authenticated primary client")
+
+		// The same request with no client authentication at all: no
+		// Authorization header, no client_id, no client_secret.
+		form := url.Values{"grant_type": {"client_credentials"}}
+		if s := c.Env.Scopes.S1; s != "" {
+			form.Set("scope", s)
+		}
+		anon := c.Env.Token(c, nil, form)
+		c.Must(!Issued(anon), anon, "client_credentials issued tokens to a request without any client authentication (RFC 6749 §4.4.2: the client MUST authenticate)")
+		// §5.2 names invalid_client for "no client authentication included";
+		// invalid_request is common too (catalogue §4.8). Other codes warn.
+		c.Refused(anon, true, "invalid_client", "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-CC-002", Level: SHOULD, Section: "RFC 6749 §4.4.3",
+		Requirement: "A refresh token SHOULD NOT be included in a client_credentials token response."}, func(c *C) {
+		cl := c.ccClient()
+		ex := c.Env.ClientCredentials(c, cl, c.Env.Scopes.S1)
+		if !Issued(ex) {
+			c.Skipf("client_credentials issued no token to inspect (status %d, error %q): TOK-CC-001's business", ex.Status, Str(Body(ex), "error"))
+		}
+		if Str(Body(ex), "refresh_token") == "" {
+			c.Saw("no refresh_token in the client_credentials response")
+			return
+		}
+		if c.Env.Profile.IssuesRefreshFor(profile.GrantClientCredentials) {
+			c.Warnf(exchanges(ex), "the client_credentials response carries a refresh_token (RFC 6749 §4.4.3: SHOULD NOT); the %s profile documents this as the dialect's choice, so it is expected here", c.Env.Profile.Name)
+			return
+		}
+		c.Warnf(exchanges(ex), "the client_credentials response carries a refresh_token (RFC 6749 §4.4.3: SHOULD NOT)")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-CC-003", Level: MUST, Section: "RFC 6749 §3.3, §5.2",
+		Requirement: "An unknown requested scope value MUST be refused with invalid_scope, or ignored with the granted scope reported without it."}, func(c *C) {
+		cl := c.ccClient()
+		const unknown = "zz-unknown-scope"
+		ex := c.Env.ClientCredentials(c, cl, unknown)
+		if !Issued(ex) {
+			c.Refused(ex, false, "invalid_scope")
+			c.Saw("refused the unknown scope with invalid_scope (status %d)", ex.Status)
+			return
+		}
+		scope, reported := scopeGranted(Body(ex), unknown)
+		c.Must(reported, ex, "tokens were issued for scope %q and the response has no scope member: it claims the unknown value was granted (RFC 6749 §3.3 requires scope when the grant differs)", unknown)
+		c.Must(!harness.ScopeSet(scope)[unknown], ex, "the unknown scope value was granted (scope %q)", scope)
+		c.Saw("ignored the unknown scope value and reported scope %q", scope)
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-CC-004", Level: MUST, Section: "RFC 6749 §3.3, §5.2",
+		Requirement: "A malformed scope (a scope-token with a character outside %x21 / %x23-5B / %x5D-7E) MUST NOT be granted; it is refused with invalid_scope (or invalid_request)."}, func(c *C) {
+		cl := c.ccClient()
+		for _, bad := range []string{`bad"scope`, `a\b`} {
+			ex := c.Env.ClientCredentials(c, cl, bad)
+			if !Issued(ex) {
+				c.Refused(ex, true, "invalid_scope", "invalid_request")
+				continue
+			}
+			scope, reported := scopeGranted(Body(ex), bad)
+			c.Must(reported, ex, "tokens were issued for the malformed scope %q and the response has no scope member: it claims the malformed value was granted", bad)
+			c.Must(!harness.ScopeSet(scope)[bad], ex, "the malformed scope value %q was granted (scope %q)", bad, scope)
+			c.Warnf(exchanges(ex), "the malformed scope %q was ignored and tokens were issued for %q; RFC 6749 §5.2 defines invalid_scope for a malformed scope", bad, scope)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-CC-005", Level: MUST, Section: "RFC 6749 §3.3",
+		Requirement: "The order of space-delimited scope values MUST NOT matter: \"s1 s2\" and \"s2 s1\" are granted alike."}, func(c *C) {
+		cl := c.ccClient()
+		s1, s2 := c.Env.Scopes.S1, c.Env.Scopes.S2
+		if s1 == "" || s2 == "" {
+			c.Skipf("the %s profile has fewer than two scope values", c.Env.Profile.Name)
+		}
+		fwd, rev := s1+" "+s2, s2+" "+s1
+		exA := c.Env.ClientCredentials(c, cl, fwd)
+		a := c.Tokens(exA, "client_credentials with scope "+fwd)
+		exB := c.Env.ClientCredentials(c, cl, rev)
+		b := c.Tokens(exB, "client_credentials with scope "+rev)
+		ga, _ := scopeGranted(a, fwd)
+		gb, _ := scopeGranted(b, rev)
+		if !harness.SameScopes(ga, gb) {
+			c.Failf(exchanges(exA, exB), "scope %q was granted %q but scope %q was granted %q: the order of scope values changed the grant", fwd, ga, rev, gb)
+		}
+		c.Saw("both orders granted %q", ga)
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-CC-006", Level: MUST, Section: "RFC 6749 §3.3",
+		Requirement: "A request without scope MUST be processed with the pre-defined default scope or refused with invalid_scope."}, func(c *C) {
+		cl := c.ccClient()
+		ex := c.Env.ClientCredentials(c, cl, "")
+		if !Issued(ex) {
+			c.Refused(ex, false, "invalid_scope")
+			c.Saw("refused the request without scope with invalid_scope (status %d)", ex.Status)
+			return
+		}
+		scope, reported := scopeGranted(Body(ex), "")
+		def := c.Env.Profile.Scopes.Default
+		switch {
+		case !reported:
+			c.Saw("processed with a default; the response does not report the scope")
+		case def == "":
+			c.Saw("processed with a default the profile does not document: scope %q", scope)
+		default:
+			// The profile documents the default (§3.3 "SHOULD document its
+			// scope requirements and default value"): a grant beyond it is
+			// not the pre-defined default.
+			c.Must(harness.SubsetScopes(scope, def), ex, "without a scope the server granted %q, which is not the %s profile's documented default %q", scope, c.Env.Profile.Name, def)
+			c.Saw("processed with the default scope %q", scope)
+		}
+	})
+}

@@ -1,0 +1,708 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+// FormFields name the inputs of the provider's login and consent form where
+// they differ from what the form driver detects by itself.
+type FormFields struct {
+	// Username and Password name the credential inputs. Defaults:
+	// "username" and "password"; failing those, the first type=password
+	// input and the text input before it.
+	Username, Password string
+	// Consent names the approve control: a submit button or input, or a
+	// checkbox that must be ticked. Default: a submit control whose name,
+	// value or label reads like approve/allow/accept (action=approve on the
+	// mock provider).
+	Consent string
+}
+
+// Defaults of the form driver.
+const (
+	defaultUsernameField = "username"
+	defaultPasswordField = "password"
+	// formMaxRedirects bounds the redirects followed inside the
+	// authorization server in one flow.
+	formMaxRedirects = 10
+	// formMaxSubmissions bounds the forms submitted in one flow (login,
+	// consent, a second factor page, ...).
+	formMaxSubmissions = 5
+)
+
+// acceptHTML is what the scripted user agent asks for, like a browser.
+const acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+
+// FormDriver is a scripted user agent for the authorization endpoint of any
+// provider that logs users in and asks for consent with HTML forms.
+//
+// Each Authorize call starts a fresh cookie jar (no session carries over),
+// GETs the authorization request, and then:
+//   - follows the provider's own redirects (same scheme, host and port as the
+//     authorization endpoint, or relative), always with GET and never
+//     re-sending a form, up to 10 hops;
+//   - stops at the first redirect that leaves the authorization server (or
+//     goes to the request's redirect_uri): that is the authorization
+//     response, whose query and fragment it parses;
+//   - on an HTML page with a form (the one holding a password input, else the
+//     first with a submit control) fills the username and password, keeps
+//     hidden inputs, ticks the consent checkbox if one is named, presses the
+//     approve control (or the deny control when the request says Deny), and
+//     submits to the form's action when that is on the authorization server;
+//   - ends on a page without a form (an error page, an out-of-band page).
+//
+// Every request is kept as evidence, with the password redacted from the
+// recorded form body. Errors come back with the partial result; the flow is
+// bounded by ctx.
+type FormDriver struct {
+	// Options configure the user agent's HTTP client; Jar is replaced by a
+	// fresh cookie jar on every call.
+	Options harness.Options
+	// AuthorizeURL is the absolute URL of the authorization endpoint.
+	AuthorizeURL string
+	// User logs in; nil means the flow fails at a login form.
+	User   *User
+	Fields FormFields
+	// readOOB makes a flow that ends on a page read the result from it.
+	readOOB bool
+}
+
+// NewFormDriver returns a form driver for the endpoint.
+func NewFormDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *FormDriver {
+	return &FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields}
+}
+
+// OOBDriver is the form driver for out-of-band redirect URIs
+// (urn:ietf:wg:oauth:2.0:oob:auto): the provider shows the result on a page
+// of its own instead of redirecting. When the flow ends on such a page, the
+// driver reads the response from its <title>, in the form Google's installed
+// app flow made common and the mock provider uses: "Success code=…&state=…"
+// or "Denied error=…&state=…", the part after the first space being
+// application/x-www-form-urlencoded. When the title has no such result and
+// the page was reached by a redirect, the code, state and error parameters
+// of the page's own URL are used instead. The values fill AuthzResult.Query;
+// Redirect stays nil and Page is the result page.
+type OOBDriver struct{ FormDriver }
+
+// NewOOBDriver returns an out-of-band driver for the endpoint.
+func NewOOBDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *OOBDriver {
+	return &OOBDriver{FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields, readOOB: true}}
+}
+
+// Authorize performs the request as the user.
+func (d *FormDriver) Authorize(ctx context.Context, req AuthzRequest) (*AuthzResult, error) {
+	return d.run(ctx, req)
+}
+
+// authorizeTarget appends the request to the endpoint URL.
+func authorizeTarget(endpoint string, req AuthzRequest) string {
+	q := req.RawQuery
+	if q == "" {
+		q = req.Query.Encode()
+	}
+	if q == "" {
+		return endpoint
+	}
+	sep := "?"
+	if strings.Contains(endpoint, "?") {
+		sep = "&"
+	}
+	return endpoint + sep + q
+}
+
+// requestRedirectURI is the redirect_uri the request names, if any.
+func requestRedirectURI(req AuthzRequest) string {
+	if req.RawQuery != "" {
+		if v, err := url.ParseQuery(req.RawQuery); err == nil {
+			return v.Get("redirect_uri")
+		}
+		return ""
+	}
+	return req.Query.Get("redirect_uri")
+}
+
+func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, error) {
+	res := &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+	if d.AuthorizeURL == "" {
+		return res, errors.New("form driver: no authorization endpoint is configured")
+	}
+	as, err := url.Parse(d.AuthorizeURL)
+	if err != nil || !as.IsAbs() {
+		return res, fmt.Errorf("form driver: the authorization endpoint %q is not an absolute URL", d.AuthorizeURL)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return res, fmt.Errorf("form driver: cookie jar: %w", err)
+	}
+	opts := d.Options
+	opts.Jar = jar
+	hc, err := harness.NewClient(opts)
+	if err != nil {
+		return res, fmt.Errorf("form driver: %w", err)
+	}
+	var clientRedirect *url.URL
+	if r := requestRedirectURI(req); r != "" {
+		clientRedirect, _ = url.Parse(r)
+	}
+
+	ex := hc.Get(ctx, authorizeTarget(d.AuthorizeURL, req), harness.WithHeader("Accept", acceptHTML))
+	hops, submissions := 0, 0
+	viaRedirect, sentPassword := false, false
+	for {
+		res.Exchanges = append(res.Exchanges, ex)
+		if ex.Err != nil {
+			return res, fmt.Errorf("form driver: %s %s: %w", ex.Method, harness.RedactURL(ex.URL), ex.Err)
+		}
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("form driver: %w", err)
+		}
+		if isRedirectStatus(ex.Status) && ex.Location() != "" {
+			next, err := ex.RedirectURL()
+			if err != nil {
+				return res, fmt.Errorf("form driver: unusable redirect: %w", err)
+			}
+			if !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) {
+				res.Redirect = next
+				res.Query, res.Fragment = splitResponseParams(ex.Location())
+				return res, nil
+			}
+			if hops++; hops > formMaxRedirects {
+				return res, fmt.Errorf("form driver: more than %d redirects inside the authorization server", formMaxRedirects)
+			}
+			ex = hc.Get(ctx, next.String(), harness.WithHeader("Accept", acceptHTML))
+			viaRedirect = true
+			continue
+		}
+		var pg *htmlPage
+		if ex.Status >= 200 && ex.Status < 300 && looksHTML(ex) {
+			pg = parseHTMLPage(ex.Body)
+		}
+		f := pg.pickForm()
+		if f == nil {
+			res.Page = ex
+			if d.readOOB && pg != nil {
+				res.Query = oobResult(pg, ex, viaRedirect)
+			}
+			return res, nil
+		}
+		if sentPassword && f.passwordField(d.Fields.Password) >= 0 {
+			res.Page = ex
+			return res, errors.New("form driver: the login form was shown again after the credentials were submitted (wrong username or password?)")
+		}
+		if submissions++; submissions > formMaxSubmissions {
+			res.Page = ex
+			return res, fmt.Errorf("form driver: more than %d forms in one flow", formMaxSubmissions)
+		}
+		sub, err := d.fill(f, req.Deny)
+		if err != nil {
+			res.Page = ex
+			return res, err
+		}
+		page, _ := url.Parse(ex.URL)
+		action := page
+		if f.action != "" {
+			ref, err := url.Parse(strings.TrimSpace(f.action))
+			if err != nil {
+				res.Page = ex
+				return res, fmt.Errorf("form driver: form action %q: %w", f.action, err)
+			}
+			action = page.ResolveReference(ref)
+		}
+		if !sameOrigin(as, action) {
+			res.Page = ex
+			return res, fmt.Errorf("form driver: the form submits to %s, outside the authorization server; not following", harness.RedactURL(action.String()))
+		}
+		sentPassword = sentPassword || sub.pwIndex >= 0
+		if f.method == http.MethodGet {
+			u := *action
+			u.RawQuery, u.Fragment, u.RawFragment = sub.encode(), "", ""
+			ex = hc.Get(ctx, u.String(), harness.WithHeader("Accept", acceptHTML))
+		} else {
+			ex = hc.Do(ctx, http.MethodPost, action.String(),
+				harness.WithRawBody("application/x-www-form-urlencoded", sub.encode()),
+				harness.WithHeader("Accept", acceptHTML))
+			ex.RequestBody = []byte(sub.evidence())
+		}
+		if res.LoginResponse == nil {
+			res.LoginResponse = ex
+		}
+		viaRedirect = false
+	}
+}
+
+func isRedirectStatus(s int) bool { return s >= 300 && s < 400 && s != http.StatusNotModified }
+
+// sameOrigin compares scheme, host and port (default ports filled in).
+func sameOrigin(a, b *url.URL) bool {
+	if a == nil || b == nil || !strings.EqualFold(a.Scheme, b.Scheme) {
+		return false
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// sameEndpoint reports whether u goes to the redirect URI r (same origin and
+// path): a client callback hosted beside the authorization server is still
+// the end of the flow.
+func sameEndpoint(r, u *url.URL) bool {
+	return r != nil && r.Host != "" && sameOrigin(r, u) && r.EscapedPath() == u.EscapedPath()
+}
+
+// splitResponseParams parses the query and fragment of a raw Location as
+// application/x-www-form-urlencoded, leniently: pairs that do not decode are
+// left out.
+func splitResponseParams(loc string) (query, fragment url.Values) {
+	before, frag, _ := strings.Cut(loc, "#")
+	_, q, _ := strings.Cut(before, "?")
+	query, _ = url.ParseQuery(q)
+	fragment, _ = url.ParseQuery(frag)
+	return query, fragment
+}
+
+func looksHTML(ex *harness.Exchange) bool {
+	switch ex.MediaType() {
+	case "text/html", "application/xhtml+xml":
+		return true
+	case "":
+		return strings.Contains(strings.ToLower(string(ex.Body[:min(len(ex.Body), 512)])), "<html")
+	}
+	return false
+}
+
+// The parsed page.
+
+type htmlPage struct {
+	title string
+	forms []*htmlForm
+}
+
+type htmlForm struct {
+	method, action string
+	fields         []formField
+}
+
+// formField is an input, select, textarea or button, in document order.
+type formField struct {
+	tag, typ, name, value string
+	// label is the lower-cased visible text or value of a control.
+	label    string
+	checked  bool
+	disabled bool
+	// autocomplete hints at the username input.
+	autocomplete string
+}
+
+func (f formField) submit() bool {
+	return (f.tag == "button" && (f.typ == "" || f.typ == "submit")) || (f.tag == "input" && (f.typ == "submit" || f.typ == "image"))
+}
+
+func (f formField) textLike() bool {
+	if f.tag != "input" {
+		return false
+	}
+	switch f.typ {
+	case "", "text", "email", "tel":
+		return true
+	}
+	return false
+}
+
+func parseHTMLPage(body []byte) *htmlPage {
+	doc, err := html.Parse(strings.NewReader(string(body)))
+	if err != nil {
+		return nil
+	}
+	pg := &htmlPage{}
+	var cur *htmlForm
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		entered := false
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Title:
+				if pg.title == "" {
+					pg.title = strings.TrimSpace(textOf(n))
+				}
+			case atom.Form:
+				if cur == nil {
+					method := strings.ToUpper(strings.TrimSpace(attr(n, "method")))
+					if method != http.MethodPost {
+						method = http.MethodGet
+					}
+					cur = &htmlForm{method: method, action: attr(n, "action")}
+					pg.forms = append(pg.forms, cur)
+					entered = true
+				}
+			case atom.Input, atom.Button, atom.Select, atom.Textarea:
+				if cur != nil {
+					cur.fields = append(cur.fields, fieldOf(n))
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if entered {
+			cur = nil
+		}
+	}
+	walk(doc)
+	return pg
+}
+
+func fieldOf(n *html.Node) formField {
+	_, disabled := attrOK(n, "disabled")
+	_, checked := attrOK(n, "checked")
+	f := formField{
+		tag: n.Data, typ: strings.ToLower(strings.TrimSpace(attr(n, "type"))), name: attr(n, "name"), value: attr(n, "value"),
+		checked: checked, disabled: disabled, autocomplete: strings.ToLower(attr(n, "autocomplete")),
+	}
+	switch n.DataAtom {
+	case atom.Button:
+		f.label = strings.ToLower(strings.TrimSpace(textOf(n)))
+	case atom.Input:
+		f.label = strings.ToLower(f.value)
+		if f.typ == "image" {
+			f.label = strings.ToLower(attr(n, "alt"))
+		}
+	case atom.Textarea:
+		f.value = textOf(n)
+	case atom.Select:
+		f.value = selectedOption(n)
+	}
+	return f
+}
+
+// selectedOption is the value of the selected option, else the first.
+func selectedOption(sel *html.Node) string {
+	first, found := "", false
+	var walk func(n *html.Node) (string, bool)
+	walk = func(n *html.Node) (string, bool) {
+		if n.Type == html.ElementNode && n.DataAtom == atom.Option {
+			v, ok := attrOK(n, "value")
+			if !ok {
+				v = strings.TrimSpace(textOf(n))
+			}
+			if !found {
+				first, found = v, true
+			}
+			if _, sel := attrOK(n, "selected"); sel {
+				return v, true
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if v, ok := walk(c); ok {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	if v, ok := walk(sel); ok {
+		return v
+	}
+	return first
+}
+
+func attr(n *html.Node, key string) string {
+	v, _ := attrOK(n, key)
+	return v
+}
+
+func attrOK(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// pickForm chooses the form to submit: the first with a password input,
+// else the first with a submit control; nil on a page without one.
+func (pg *htmlPage) pickForm() *htmlForm {
+	if pg == nil {
+		return nil
+	}
+	for _, f := range pg.forms {
+		for _, fl := range f.fields {
+			if fl.tag == "input" && fl.typ == "password" && !fl.disabled {
+				return f
+			}
+		}
+	}
+	for _, f := range pg.forms {
+		for _, fl := range f.fields {
+			if fl.submit() && !fl.disabled {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// passwordField is the index of the password input: the one named name
+// (default "password"), else the first type=password input; -1 if none.
+func (f *htmlForm) passwordField(name string) int {
+	if name == "" {
+		name = defaultPasswordField
+	}
+	first := -1
+	for i, fl := range f.fields {
+		if fl.tag != "input" || fl.disabled {
+			continue
+		}
+		if fl.name == name && (fl.typ == "password" || fl.textLike()) {
+			return i
+		}
+		if fl.typ == "password" && first < 0 {
+			first = i
+		}
+	}
+	return first
+}
+
+// usernameField is the index of the username input: the one named name
+// (default "username"), else one marked autocomplete=username, else the
+// text input right before the password input; -1 if none.
+func (f *htmlForm) usernameField(name string, password int) int {
+	if name == "" {
+		name = defaultUsernameField
+	}
+	for i, fl := range f.fields {
+		if fl.name == name && fl.textLike() && !fl.disabled {
+			return i
+		}
+	}
+	for i, fl := range f.fields {
+		if fl.autocomplete == "username" && fl.textLike() && !fl.disabled {
+			return i
+		}
+	}
+	for i := password - 1; i >= 0; i-- {
+		if fl := f.fields[i]; fl.textLike() && !fl.disabled && fl.name != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	approveWords = map[string]bool{"approve": true, "allow": true, "accept": true, "authorize": true, "authorise": true,
+		"consent": true, "grant": true, "yes": true, "confirm": true, "continue": true, "submit": true, "login": true,
+		"signin": true, "next": true, "ok": true, "agree": true}
+	denyWords = map[string]bool{"deny": true, "reject": true, "decline": true, "cancel": true, "refuse": true,
+		"disallow": true, "no": true, "abort": true}
+)
+
+// controlWords splits a control's name, value and label into lower-case
+// words ("Sign in" gives sign, in and signin).
+func controlWords(fl formField) map[string]bool {
+	words := map[string]bool{}
+	s := strings.ToLower(fl.name + " " + fl.value + " " + fl.label)
+	fields := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+	for i, w := range fields {
+		words[w] = true
+		if i > 0 {
+			words[fields[i-1]+w] = true
+		}
+	}
+	return words
+}
+
+func hasAny(words, set map[string]bool) bool {
+	for w := range words {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
+
+func isDenyControl(fl formField) bool { return hasAny(controlWords(fl), denyWords) }
+
+func isApproveControl(fl formField) bool {
+	w := controlWords(fl)
+	return hasAny(w, approveWords) && !hasAny(w, denyWords)
+}
+
+// submission is a filled form, in document order.
+type submission struct {
+	pairs [][2]string
+	// pwIndex is the pair holding the password, -1 if none.
+	pwIndex  int
+	password string
+}
+
+func (s *submission) add(k, v string) { s.pairs = append(s.pairs, [2]string{k, v}) }
+
+func (s *submission) encodeWith(password string) string {
+	var b strings.Builder
+	for i, kv := range s.pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		v := kv[1]
+		if i == s.pwIndex {
+			v = password
+		}
+		b.WriteString(url.QueryEscape(kv[0]))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	return b.String()
+}
+
+func (s *submission) encode() string { return s.encodeWith(s.password) }
+
+// evidence is the body with the password redacted, whatever its field name.
+func (s *submission) evidence() string { return s.encodeWith(harness.Redacted(s.password)) }
+
+// errNoDenyControl: the page offers no way to refuse.
+var errNoDenyControl = fmt.Errorf("%w: the consent page has no deny control", ErrNotSupported)
+
+// fill fills a form as the user: credentials, hidden inputs, the consent
+// checkbox and the chosen submit control.
+func (d *FormDriver) fill(f *htmlForm, deny bool) (*submission, error) {
+	pw := f.passwordField(d.Fields.Password)
+	un := f.usernameField(d.Fields.Username, pw)
+	if (pw >= 0 || un >= 0) && d.User == nil {
+		return nil, errors.New("form driver: the page asks the user to log in, but no user is configured")
+	}
+	// The submit control.
+	chosen := -1
+	var controls []int
+	for i, fl := range f.fields {
+		if fl.submit() && !fl.disabled {
+			controls = append(controls, i)
+		}
+	}
+	pick := func(ok func(formField) bool) int {
+		for _, i := range controls {
+			if ok(f.fields[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	named := func(fl formField) bool { return d.Fields.Consent != "" && fl.name == d.Fields.Consent }
+	if deny {
+		if chosen = pick(func(fl formField) bool { return named(fl) && isDenyControl(fl) }); chosen < 0 {
+			chosen = pick(isDenyControl)
+		}
+		if chosen < 0 {
+			if pw < 0 {
+				return nil, errNoDenyControl
+			}
+			// A login-only page: sign in, and refuse on the consent page.
+			deny = false
+		}
+	}
+	if !deny {
+		if chosen = pick(func(fl formField) bool { return named(fl) && !isDenyControl(fl) }); chosen < 0 {
+			if chosen = pick(isApproveControl); chosen < 0 {
+				chosen = pick(func(fl formField) bool { return !isDenyControl(fl) })
+			}
+		}
+		if chosen < 0 && len(controls) > 0 {
+			return nil, errors.New("form driver: the form offers only controls that refuse")
+		}
+	}
+
+	sub := &submission{pwIndex: -1}
+	for i, fl := range f.fields {
+		if fl.disabled || fl.name == "" {
+			continue
+		}
+		switch {
+		case i == pw:
+			sub.password, sub.pwIndex = string(d.User.Password), len(sub.pairs)
+			sub.add(fl.name, sub.password)
+		case i == un:
+			sub.add(fl.name, d.User.Username)
+		case fl.tag == "button", fl.tag == "input" && (fl.submit() || fl.typ == "button" || fl.typ == "reset" || fl.typ == "file"):
+			if i == chosen {
+				sub.add(fl.name, fl.value)
+			}
+		case fl.typ == "checkbox" || fl.typ == "radio":
+			consent := !deny && d.Fields.Consent != "" && fl.name == d.Fields.Consent
+			if fl.checked || consent {
+				v := fl.value
+				if v == "" {
+					v = "on"
+				}
+				sub.add(fl.name, v)
+			}
+		default:
+			sub.add(fl.name, fl.value)
+		}
+	}
+	return sub, nil
+}
+
+// oobResult reads an out-of-band result page: "Success code=…&state=…" or
+// "Denied error=…" in the title; else, for a page reached by a redirect, the
+// response parameters of its URL.
+func oobResult(pg *htmlPage, ex *harness.Exchange, viaRedirect bool) url.Values {
+	if head, rest, ok := strings.Cut(pg.title, " "); ok && (strings.EqualFold(head, "Success") || strings.EqualFold(head, "Denied")) {
+		v, _ := url.ParseQuery(strings.TrimSpace(rest))
+		if v.Get("code") != "" || v.Get("error") != "" {
+			return v
+		}
+	}
+	out := url.Values{}
+	if !viaRedirect {
+		return out
+	}
+	u, err := url.Parse(ex.URL)
+	if err != nil {
+		return out
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	for _, k := range []string{"code", "state", "error", "error_description", "error_uri"} {
+		if vs, ok := q[k]; ok {
+			out[k] = vs
+		}
+	}
+	if out.Get("code") == "" && out.Get("error") == "" {
+		return url.Values{}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package suites
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "AUTHZ-IMP", Title: "implicit grant via /authorize (response_type=token)", Specs: implicitSpecs})
+}
+
+// impClient skips unless the dialect offers the implicit grant, and returns
+// the client that asks for it.
+func (c *C) impClient() *Client {
+	cl := c.arPrimary()
+	if !c.Env.Profile.HasResponseType("token") {
+		c.Skipf("the %s profile does not offer response_type=token (the implicit grant is optional, RFC 6749 §4.2)", c.Env.Profile.Name)
+	}
+	return cl
+}
+
+// impRequest is an implicit grant request of cl.
+func (c *C) impRequest(cl *Client, state string) AuthzRequest {
+	req := c.arCodeRequest(cl, state)
+	req.Query.Set("response_type", "token")
+	return req
+}
+
+// impTokens runs a valid implicit request and returns where the access token
+// came back (fragment or query), or skips when none did: whether a refusal
+// is acceptable is AUTHZ-IMP-001's question.
+func (c *C) impTokens(cl *Client, state string) (*AuthzResult, url.Values, string) {
+	res := c.arFlow(c.impRequest(cl, state))
+	switch {
+	case res.Fragment.Get("access_token") != "":
+		return res, res.Fragment, "fragment"
+	case res.Query.Get("access_token") != "":
+		return res, res.Query, "query"
+	}
+	e, _ := arError(res)
+	c.Skipf("the implicit request yielded no access token (%s, error %q): the target does not issue implicit tokens (see AUTHZ-IMP-001)", arDescribe(res), e)
+	return nil, nil, ""
+}
+
+// impResponseParams are the parameters of an implicit grant response.
+var impResponseParams = []string{"access_token", "token_type", "expires_in", "scope", "state", "refresh_token"}
+
+func implicitSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-001", Level: MUST, Section: "RFC 6749 §4.2, §4.2.2, §4.1.2.1; RFC 9700 §2.1.2",
+		Requirement: "Supporting the implicit grant is optional, but a response_type=token request MUST be answered with an access token, or refused (unsupported_response_type or unauthorized_client, or an error page), never with an authorization code."}, func(c *C) {
+		cl := c.impClient()
+		res := c.arFlow(c.impRequest(cl, RandomString(16)))
+		code, _ := arCode(res)
+		errCode, _ := arError(res)
+		switch {
+		case arIssuedToken(res):
+			c.Saw("issues implicit grant tokens")
+			c.Infof("the implicit grant is supported; RFC 9700 §2.1.2 says clients SHOULD NOT use it")
+		case code != "":
+			c.Failf(res.Exchanges, "a response_type=token request was answered with an authorization code")
+		case errCode == "unsupported_response_type" || errCode == "unauthorized_client":
+			c.Saw("refuses the implicit grant with %s", errCode)
+		case errCode != "":
+			c.Warnf(res.Exchanges, "refused the implicit grant with error %q instead of unsupported_response_type or unauthorized_client", errCode)
+		case res.Redirect != nil:
+			c.Failf(res.Exchanges, "the server sent the user back to the client with neither tokens nor an error")
+		default:
+			c.Saw("refuses the implicit grant with %s", arDescribe(res))
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-002", Level: MUST, Section: "RFC 6749 §4.2.2, §5.1",
+		Requirement: "An implicit grant response MUST carry access_token, token_type (Bearer, any case) and state in the fragment, none of them in the query; expires_in is RECOMMENDED."}, func(c *C) {
+		cl := c.impClient()
+		state := RandomString(16)
+		res, _, where := c.impTokens(cl, state)
+		ev := lastExchange(res)
+		c.Must(where == "fragment", ev, "the access token is in the query of %s, not the fragment", arDescribe(res))
+		for _, k := range impResponseParams {
+			c.Must(!res.Query.Has(k), ev, "the implicit response has %s in the query", k)
+		}
+		f := res.Fragment
+		c.Must(strings.EqualFold(f.Get("token_type"), "bearer"), ev, "token_type %q is not Bearer (any case)", f.Get("token_type"))
+		c.Must(f.Get("state") == state, ev, "the fragment has state %q; the request had %q", f.Get("state"), state)
+		if !f.Has("expires_in") {
+			c.Warnf(res.Exchanges, "expires_in is absent from the implicit response (RECOMMENDED)")
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-003", Level: MUST, Section: "RFC 6749 §4.2.2",
+		Requirement: "The implicit grant MUST NOT issue a refresh token."}, func(c *C) {
+		cl := c.impClient()
+		res, _, _ := c.impTokens(cl, RandomString(16))
+		c.Must(!res.Fragment.Has("refresh_token") && !res.Query.Has("refresh_token"), lastExchange(res),
+			"the implicit response carries a refresh_token")
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-004", Level: MUST, Section: "RFC 6749 §4.2.2.1",
+		Requirement: "Implicit grant error responses MUST put error and state in the fragment, not the query."}, func(c *C) {
+		cl := c.impClient()
+		badScope := c.impRequest(cl, RandomString(16))
+		badScope.Query.Set("scope", arUnknownScope)
+		deny := c.impRequest(cl, RandomString(16))
+		deny.Deny = true
+		checked := 0
+		for _, req := range []AuthzRequest{badScope, deny} {
+			res, _, ok := c.arTry(req)
+			if !ok {
+				continue
+			}
+			if errCode, _ := arError(res); errCode == "" {
+				continue // a page, or not refused: other specs judge that
+			}
+			checked++
+			ev := lastExchange(res)
+			c.Must(!res.Query.Has("error") && !res.Query.Has("state"), ev, "the implicit error response puts its parameters in the query")
+			c.Must(res.Fragment.Has("error"), ev, "the implicit error response has no error in the fragment")
+			c.Saw("error %s in the fragment", res.Fragment.Get("error"))
+		}
+		if checked == 0 {
+			c.Skipf("no implicit error response was observed (errors were shown as pages, or not produced)")
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-005", Level: MUST, Section: "RFC 6749 §4.2.2, App. A.14",
+		Requirement: "expires_in in the implicit grant response, when present, MUST be a string of digits (1*DIGIT)."}, func(c *C) {
+		cl := c.impClient()
+		res, where, _ := c.impTokens(cl, RandomString(16))
+		v, present := where["expires_in"]
+		if !present {
+			c.Saw("no expires_in (AUTHZ-IMP-002 warns)")
+			return
+		}
+		ok := len(v) == 1 && v[0] != "" && !slices.ContainsFunc([]byte(v[0]), func(b byte) bool { return b < '0' || b > '9' })
+		c.Must(ok, lastExchange(res), "expires_in is %q, not 1*DIGIT", v)
+	})
+}

@@ -1,0 +1,128 @@
+package suites
+
+import (
+	"fmt"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "TOK-PKCE", Title: "PKCE at the token endpoint", Specs: pkceTokenSpecs})
+}
+
+// pkcePrimary is C1 for a token-side PKCE spec. It skips when the target has
+// no authorization_code grant or no PKCE: an RFC 6749 server without RFC 7636
+// legitimately ignores code_challenge and code_verifier (catalogue §2.6).
+func (c *C) pkcePrimary() *Client {
+	c.RequireGrant(profile.GrantAuthorizationCode)
+	if c.Env.Profile.PKCE.Mode == profile.PKCEUnsupported {
+		c.Skipf("the %s profile does not support PKCE (RFC 7636), so code_challenge and code_verifier are ignored", c.Env.Profile.Name)
+	}
+	return c.RequireClient(profile.RolePrimary)
+}
+
+// pkceS256Code obtains a code for cl with the S256 challenge of verifier.
+func (c *C) pkceS256Code(cl *Client, verifier string) string {
+	code, _ := c.Code(cl, CodeOpts{Challenge: S256(verifier), Method: "S256"})
+	return code
+}
+
+// pkceWideVerifier is a valid verifier of the maximum length, 128, that
+// uses every unreserved character class of RFC 7636 §4.1, "." and "~"
+// included (they are not in the base64url alphabet).
+func pkceWideVerifier() string {
+	b := []byte(RandomString(96)) // 128 base64url characters
+	copy(b[10:], ".~-_")
+	copy(b[100:], "~.")
+	return string(b)
+}
+
+func pkceTokenSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-001", Level: MUST, Section: "RFC 7636 §4.5, §4.6, §4.1",
+		Requirement: "A code issued with an S256 code_challenge MUST be exchanged for tokens when the matching code_verifier is sent, for any verifier of 43 to 128 unreserved characters."}, func(c *C) {
+		cl := c.pkcePrimary()
+		for _, v := range []string{NewVerifier(), pkceWideVerifier()} {
+			code := c.pkceS256Code(cl, v)
+			c.Tokens(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v),
+				fmt.Sprintf("S256 exchange with the %d-character verifier %q", len(v), v))
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-002", Level: MUST, Section: "RFC 7636 §4.6",
+		Requirement: "A code_verifier that does not match the code's S256 challenge MUST be refused with invalid_grant."}, func(c *C) {
+		cl := c.pkcePrimary()
+		code := c.pkceS256Code(cl, NewVerifier())
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), NewVerifier()), false, "invalid_grant")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-003", Level: MUST, Section: "RFC 9700 §2.1.1; RFC 7636 §4.5",
+		Requirement: "A code issued with a code_challenge MUST NOT be redeemed without a code_verifier (invalid_grant or invalid_request)."}, func(c *C) {
+		cl := c.pkcePrimary()
+		code := c.pkceS256Code(cl, NewVerifier())
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), ""), true, "invalid_grant", "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-004", Level: MUST, Section: "RFC 9700 §2.1.1, §4.8.2",
+		Requirement: "A code issued without a code_challenge MUST NOT be redeemed with a code_verifier (PKCE downgrade); any error code is accepted."}, func(c *C) {
+		cl := c.pkcePrimary()
+		code, res := c.acTryCode(cl, CodeOpts{})
+		if code == "" {
+			c.Skipf("the authorization request without code_challenge was refused (error %q): PKCE is required, so no downgrade is possible", res.Error())
+		}
+		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), NewVerifier())
+		if ex.Err != nil {
+			c.Failf(exchanges(ex), "the request failed at the transport level: %v", ex.Err)
+		}
+		c.Must(!Issued(ex), ex, "a code issued without code_challenge was redeemed with a code_verifier: PKCE downgrade (RFC 9700 §4.8.2)")
+		c.Saw("refused with %q (status %d)", Str(Body(ex), "error"), ex.Status)
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-005", Level: MAY, Section: "RFC 7636 §4.2, §4.3, §4.4.1",
+		Requirement: "The plain method MAY be supported: a plain code_challenge (method plain, or no method) is either refused at the authorize endpoint, or its code MUST then be redeemed with the matching code_verifier."}, func(c *C) {
+		cl := c.pkcePrimary()
+		for _, m := range []struct{ method, what string }{
+			{"plain", "code_challenge_method=plain"},
+			{"", "a code_challenge without code_challenge_method (plain, RFC 7636 §4.3)"},
+		} {
+			v := NewVerifier()
+			code, res := c.acTryCode(cl, CodeOpts{Challenge: v, Method: m.method})
+			if code == "" {
+				c.Saw("%s: refused at the authorize endpoint (error %q): plain is not supported", m.what, res.Error())
+				continue
+			}
+			ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
+			c.Must(Issued(ex), ex, "%s: the authorize endpoint accepted the plain challenge, but the exchange with the matching code_verifier failed (error %q)", m.what, Str(Body(ex), "error"))
+			c.Saw("%s: accepted and redeemed", m.what)
+			if !c.Env.Profile.SupportsPKCEMethod("plain") {
+				c.Infof("%s was accepted although the %s profile does not list plain", m.what, c.Env.Profile.Name)
+			}
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-006", Level: MUST, Section: "RFC 7636 §4.4, §4.6",
+		Requirement: "The server MUST apply the challenge method recorded with the code: sending an S256 challenge itself as code_verifier (a plain comparison) is refused with invalid_grant."}, func(c *C) {
+		cl := c.pkcePrimary()
+		v := NewVerifier()
+		code := c.pkceS256Code(cl, v)
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), S256(v)), false, "invalid_grant")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-PKCE-007", Level: SHOULD, Section: "RFC 7636 §4.1",
+		Requirement: "The server SHOULD refuse a code_verifier outside the RFC 7636 syntax (43 to 128 unreserved characters) even when it matches the challenge; the syntax binds the client, so this is hardening (WARN)."}, func(c *C) {
+		cl := c.pkcePrimary()
+		v := NewVerifier()
+		for _, bad := range []struct{ v, what string }{
+			{v[:42], "a 42-character verifier"},
+			{v[:20] + "+/" + v[22:], `a verifier containing "+" and "/"`},
+		} {
+			code := c.pkceS256Code(cl, bad.v)
+			ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), bad.v)
+			if Issued(ex) {
+				c.Warnf(exchanges(ex), "%s (%q) was accepted; RFC 7636 §4.1 allows only 43 to 128 unreserved characters", bad.what, bad.v)
+				continue
+			}
+			c.Saw("%s: refused with %q (status %d)", bad.what, Str(Body(ex), "error"), ex.Status)
+		}
+	})
+}

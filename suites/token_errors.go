@@ -1,0 +1,201 @@
+package suites
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "TOK-ERR", Title: "token error responses", Specs: tokenErrorSpecs})
+}
+
+// errSamples provokes the error responses that TOK-ERR-001…006 apply to:
+// an unsupported grant type, a missing grant_type, an invalid grant, an
+// unknown scope and a failed client authentication, as far as the target
+// offers them. A request that succeeds anyway (a scope ignored, a dialect's
+// default grant type) is left out: whether it should have failed is another
+// spec's question.
+func (c *C) errSamples() []sample {
+	e := c.Env
+	primary := c.RequireClient(profile.RolePrimary)
+	var out []sample
+	keep := func(what string, ex *harness.Exchange) {
+		if ex.Err == nil && !Issued(ex) {
+			out = append(out, sample{what, ex})
+		}
+	}
+	keep("unsupported grant_type", e.Token(c, primary, url.Values{"grant_type": {"urn:example:not-a-grant"}}))
+	if e.Profile.TokenRequest.DefaultGrantType == "" {
+		form := url.Values{}
+		if e.Scopes.S1 != "" {
+			form.Set("scope", e.Scopes.S1)
+		}
+		keep("missing grant_type", e.Token(c, primary, form))
+	}
+	bogus := "oauthconform-invalid-" + RandomString(12)
+	switch {
+	case e.HasGrant(profile.GrantAuthorizationCode):
+		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {bogus}}
+		if r := primary.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+		keep("unknown authorization code", e.Token(c, primary, form))
+	case e.HasGrant(profile.GrantRefreshToken):
+		keep("unknown refresh token", e.Refresh(c, primary, bogus, ""))
+	case e.HasGrant(profile.GrantPassword) && e.User != nil:
+		keep("wrong resource owner password", e.Password(c, primary, e.User.Username, bogus, ""))
+	}
+	if e.HasGrant(profile.GrantClientCredentials) && !primary.Public() {
+		keep("unknown scope", e.ClientCredentials(c, primary, "zz-unknown-scope"))
+	}
+	// The grant does not matter: client authentication fails first.
+	form := url.Values{"grant_type": {e.Profile.GrantTypes[0]}}
+	switch {
+	case e.HasGrant(profile.GrantClientCredentials):
+		form.Set("grant_type", profile.GrantClientCredentials)
+	case e.HasGrant(profile.GrantAuthorizationCode):
+		form.Set("grant_type", profile.GrantAuthorizationCode)
+		form.Set("code", bogus)
+		if r := primary.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+	}
+	if !primary.Public() && e.Profile.HasAuthMethod(profile.AuthBasic) {
+		keep("wrong client secret (HTTP Basic)", e.Token(c, nil, form, harness.WithBasicAuth(primary.ID, "wrong-"+RandomString(9))))
+	} else {
+		form.Set("client_id", "oauthconform-unknown-"+RandomString(6))
+		keep("unknown client_id", e.Token(c, nil, form))
+	}
+	if len(out) == 0 {
+		c.Skipf("no request provoked an error response to check")
+	}
+	return out
+}
+
+// errObject decodes an error body leniently about repeated members
+// (TOK-RESP-010 is about those); nil when the body is no JSON object.
+func errObject(ex *harness.Exchange) map[string]any {
+	m, err := harness.DecodeJSONObject(ex.Body)
+	var dup *harness.DuplicateKeyError
+	if err != nil && !errors.As(err, &dup) {
+		return nil
+	}
+	return m
+}
+
+func tokenErrorSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-ERR-001", Level: MUST, Section: "RFC 6749 §5.2",
+		Requirement: "A token error response MUST use status 400 (Bad Request), except that invalid_client MAY use 401."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			code := Str(Body(s.ex), "error")
+			ok := s.ex.Status == 400 || (code == "invalid_client" && s.ex.Status == 401)
+			c.Must(ok, s.ex, "%s: error %q answered with status %d, want 400 (or 401 for invalid_client)", s.what, code, s.ex.Status)
+			c.Saw("%s: %d %s", s.what, s.ex.Status, code)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-002", Level: MUST, Section: "RFC 6749 §5.2",
+		Requirement: "A token error response MUST use the application/json media type and be a JSON object with a string error member."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			c.Must(s.ex.MediaType() == "application/json", s.ex, "%s: Content-Type %q, want application/json", s.what, s.ex.Header.Get("Content-Type"))
+			m := errObject(s.ex)
+			c.Must(m != nil, s.ex, "%s: the body is not a JSON object", s.what)
+			code, isString := m["error"].(string)
+			c.Must(isString && code != "", s.ex, "%s: the error member is missing or not a non-empty string (%T)", s.what, m["error"])
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-003", Level: MUST, Section: "RFC 6749 §5.2, App. A.7",
+		Requirement: "The error code MUST use only the characters %x20-21 / %x23-5B / %x5D-7E."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			code, isString := errObject(s.ex)["error"].(string)
+			if !isString {
+				continue // TOK-ERR-002's business
+			}
+			err := harness.CheckErrorCode(code)
+			c.Must(err == nil, s.ex, "%s: %v", s.what, err)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-004", Level: MUST, Section: "RFC 6749 §5.2, App. A.8",
+		Requirement: "error_description, when present, MUST be a string using only the characters %x20-21 / %x23-5B / %x5D-7E (TAB, CR and LF only warn, as in the OpenID conformance suite; --strict fails them)."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			raw, present := errObject(s.ex)["error_description"]
+			if !present {
+				continue
+			}
+			d, isString := raw.(string)
+			c.Must(isString, s.ex, "%s: error_description is %T, not a string", s.what, raw)
+			err := harness.CheckErrorDescription(d)
+			if err == nil {
+				continue
+			}
+			stripped := strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(d)
+			c.Must(harness.CheckErrorDescription(stripped) == nil, s.ex, "%s: %v", s.what, err)
+			c.Warnf(exchanges(s.ex), "%s: %v (TAB, CR or LF)", s.what, err)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-005", Level: MUST, Section: "RFC 6749 §5.2, App. A.9",
+		Requirement: "error_uri, when present, MUST be a URI-reference using only the characters %x21 / %x23-5B / %x5D-7E."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			raw, present := errObject(s.ex)["error_uri"]
+			if !present {
+				continue
+			}
+			u, isString := raw.(string)
+			c.Must(isString, s.ex, "%s: error_uri is %T, not a string", s.what, raw)
+			err := harness.CheckErrorURI(u)
+			c.Must(err == nil, s.ex, "%s: %v", s.what, err)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-006", Level: harness.LevelInfo, Section: "RFC 6749 §5.2",
+		Requirement: "Observation only: whether token error responses carry Cache-Control: no-store (RFC 6749 shows it in an example; nothing requires it)."}, func(c *C) {
+		for _, s := range c.errSamples() {
+			c.Infof("%s: no-store %v (Cache-Control %q, Pragma %q)", s.what,
+				harness.HasDirective(s.ex.Header.Values("Cache-Control"), "no-store"), s.ex.Header.Values("Cache-Control"), s.ex.Header.Values("Pragma"))
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-007", Level: MUST, Section: "RFC 6749 §5.2",
+		Requirement: "A grant type the server does not support MUST be refused with unsupported_grant_type."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		ex := c.Env.Token(c, primary, url.Values{"grant_type": {"urn:example:not-a-grant"}})
+		c.Refused(ex, false, "unsupported_grant_type")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-008", Level: MUST, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6, §5.2",
+		Requirement: "A token request without the REQUIRED grant_type MUST be refused with invalid_request (unsupported_grant_type only warns)."}, func(c *C) {
+		if d := c.Env.Profile.TokenRequest.DefaultGrantType; d != "" {
+			c.Skipf("the %s profile defaults grant_type to %s (token_request.default_grant_type): a request without grant_type succeeding is the dialect", c.Env.Profile.Name, d)
+		}
+		primary := c.RequireClient(profile.RolePrimary)
+		form := url.Values{}
+		if s1 := c.Env.Scopes.S1; s1 != "" {
+			form.Set("scope", s1)
+		}
+		ex := c.Env.Token(c, primary, form)
+		c.Must(ex.Err == nil, ex, "the request failed at the transport level: %v", ex.Err)
+		c.Must(!Issued(ex), ex, "a request without grant_type issued tokens")
+		switch code := Str(Body(ex), "error"); code {
+		case "invalid_request":
+		case "unsupported_grant_type":
+			c.Warnf(exchanges(ex), "a missing grant_type answered unsupported_grant_type; invalid_request is the code for a missing required parameter")
+		default:
+			c.Failf(exchanges(ex), "a missing grant_type answered error %q, want invalid_request", code)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-ERR-009", Level: MUST, Section: "RFC 6749 §5.2",
+		Requirement: "A client using a grant type it is not authorized for MUST NOT get tokens, and SHOULD be refused with unauthorized_client (a restricted client asking for client_credentials)."}, func(c *C) {
+		c.RequireGrant(profile.GrantClientCredentials)
+		cr := c.authConfidential(profile.RoleRestricted)
+		ex := c.Env.ClientCredentials(c, cr, "")
+		c.Refused(ex, true, "unauthorized_client")
+	})
+}

@@ -1,0 +1,338 @@
+package suites
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "TOK-GEN", Title: "transport, method and request encoding", Specs: tokenGeneralSpecs})
+}
+
+// genBaseline returns the body of a token request that should succeed for
+// cl once Env.Token adds its client authentication, and names the grant:
+// client_credentials when the profile enables it and cl is confidential,
+// else the redemption of a fresh authorization code (PKCE S256 where the
+// profile supports it). It skips when neither is possible. Each call returns
+// a new body (with a new code), so the caller may change it.
+func (c *C) genBaseline(cl *Client) (url.Values, string) {
+	e := c.Env
+	if e.HasGrant(profile.GrantClientCredentials) && !cl.Public() {
+		form := url.Values{"grant_type": {profile.GrantClientCredentials}}
+		if e.Scopes.S1 != "" {
+			form.Set("scope", e.Scopes.S1)
+		}
+		return form, profile.GrantClientCredentials
+	}
+	if e.HasGrant(profile.GrantAuthorizationCode) && e.Driver != nil {
+		return c.genCodeForm(cl), profile.GrantAuthorizationCode
+	}
+	c.Skipf("client %q can use neither client_credentials (profile %s, public client: %v) nor an authorization code exchange (no driver or no code grant)",
+		cl.ID, e.Profile.Name, cl.Public())
+	return nil, ""
+}
+
+// genCodeForm obtains a fresh code for cl and returns the body redeeming it.
+func (c *C) genCodeForm(cl *Client) url.Values {
+	o := CodeOpts{Scope: c.Env.Scopes.S1}
+	verifier := ""
+	if c.Env.Profile.SupportsPKCEMethod("S256") {
+		verifier = NewVerifier()
+		o.Challenge, o.Method = S256(verifier), "S256"
+	}
+	code, _ := c.Code(cl, o)
+	form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
+	if r := cl.RedirectURI(); r != "" {
+		form.Set("redirect_uri", r)
+	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
+	return form
+}
+
+// genLoopbackHost reports whether host names the local machine.
+func genLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+const genSkipLoopbackHTTP = "loopback plain-http target (allow-insecure-loopback)"
+
+// genTokenURL parses the token endpoint URL or fails the spec.
+func (c *C) genTokenURL() *url.URL {
+	u, err := url.Parse(c.Env.Endpoints.Token)
+	if err != nil || u.Host == "" {
+		c.Failf(nil, "the token endpoint URL %q is not an absolute URL: %v", c.Env.Endpoints.Token, err)
+	}
+	return u
+}
+
+func tokenGeneralSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-001", Level: MUST, Section: "RFC 6749 §1.6, §3.2, §10.9",
+		Requirement: "The token endpoint MUST require TLS: a token request sent over plain HTTP MUST NOT yield tokens."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		u := c.genTokenURL()
+		switch u.Scheme {
+		case "https":
+		case "http":
+			if genLoopbackHost(u.Hostname()) {
+				c.Skipf(genSkipLoopbackHTTP)
+			}
+			form, what := c.genBaseline(primary)
+			ex := c.Env.Token(c, primary, form)
+			c.Must(!Issued(ex), ex, "the token endpoint %s is plain HTTP on a non-loopback host and issued tokens (%s): tokens and credentials cross the network in clear", u.Redacted(), what)
+			c.Saw("the configured token endpoint is plain HTTP but refused the request (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+			return
+		default:
+			c.Skipf("the token endpoint URL has scheme %q, neither https nor http", u.Scheme)
+		}
+
+		plain := *u
+		plain.Scheme = "http"
+		if u.Port() == "443" {
+			plain.Host = genBracketHost(u.Hostname())
+		}
+		// Probe without credentials first: only an endpoint that answers
+		// token requests over plain HTTP gets the credentialed request.
+		var probeOpts []harness.RequestOption
+		if h := c.Env.Profile.ClientAuth.APIKeyHeader; h != "" {
+			probeOpts = append(probeOpts, harness.WithoutHeader(h))
+		}
+		probe := c.Env.HTTP.PostForm(c, plain.String(), url.Values{"grant_type": {profile.GrantClientCredentials}}, probeOpts...)
+		switch {
+		case probe.Err != nil:
+			c.Saw("the plain-HTTP form %s refused the connection: %v", plain.Redacted(), probe.Err)
+			return
+		case Issued(probe):
+			c.Failf(exchanges(probe), "the plain-HTTP form of the token endpoint issued tokens, even without client authentication")
+		case probe.Status >= 300 && probe.Status < 400:
+			c.Saw("the plain-HTTP form redirects (status %d to %s)", probe.Status, harness.RedactURL(probe.Location()))
+			return
+		case Str(Body(probe), "error") == "":
+			c.Saw("the plain-HTTP form does not answer as a token endpoint (status %d, %s)", probe.Status, probe.MediaType())
+			return
+		}
+		form, what := c.genBaseline(primary)
+		plainEnv := *c.Env
+		plainEnv.Endpoints.Token = plain.String()
+		ex := plainEnv.Token(c, primary, form)
+		c.Must(!Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
+		c.Saw("the plain-HTTP form answers OAuth errors but issued no tokens (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-002", Level: MUST, Section: "RFC 6749 §10.9; RFC 8996; RFC 9325; RFC 9700 §2.6",
+		Requirement: "The token endpoint's TLS certificate MUST be valid for its host; TLS 1.2 or later SHOULD be negotiated and TLS 1.0/1.1 SHOULD be refused (BCP 195)."}, func(c *C) {
+		u := c.genTokenURL()
+		if u.Scheme != "https" {
+			if genLoopbackHost(u.Hostname()) {
+				c.Skipf(genSkipLoopbackHTTP)
+			}
+			c.Skipf("the token endpoint is plain HTTP, so there is no TLS to check (TOK-GEN-001 judges a plain-HTTP endpoint)")
+		}
+		host := u.Hostname()
+		addr := u.Host
+		if u.Port() == "" {
+			addr = net.JoinHostPort(host, "443")
+		}
+		cs, err := genTLSHandshake(c, addr, &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12})
+		var verr *tls.CertificateVerificationError
+		var herr x509.HostnameError
+		switch {
+		case err == nil:
+			leaf := cs.PeerCertificates[0]
+			c.Saw("negotiated %s; certificate for %s issued by %q, valid until %s",
+				tls.VersionName(cs.Version), host, leaf.Issuer.CommonName, leaf.NotAfter.Format(time.DateOnly))
+		case errors.As(err, &verr) || errors.As(err, &herr):
+			// Not trusted by the system roots: the harness's own TLS
+			// settings (a private CA, or insecure) decide between a
+			// deployment choice and a broken certificate.
+			ex := c.Env.HTTP.Get(c, c.Env.Endpoints.Token)
+			c.Must(ex.Err == nil, ex, "the certificate of %s does not validate (%v), not even with the harness's TLS settings", addr, err)
+			c.Warnf(exchanges(ex), "the certificate of %s does not validate against the system roots (%v); only the harness's TLS settings (ca_file or insecure) accept it", addr, err)
+		default:
+			var oldErr error
+			_, oldErr = genTLSHandshake(c, addr, &tls.Config{ServerName: host, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11,
+				InsecureSkipVerify: true}) //nolint:gosec // probes the protocol version only
+			c.Must(oldErr == nil, nil, "no TLS handshake with %s succeeded: %v", addr, err)
+			c.Warnf(nil, "%s negotiates no TLS 1.2 or 1.3 (%v), only an older version", addr, err)
+		}
+		for _, v := range []uint16{tls.VersionTLS11, tls.VersionTLS10} {
+			cs, err := genTLSHandshake(c, addr, &tls.Config{ServerName: host, MinVersion: v, MaxVersion: v,
+				InsecureSkipVerify: true}) //nolint:gosec // probes the protocol version only
+			if err == nil {
+				c.Warnf(nil, "%s accepts %s, which BCP 195 (RFC 8996) deprecates", addr, tls.VersionName(cs.Version))
+			} else {
+				c.Saw("%s refused a %s handshake", addr, tls.VersionName(v))
+			}
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-003", Level: MUST, Section: "RFC 6749 §3.2, §4.4.2",
+		Requirement: "The token endpoint MUST accept an access token request made with HTTP POST and a form-encoded body, as in RFC 6749's own examples (which send no Accept header)."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		form, what := c.genBaseline(primary)
+		ex := c.Env.Token(c, primary, form, harness.WithoutHeader("Accept"))
+		c.Tokens(ex, "POST "+what+" without an Accept header")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-004", Level: SHOULD, Section: "RFC 6749 §3.2, §2.3.1",
+		Requirement: "The token endpoint SHOULD NOT issue tokens for a GET request with the parameters in the query (RFC 6749 §3.2 binds the client to POST; a server answering GET is not clearly non-compliant)."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		form, what := c.genBaseline(primary)
+		ex := c.Env.Token(c, primary, form, harness.WithMethod(http.MethodGet))
+		if Issued(ex) {
+			c.Warnf(exchanges(ex), "GET with the %s parameters in the query issued tokens", what)
+			return
+		}
+		if ex.Err != nil {
+			c.Saw("GET failed at the transport level: %v", ex.Err)
+			return
+		}
+		c.Saw("GET refused with status %d", ex.Status)
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-005", Level: SHOULD, Section: "RFC 6749 §2.3.1",
+		Requirement: "Client credentials sent in the request URI SHOULD NOT be honoured: the request is refused with invalid_client or invalid_request (RFC 6749 §2.3.1 forbids clients to send them there)."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		if primary.Public() {
+			c.Skipf("the primary client is public: it has no credentials to put in the request URI")
+		}
+		form, what := c.genBaseline(primary)
+		q := url.Values{"client_id": {primary.ID}, "client_secret": {string(primary.Secret)}}
+		ex := c.Env.Token(c, nil, form, harness.WithQuery(q))
+		if Issued(ex) {
+			c.Warnf(exchanges(ex), "the server honoured client_id and client_secret in the request URI (%s)", what)
+			return
+		}
+		c.Refused(ex, true, "invalid_client", "invalid_request")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-006", Level: MUST, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, App. B",
+		Requirement: "A form-encoded token request whose Content-Type carries the parameter charset=UTF-8 MUST be accepted."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		form, what := c.genBaseline(primary)
+		ex := c.Env.Token(c, primary, form, harness.WithHeader("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"))
+		c.Tokens(ex, what+" with Content-Type application/x-www-form-urlencoded; charset=UTF-8")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-007", Level: MUST, Section: "RFC 6749 §3.2",
+		Requirement: "The token endpoint MUST ignore unrecognized request parameters."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		form, what := c.genBaseline(primary)
+		form.Set("foo", "bar")
+		form.Set("x_unknown", "1")
+		ex := c.Env.Token(c, primary, form)
+		c.Tokens(ex, what+" with the extra parameters foo=bar and x_unknown=1")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-008", Level: MUST, Section: "RFC 6749 §3.2, §3.3",
+		Requirement: "A request parameter sent without a value MUST be treated as if it were omitted: scope= gets the same outcome as no scope."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		omitted, what := c.genBaseline(primary)
+		omitted.Del("scope")
+		exOmitted := c.Env.Token(c, primary, omitted)
+		empty, _ := c.genBaseline(primary)
+		empty.Set("scope", "")
+		exEmpty := c.Env.Token(c, primary, empty)
+		ev := exchanges(exOmitted, exEmpty)
+		okOmitted, okEmpty := Issued(exOmitted), Issued(exEmpty)
+		switch {
+		case okOmitted && !okEmpty:
+			c.Failf(ev, "%s without scope succeeds but with an empty scope= is refused (%q): the empty value was treated as a literal scope", what, Str(Body(exEmpty), "error"))
+		case !okOmitted && okEmpty:
+			c.Failf(ev, "%s with an empty scope= succeeds but without scope is refused (%q): the empty value is not treated as omitted", what, Str(Body(exOmitted), "error"))
+		case okOmitted:
+			s1, has1 := Body(exOmitted)["scope"].(string)
+			s2, has2 := Body(exEmpty)["scope"].(string)
+			if has1 && has2 {
+				c.Must(harness.SameScopes(s1, s2), exEmpty, "an empty scope= was granted %q, but omitting scope was granted %q", s2, s1)
+			}
+			c.Saw("both forms succeeded (granted scope %q)", s1)
+		default:
+			e1, e2 := Str(Body(exOmitted), "error"), Str(Body(exEmpty), "error")
+			if e1 != e2 {
+				c.Warnf(ev, "both forms were refused, but with different errors: %q without scope, %q with scope=", e1, e2)
+			}
+			c.Saw("both forms were refused (%q, %q)", e1, e2)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-009", Level: MUST, Section: "RFC 6749 §3.2, §5.2",
+		Requirement: "A token request repeating a parameter MUST NOT yield tokens when the values differ, and SHOULD be refused with invalid_request (MUST (derived): a repeated identical value only warns)."}, func(c *C) {
+		primary := c.RequireClient(profile.RolePrimary)
+		type dupCase struct {
+			name   string
+			form   url.Values
+			differ bool
+		}
+		var cases []dupCase
+		form, what := c.genBaseline(primary)
+		a := cloneValues(form)
+		a["grant_type"] = []string{what, what}
+		cases = append(cases, dupCase{"(a) grant_type twice with the same value", a, false})
+		if what == profile.GrantClientCredentials {
+			if s2 := c.Env.Scopes.S2; s2 != "" {
+				b, _ := c.genBaseline(primary)
+				b["scope"] = []string{c.Env.Scopes.S1, s2}
+				cases = append(cases, dupCase{"(b) scope twice with different values", b, true})
+			}
+			cc, _ := c.genBaseline(primary)
+			cc["grant_type"] = []string{profile.GrantPassword, profile.GrantClientCredentials}
+			cases = append(cases, dupCase{"(c) grant_type=password&grant_type=client_credentials", cc, true})
+		} else {
+			b, _ := c.genBaseline(primary)
+			b["code"] = []string{"oauthconform-not-a-code-" + RandomString(8), b.Get("code")}
+			cases = append(cases, dupCase{"(b) code twice: an invalid one, then a valid one", b, true})
+			cc, _ := c.genBaseline(primary)
+			cc["grant_type"] = []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode}
+			cases = append(cases, dupCase{"(c) grant_type=refresh_token&grant_type=authorization_code", cc, true})
+		}
+		for _, k := range cases {
+			ex := c.Env.Token(c, primary, k.form)
+			if !k.differ && Issued(ex) {
+				c.Warnf(exchanges(ex), "%s: accepted (RFC 6749 §3.2: parameters MUST NOT be included more than once)", k.name)
+				continue
+			}
+			if Issued(ex) {
+				c.Failf(exchanges(ex), "%s: the server issued tokens for conflicting values", k.name)
+			}
+			c.Refused(ex, true, "invalid_request")
+		}
+	})
+}
+
+// genBracketHost writes an IPv6 literal in brackets for a URL host.
+func genBracketHost(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// genTLSHandshake dials addr and completes a TLS handshake with conf.
+func genTLSHandshake(ctx context.Context, addr string, conf *tls.Config) (tls.ConnectionState, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: conf}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return tls.ConnectionState{}, fmt.Errorf("TLS handshake with %s: %w", addr, err)
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState(), nil
+}
