@@ -326,7 +326,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 			p.authzError(w, r, t, oerr)
 			return
 		}
-		if challenge != "" && method == "" {
+		if challenge != "" && method == "" || method == "S256" && p.quirk(QuirkPKCES256AsPlain) {
 			method = "plain" // RFC 7636 §4.3
 		}
 	}
@@ -372,9 +372,6 @@ func (p *Provider) checkChallenge(c *profile.Client, challenge, method string) *
 	}
 	if method == "" {
 		method = "plain"
-	}
-	if method == "S256" && p.quirk(QuirkPKCES256Rejected) {
-		return newError(errInvalidRequest, descMethodUnsupported)
 	}
 	if !p.profile.SupportsPKCEMethod(method) && !p.quirk(QuirkAuthorizePKCEMethodIgnored) {
 		return newError(errInvalidRequest, descMethodUnsupported)

@@ -73,9 +73,21 @@ var respQuirkScenarios = []struct {
 		}
 		return strings.ContainsFunc(f.Get("expires_in"), func(r rune) bool { return r < '0' || r > '9' })
 	}},
-	{QuirkPKCES256Rejected, "", func(t *testing.T, ts *TestServer) bool {
-		res := azGet(t, ts, azCodeReq().add("code_challenge", pkceS256(azVerifier)).add("code_challenge_method", "S256").enc())
-		return res.redirected() && res.query().Get("error") == "invalid_request"
+	{QuirkPKCES256AsPlain, "", func(t *testing.T, ts *TestServer) bool {
+		res := azFlow(t, ts, azCodeReq().add("code_challenge", pkceS256(azVerifier)).add("code_challenge_method", "S256"), "approve")
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {res.query().Get("code")}, "redirect_uri": {azR1}, "code_verifier": {azVerifier}}
+		status, _ := azExchange(t, ts, form, azConf, nil)
+		return status != http.StatusOK
+	}},
+	{QuirkPKCES256AsPlain, "oob-pkce", func(t *testing.T, ts *TestServer) bool {
+		q := azReq{{"response_type", "code"}, {"client_id", "conf-client"}, {"code_challenge", pkceS256(azVerifier)}, {"code_challenge_method", "S256"}}
+		loc := azFlow(t, ts, q, "approve").loc
+		_, raw, _ := strings.Cut(loc, "?")
+		v, _ := url.ParseQuery(raw)
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {v.Get("code")}, "redirect_uri": {azOOB},
+			"client_id": {"conf-client"}, "code_verifier": {azVerifier}}
+		status, _ := azExchange(t, ts, form, [2]string{}, map[string]string{"x-api-key": "demo-api-key"})
+		return status != http.StatusOK
 	}},
 	{QuirkPKCEChallengeNotRequired, "", func(t *testing.T, ts *TestServer) bool {
 		res, ok := azTryFlow(t, ts, azCodeReq().set("client_id", "public-client"))
@@ -122,7 +134,7 @@ func TestAuthorizeResponseQuirks(t *testing.T) {
 // plain code flow working (the code still redeems).
 var respQuirks = []Quirk{
 	QuirkStateInvented, QuirkNonVSCHARCode, QuirkWrongIss, QuirkErrorWithCode, QuirkCodeForUnauthorizedClient,
-	QuirkImplicitAsCode, QuirkImplicitErrorInQuery, QuirkImplicitExpiresInDecimal, QuirkPKCES256Rejected,
+	QuirkImplicitAsCode, QuirkImplicitErrorInQuery, QuirkImplicitExpiresInDecimal, QuirkPKCES256AsPlain,
 	QuirkPKCEChallengeNotRequired,
 }
 

@@ -132,7 +132,7 @@ const (
 	QuirkImplicitAsCode
 	QuirkImplicitErrorInQuery
 	QuirkImplicitExpiresInDecimal
-	QuirkPKCES256Rejected
+	QuirkPKCES256AsPlain
 	QuirkPKCEChallengeNotRequired
 	// Metadata, revocation, introspection, JWT access tokens and protected
 	// resources (META, REV, INTR, JWT, BEAR).
@@ -160,6 +160,11 @@ const (
 	QuirkResourceErrorWithoutToken
 	QuirkCustomerTokenAccepted
 	QuirkPathClientIDUnchecked
+	// Transport: the listener of a Server that serves TLS (TOK-GEN-001/002,
+	// AUTHZ-REQ-001); without TLS they change nothing.
+	QuirkPlainHTTPToo
+	QuirkTLSLegacyVersions
+	QuirkTLSWrongHostCert
 	numQuirks
 )
 
@@ -285,16 +290,16 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkWrongIss:                          {QuirkWrongIss, "wrong-iss", "adds an RFC 9207 iss parameter naming another issuer to authorization responses", []string{"AUTHZ-RESP-005"}},
 	QuirkErrorWithCode:                     {QuirkErrorWithCode, "error-with-code", "adds a code to the access_denied error redirect", []string{"AUTHZ-ERR-002"}},
 	QuirkCodeForUnauthorizedClient:         {QuirkCodeForUnauthorizedClient, "code-for-unauthorized-client", "issues authorization codes to a client not registered for the authorization_code grant", []string{"AUTHZ-ERR-005"}},
-	QuirkImplicitAsCode:                    {QuirkImplicitAsCode, "implicit-as-code", "answers a response_type=token request with an authorization code in the query", []string{"AUTHZ-IMP-001"}},
+	QuirkImplicitAsCode:                    {QuirkImplicitAsCode, "implicit-as-code", "answers a response_type=token request as a code request: a code, or an error, in the query", []string{"AUTHZ-IMP-001", "AUTHZ-IMP-004"}},
 	QuirkImplicitErrorInQuery:              {QuirkImplicitErrorInQuery, "implicit-error-in-query", "puts implicit grant error responses in the query instead of the fragment", []string{"AUTHZ-IMP-004"}},
 	QuirkImplicitExpiresInDecimal:          {QuirkImplicitExpiresInDecimal, "implicit-expires-in-decimal", `writes expires_in of the implicit grant as a decimal ("3600.0")`, []string{"AUTHZ-IMP-005"}},
-	QuirkPKCES256Rejected:                  {QuirkPKCES256Rejected, "pkce-s256-rejected", "refuses code_challenge_method=S256 (invalid_request), supporting plain only", []string{"AUTHZ-PKCE-001"}},
+	QuirkPKCES256AsPlain:                   {QuirkPKCES256AsPlain, "pkce-s256-as-plain", "records an S256 code_challenge of the authorize endpoint as plain, so the matching code_verifier is refused at the token endpoint", []string{"AUTHZ-PKCE-001"}},
 	QuirkPKCEChallengeNotRequired:          {QuirkPKCEChallengeNotRequired, "pkce-challenge-not-required", "issues codes without a code_challenge to clients registered to require PKCE", []string{"AUTHZ-PKCE-003"}},
 	QuirkMetadataIssuerMismatch:            {QuirkMetadataIssuerMismatch, "metadata-issuer-mismatch", "serves metadata whose issuer is not the issuer identifier (a trailing slash added)", []string{"META-001"}},
 	QuirkMetadataEmptyArrays:               {QuirkMetadataEmptyArrays, "metadata-empty-arrays", "serves metadata with zero-element arrays instead of omitting them", []string{"META-002"}},
 	QuirkMetadataUnsupportedGrant:          {QuirkMetadataUnsupportedGrant, "metadata-unsupported-grant", "advertises a grant type in grant_types_supported that the token endpoint does not support", []string{"META-003"}},
 	QuirkMetadataNoS256:                    {QuirkMetadataNoS256, "metadata-no-s256", "advertises code_challenge_methods_supported with plain only (no S256)", []string{"META-004"}},
-	QuirkRevocationKeepsRefresh:            {QuirkRevocationKeepsRefresh, "revocation-keeps-refresh", "answers 200 to the revocation of a refresh token but leaves it and its grant valid", []string{"REV-001"}},
+	QuirkRevocationKeepsRefresh:            {QuirkRevocationKeepsRefresh, "revocation-keeps-refresh", "answers 200 to the revocation of a refresh token but leaves it and its grant valid", []string{"REV-001", "REV-005"}},
 	QuirkRevocationUnknown400:              {QuirkRevocationUnknown400, "revocation-unknown-400", "answers 400 instead of 200 to the revocation of an unknown or invalid token", []string{"REV-002"}},
 	QuirkRevocationNoClientAuth:            {QuirkRevocationNoClientAuth, "revocation-no-client-auth", "revokes tokens for requests whose client authentication is missing or fails", []string{"REV-003"}},
 	QuirkRevocationCrossClient:             {QuirkRevocationCrossClient, "revocation-cross-client", "revokes a token issued to another client", []string{"REV-004"}},
@@ -314,6 +319,9 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkResourceErrorWithoutToken:         {QuirkResourceErrorWithoutToken, "resource-error-without-token", `the protected resource puts error="invalid_token" in its challenge to a request that carried no token`, []string{"BEAR-002"}},
 	QuirkCustomerTokenAccepted:             {QuirkCustomerTokenAccepted, "customer-token-accepted", "the scope-gated API accepts a token whose scope the endpoint does not allow (merchant-customer: a customer token on a merchant-only endpoint)", []string{"BEAR-001"}},
 	QuirkPathClientIDUnchecked:             {QuirkPathClientIDUnchecked, "path-client-id-unchecked", "the scope-gated API serves /client-id/{client_id}/... to a token of another client", []string{"BEAR-001"}},
+	QuirkPlainHTTPToo:                      {QuirkPlainHTTPToo, "plain-http-too", "also answers plain HTTP on its HTTPS port (the token and authorize endpoints work without TLS); needs a server with TLS", []string{"TOK-GEN-001", "AUTHZ-REQ-001"}},
+	QuirkTLSLegacyVersions:                 {QuirkTLSLegacyVersions, "tls-legacy-versions", "accepts TLS 1.0 and 1.1 handshakes (BCP 195 deprecates them; a WARN of TOK-GEN-002); needs a server with TLS", []string{"TOK-GEN-002"}},
+	QuirkTLSWrongHostCert:                  {QuirkTLSWrongHostCert, "tls-wrong-host-cert", "serves a certificate issued for " + FixtureWrongHostName + " only, not valid for the host it is reached by; needs a server with TLS", []string{"TOK-GEN-002"}},
 }
 
 func init() {

@@ -97,6 +97,9 @@ func (p *Provider) writeEndpointError(w http.ResponseWriter, e *oauthError) {
 	if e.status() == http.StatusMethodNotAllowed {
 		h.Set("Allow", http.MethodPost)
 	}
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
 	b := append([]byte(`{"error":`), appendJSONString(nil, e.Code)...)
 	if e.Description != "" {
 		b = append(b, `,"error_description":`...)

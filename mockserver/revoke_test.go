@@ -101,9 +101,9 @@ func TestRevocation(t *testing.T) {
 							tokenReq{body: "token=" + rt + "&client_id=nobody&client_secret=x"})
 					} else {
 						bad = append(bad,
-							tokenReq{body: "token=" + rt + "&client_id=" + e.c1[0]},                                            // no API key
+							tokenReq{body: "token=" + rt + "&client_id=" + e.c1[0]},                                               // no API key
 							tokenReq{body: "token=" + rt + "&client_id=" + e.c1[0], headers: map[string]string{"x-api-key": "x"}}, // wrong key
-							tokenReq{body: "token=" + rt, headers: e.headers},                                                  // no client
+							tokenReq{body: "token=" + rt, headers: e.headers},                                                     // no client
 							tokenReq{body: "token=" + rt + "&client_id=nobody", headers: e.headers})
 					}
 					for i, r := range bad {
@@ -215,5 +215,19 @@ func TestMemoryStoreJTIs(t *testing.T) {
 	}
 	if n := s.Sweep(ctx, now); n != 1 || s.RevokedJTIs() != 1 {
 		t.Fatalf("swept %d, %d left", n, s.RevokedJTIs())
+	}
+}
+
+// Brute-force lockout is shared with the token endpoint: after repeated
+// wrong secrets, revocation answers 401 with Retry-After too.
+func TestRevocationLockout(t *testing.T) {
+	e := newEP(t, "rfc6749")
+	var res tokenResp
+	for range 12 {
+		res = e.revoke(t, tokenReq{body: "token=x", basic: [2]string{"conf-client", "wrong"}})
+	}
+	wantError(t, res, 401, "invalid_client")
+	if res.header.Get("Retry-After") == "" {
+		t.Fatalf("no Retry-After after repeated failures: %v", res.header)
 	}
 }

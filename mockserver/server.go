@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -55,7 +56,6 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 	scheme := "http"
 	if o.tlsConfig != nil {
 		scheme = "https"
-		ln = tls.NewListener(ln, o.tlsConfig)
 	}
 	url := scheme + "://" + ln.Addr().String()
 	if cfg.Issuer == "" {
@@ -65,6 +65,16 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 	if err != nil {
 		ln.Close()
 		return nil, err
+	}
+	if o.tlsConfig != nil {
+		// The transport quirks (plain-http-too, tls-*) act here.
+		tln, err := p.tlsListener(ln, o.tlsConfig)
+		if err != nil {
+			ln.Close()
+			p.Close()
+			return nil, err
+		}
+		ln = tln
 	}
 	s := &Server{
 		Provider: p,
@@ -77,7 +87,9 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 			WriteTimeout:      30 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          nil,
+			// TLS handshake errors (plain HTTP or old versions probed by
+			// the suites) are expected: debug level, not stderr.
+			ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 		},
 		done: make(chan struct{}),
 	}

@@ -29,14 +29,16 @@ func (c *C) pkceDeclaredRequired(cl *Client) bool {
 }
 
 func authorizePKCESpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-001", Level: MUST, Section: "RFC 7636 §4.2, §4.3, §4.4; RFC 9700 §2.1.1; RFC 6749 §3.1",
-		Requirement: "An authorization request with an S256 code_challenge MUST succeed: S256 is mandatory to implement, and a server without PKCE ignores the parameters."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-001", Level: MUST, Section: "RFC 7636 §4.2, §4.3, §4.4, §4.6; RFC 9700 §2.1.1; RFC 6749 §3.1",
+		Requirement: "S256 is mandatory to implement: an authorization request with an S256 code_challenge MUST get a code, and that code MUST redeem with the matching code_verifier (a server without PKCE ignores both)."}, func(c *C) {
 		cl := c.arPrimary()
 		req := c.arCodeRequest(cl, RandomString(16))
-		req.Query.Set("code_challenge", S256(NewVerifier()))
+		v := NewVerifier()
+		req.Query.Set("code_challenge", S256(v))
 		req.Query.Set("code_challenge_method", "S256")
-		_, _, _ = c.arCodeIssued(req)
-		c.Saw("issued a code for an S256 challenge")
+		_, code, _ := c.arCodeIssued(req)
+		c.Tokens(c.Env.ExchangeCode(c, cl, code, req.Query.Get("redirect_uri"), v), "redeeming the S256 code with its code_verifier")
+		c.Saw("issued a code for an S256 challenge, redeemed with the verifier")
 	})
 
 	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-002", Level: MUST, Section: "RFC 7636 §4.4.1",

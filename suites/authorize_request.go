@@ -467,33 +467,88 @@ func authorizeRequestSpecs(e *Env) {
 			c.Skipf("the authorization endpoint %q is not an absolute URL", c.Env.Endpoints.Authorize)
 		}
 		cl := c.RequireClient(profile.RolePrimary)
-		if a.Scheme == "http" && loopbackHost(a.Hostname()) {
+		loopback := loopbackHost(a.Hostname())
+		if a.Scheme == "http" && loopback {
 			c.Skipf("the authorization endpoint is served over plain http on a loopback address (%s): there is no TLS to require (catalogue §4.20)", a.Host)
 		}
-		plain := *a
-		plain.Scheme, plain.Host = "http", a.Hostname()
-		if strings.Contains(plain.Host, ":") {
-			plain.Host = "[" + plain.Host + "]"
+		// The http:// forms: the endpoint itself when it is plain http;
+		// else its port spoken in plain (a server may sniff the protocol),
+		// and port 80 of a host that is not this machine.
+		host := a.Hostname()
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
 		}
-		q, _, _ := c.azQuery(cl, cl.RedirectURI())
-		plain.RawQuery = q.Encode()
-		ex := c.Env.HTTP.Get(c, plain.String())
-		if ex.Err != nil {
-			c.Saw("the http:// form of the endpoint refused the connection: %v", ex.Err)
-			return
-		}
-		hops := azHops(ex)
-		if len(hops) == 1 && hops[0].u != nil && hops[0].u.Scheme == "https" && hops[0].u.Hostname() == a.Hostname() && hops[0].u.Path == a.Path {
-			c.Saw("the http:// form redirects to https (%d)", ex.Status)
-			return
-		}
-		if len(hops) == 1 {
-			if q, f := hops[0].params(); q.Get("code") != "" || f.Get("code") != "" || onEndpoint(hops[0].u, endpointOf(cl.RedirectURI())) {
-				c.Failf(exchanges(ex), "the authorization request sent over plain http was processed: it was answered at the redirect URI")
+		var forms []string
+		switch {
+		case a.Scheme == "http":
+			forms = append(forms, a.Host)
+		default:
+			if p := a.Port(); p != "" && p != "443" {
+				forms = append(forms, host+":"+p)
+			}
+			if !loopback {
+				forms = append(forms, host)
 			}
 		}
-		c.Must(ex.Status >= 400 || len(hops) == 1, ex, "the authorization request sent over plain http was answered with status %d: the endpoint does not require TLS", ex.Status)
-		c.Saw("the http:// form answered %d", ex.Status)
+		if len(forms) == 0 {
+			c.Skipf("the authorization endpoint is on a loopback address at the default https port: its plain-http port would be another server")
+		}
+		q, _, _ := c.azQuery(cl, cl.RedirectURI())
+		for _, h := range forms {
+			plain := *a
+			plain.Scheme, plain.Host, plain.RawQuery = "http", h, q.Encode()
+			ex := c.Env.HTTP.Get(c, plain.String())
+			if ex.Err != nil {
+				c.Saw("http://%s refused the request: %v", h, ex.Err)
+				continue
+			}
+			hops := azHops(ex)
+			if len(hops) == 1 && hops[0].u != nil && hops[0].u.Scheme == "https" && hops[0].u.Hostname() == a.Hostname() && hops[0].u.Path == a.Path {
+				c.Saw("http://%s redirects to https (%d)", h, ex.Status)
+				continue
+			}
+			if len(hops) == 1 {
+				if q, f := hops[0].params(); q.Get("code") != "" || f.Get("code") != "" {
+					c.Failf(exchanges(ex), "the authorization request sent over plain http to http://%s was answered with a code", h)
+				}
+				if onEndpoint(hops[0].u, endpointOf(cl.RedirectURI())) {
+					c.Warnf(exchanges(ex), "the authorization request sent over plain http to http://%s was processed: answered at the redirect URI (no code)", h)
+					continue
+				}
+			}
+			if ex.Status >= 400 {
+				c.Saw("http://%s refused the request (%d)", h, ex.Status)
+				continue
+			}
+			// Answered over plain http (a page, or a redirect inside the
+			// server): it fails only if the flow then delivers a code.
+			var drv Driver
+			entry := plain
+			entry.RawQuery = ""
+			switch d := c.Env.Browser.(type) {
+			case *FormDriver:
+				cp := *d
+				cp.AuthorizeURL = entry.String()
+				drv = &cp
+			case *OOBDriver:
+				cp := *d
+				cp.AuthorizeURL = entry.String()
+				drv = &cp
+			}
+			if drv == nil {
+				c.Saw("http://%s answered %d", h, ex.Status)
+				c.noBrowser("the request sent over plain http")
+				continue
+			}
+			res, ferr := drv.Authorize(c, AuthzRequest{Client: cl, Query: q})
+			if res == nil {
+				res = &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+			}
+			if code, _, ok := codeAndState(res.Query, res.Fragment); ok && code != "" {
+				c.Failf(append(exchanges(ex), res.Exchanges...), "the authorization request sent over plain http to http://%s yielded a code after login and consent", h)
+			}
+			c.Saw("http://%s answered %d; after login the flow ended on %s, without a code", h, ex.Status, c.flowOutcome(res, ferr, cl.RedirectURI()))
+		}
 	})
 
 	e.Assert(harness.Assertion{ID: "AUTHZ-REQ-002", Level: MUST, Section: "RFC 6749 §3.1",

@@ -158,7 +158,7 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 
 	ex := hc.Get(ctx, authorizeTarget(d.AuthorizeURL, req), harness.WithHeader("Accept", acceptHTML))
 	hops, submissions := 0, 0
-	viaRedirect, sentPassword := false, false
+	viaRedirect, sentPassword, denied := false, false, false
 	for {
 		res.Exchanges = append(res.Exchanges, ex)
 		if ex.Err != nil {
@@ -175,6 +175,10 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			if !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) {
 				res.Redirect = next
 				res.Query, res.Fragment = splitResponseParams(ex.Location())
+				if req.Deny && !denied && (res.Query.Has("code") || res.Fragment.Has("code") || res.Fragment.Has("access_token")) {
+					// The server never asked: the user had no way to refuse.
+					return res, errNoDenyControl
+				}
 				return res, nil
 			}
 			if hops++; hops > formMaxRedirects {
@@ -193,6 +197,9 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			res.Page = ex
 			if d.readOOB && pg != nil {
 				res.Query = oobResult(pg, ex, viaRedirect)
+				if req.Deny && !denied && res.Query.Has("code") {
+					return res, errNoDenyControl
+				}
 			}
 			return res, nil
 		}
@@ -209,7 +216,12 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			res.Page = ex
 			return res, err
 		}
-		page, _ := url.Parse(ex.URL)
+		denied = denied || sub.deny
+		page, err := url.Parse(ex.URL)
+		if err != nil {
+			res.Page = ex
+			return res, fmt.Errorf("form driver: page URL: %w", err)
+		}
 		action := page
 		if f.action != "" {
 			ref, err := url.Parse(strings.TrimSpace(f.action))
@@ -228,6 +240,8 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			u := *action
 			u.RawQuery, u.Fragment, u.RawFragment = sub.encode(), "", ""
 			ex = hc.Get(ctx, u.String(), harness.WithHeader("Accept", acceptHTML))
+			u.RawQuery = sub.evidence()
+			ex.URL = u.String()
 		} else {
 			ex = hc.Do(ctx, http.MethodPost, action.String(),
 				harness.WithRawBody("application/x-www-form-urlencoded", sub.encode()),
@@ -569,6 +583,8 @@ type submission struct {
 	// pwIndex is the pair holding the password, -1 if none.
 	pwIndex  int
 	password string
+	// deny: the chosen control refuses consent.
+	deny bool
 }
 
 func (s *submission) add(k, v string) { s.pairs = append(s.pairs, [2]string{k, v}) }
@@ -604,7 +620,7 @@ func (d *FormDriver) fill(f *htmlForm, deny bool) (*submission, error) {
 	pw := f.passwordField(d.Fields.Password)
 	un := f.usernameField(d.Fields.Username, pw)
 	if (pw >= 0 || un >= 0) && d.User == nil {
-		return nil, errors.New("form driver: the page asks the user to log in, but no user is configured")
+		return nil, fmt.Errorf("%w: the page asks the user to log in, but no user is configured", ErrNotSupported)
 	}
 	// The submit control.
 	chosen := -1
@@ -646,7 +662,7 @@ func (d *FormDriver) fill(f *htmlForm, deny bool) (*submission, error) {
 		}
 	}
 
-	sub := &submission{pwIndex: -1}
+	sub := &submission{pwIndex: -1, deny: deny && chosen >= 0}
 	for i, fl := range f.fields {
 		if fl.disabled || fl.name == "" {
 			continue

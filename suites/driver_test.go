@@ -247,6 +247,14 @@ func drvCustomProvider(t *testing.T) *httptest.Server {
 		}
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
+	mux.HandleFunc("/auto", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<form method=post><input name=username><input type=password name=password><button>Sign in</button></form>`)
+			return
+		}
+		http.Redirect(w, r, "https://client.example/cb?code=auto&state=st", http.StatusSeeOther)
+	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -284,6 +292,15 @@ func TestFormDriverCustomProvider(t *testing.T) {
 	res, err = d.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("c", "https://client.example/cb", "st"), Deny: true})
 	if err != nil || res.Error() != "access_denied" {
 		t.Fatalf("deny: %v %v", err, res.Query)
+	}
+
+	// A server that never asks for consent cannot be refused.
+	auto := NewFormDriver(harness.Options{}, srv.URL+"/auto", user, FormFields{})
+	if res, err := auto.Authorize(context.Background(), AuthzRequest{Query: url.Values{}}); err != nil || res.Code() != "auto" {
+		t.Fatalf("auto consent: %v", err)
+	}
+	if _, err := auto.Authorize(context.Background(), AuthzRequest{Query: url.Values{}, Deny: true}); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("auto consent, deny: %v", err)
 	}
 
 	// The redirect loop, the form posting elsewhere, the context.

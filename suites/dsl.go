@@ -178,7 +178,7 @@ func (c *C) Should(ok bool, ex *harness.Exchange, format string, args ...any) {
 // Warnf records a WARN: a SHOULD breach or an RFC-ambiguous answer.
 func (c *C) Warnf(evidence []*harness.Exchange, format string, args ...any) {
 	chk := c.check(harness.VerdictWarn, fmt.Sprintf(format, args...), evidence)
-	AddReportEntry(EntryWarn, chk.Report())
+	AddReportEntry(EntryWarn, chk.Report(), ReportEntryVisibilityFailureOrVerbose)
 	if c.Env.Strict {
 		Fail("strict mode: "+chk.Report(), 1)
 	}
@@ -186,13 +186,13 @@ func (c *C) Warnf(evidence []*harness.Exchange, format string, args ...any) {
 
 // Infof records an observation.
 func (c *C) Infof(format string, args ...any) {
-	AddReportEntry(EntryInfo, c.A.ID+": "+fmt.Sprintf(format, args...))
+	AddReportEntry(EntryInfo, c.A.ID+": "+fmt.Sprintf(format, args...), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // Saw records which compliant answer the target gave where the RFC allows
 // several (e.g. "invalid_client answered with 401").
 func (c *C) Saw(format string, args ...any) {
-	AddReportEntry(EntrySaw, c.A.ID+": "+fmt.Sprintf(format, args...))
+	AddReportEntry(EntrySaw, c.A.ID+": "+fmt.Sprintf(format, args...), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // Skipf skips the spec with a stated reason.

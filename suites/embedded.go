@@ -3,6 +3,7 @@ package suites
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oauthconform/oauthconform/mockserver"
@@ -18,16 +19,30 @@ func EmbeddedEnv(profileName string, quirks ...string) (env *Env, stop func(), e
 		return nil, nil, err
 	}
 	clock := mockserver.NewOffsetClock()
-	srv, err := mockserver.NewServer(mockserver.Config{Profile: prof, Quirks: quirks, Clock: clock, SweepInterval: 0})
+	// HTTPS with the fixture certificate (127.0.0.1), trusted through the
+	// fixture CA alone, so the TLS specs run for real.
+	tlsConf, roots, err := mockserver.FixtureTLS()
 	if err != nil {
 		return nil, nil, err
+	}
+	srv, err := mockserver.NewServer(mockserver.Config{Profile: prof, Quirks: quirks, Clock: clock, SweepInterval: 0}, mockserver.WithTLS(tlsConf))
+	if err != nil {
+		return nil, nil, err
+	}
+	// Reached by 127.0.0.1, a server with a certificate for another name
+	// fails every request unless the client verifies that name instead (as
+	// an operator would configure): TOK-GEN-002 still judges the URL's host.
+	serverName := ""
+	if slices.Contains(quirks, mockserver.QuirkTLSWrongHostCert.String()) {
+		serverName = mockserver.FixtureWrongHostName
 	}
 	fx := srv.Fixtures()
 	headers := http.Header{}
 	if h := prof.ClientAuth.APIKeyHeader; h != "" && len(fx.APIKeys) > 0 {
 		headers.Set(h, string(fx.APIKeys[0]))
 	}
-	hc, err := harness.NewClient(harness.Options{BaseURL: srv.URL, Headers: headers})
+	hopts := harness.Options{BaseURL: srv.URL, Headers: headers, RootCAs: roots, ServerName: serverName}
+	hc, err := harness.NewClient(hopts)
 	if err != nil {
 		srv.Close()
 		return nil, nil, fmt.Errorf("harness client: %w", err)
@@ -62,7 +77,7 @@ func EmbeddedEnv(profileName string, quirks ...string) (env *Env, stop func(), e
 	// The authorize endpoint's own specs go through its login form, as the
 	// fixtures' user; out-of-band profiles end on the result page.
 	if e.Endpoints.Authorize != "" {
-		opts := harness.Options{BaseURL: srv.URL, Headers: headers}
+		opts := hopts
 		if prof.Authorize.OOBRedirectURI != "" {
 			e.Browser = NewOOBDriver(opts, e.Endpoints.Authorize, e.User, FormFields{})
 		} else {

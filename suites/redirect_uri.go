@@ -389,14 +389,15 @@ func redirectURISpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-RURI-010", Level: SHOULD, Section: "RFC 6749 §4.1.1, §3.1.2.3",
 		Requirement: "redirect_uri is OPTIONAL for a client with a single registered redirect URI: the request without it SHOULD succeed with a response to that URI (OpenID Connect makes it REQUIRED, so refusal only warns)."}, func(c *C) {
 		c.requireAuthorize()
-		cl, r := findRedirect(c.Env, rurRoles, func(string) bool { return true })
+		var cl *Client
+		var r string
 		for _, role := range rurRoles {
 			if x := c.Env.Client(role); x != nil && len(x.RedirectURIs) == 1 {
 				cl, r = x, x.RedirectURIs[0]
 				break
 			}
 		}
-		if cl == nil || len(cl.RedirectURIs) != 1 {
+		if cl == nil {
 			c.Skipf("no client has exactly one registered redirect URI")
 		}
 		what := "a request of " + cl.ID + " without redirect_uri"

@@ -46,8 +46,16 @@ type Options struct {
 	MaxBodyBytes int64
 	// Insecure skips TLS certificate verification (self-signed staging).
 	Insecure bool
-	// CAFile is a PEM bundle trusted in addition to the system roots.
+	// CAFile is a PEM bundle trusted in addition to the system roots (or
+	// to RootCAs, when set).
 	CAFile string
+	// RootCAs, when set, replaces the system roots: an in-memory trust
+	// store, e.g. the embedded mock's test CA.
+	RootCAs *x509.CertPool
+	// ServerName, when set, is the name the server's certificate is
+	// verified for instead of the URL's host (a server reached by another
+	// name than its certificate's). Verification stays on.
+	ServerName string
 	// Headers are sent on every request (e.g. x-api-key); request options
 	// may override or remove them.
 	Headers http.Header
@@ -66,6 +74,7 @@ type Options struct {
 // It is safe for concurrent use.
 type Client struct {
 	rc      *resty.Client
+	tlsConf *tls.Config
 	base    string
 	timeout time.Duration
 	maxBody int64
@@ -78,14 +87,22 @@ type ctxKey struct{}
 
 // NewClient builds a client; it fails only on unusable TLS options.
 func NewClient(o Options) (*Client, error) {
-	tlsConf := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // opt-in for staging servers
+	tlsConf := &tls.Config{InsecureSkipVerify: o.Insecure, ServerName: o.ServerName} //nolint:gosec // opt-in for staging servers
+	if o.RootCAs != nil {
+		tlsConf.RootCAs = o.RootCAs
+	}
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("harness: ca_file: %w", err)
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
+		var pool *x509.CertPool
+		if o.RootCAs != nil {
+			pool = o.RootCAs.Clone()
+		} else if sys, err := x509.SystemCertPool(); err == nil {
+			pool = sys
+		}
+		if pool == nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
@@ -98,6 +115,7 @@ func NewClient(o Options) (*Client, error) {
 	hc := &http.Client{Transport: tr, Jar: o.Jar}
 
 	c := &Client{
+		tlsConf: tlsConf,
 		base:    strings.TrimRight(o.BaseURL, "/"),
 		timeout: o.Timeout,
 		maxBody: o.MaxBodyBytes,
@@ -135,6 +153,11 @@ func NewClient(o Options) (*Client, error) {
 		})
 	return c, nil
 }
+
+// TLSConfig returns a copy of the client's TLS settings: RootCAs (nil
+// means the system roots), ServerName, InsecureSkipVerify. Checks of the
+// target's TLS itself dial with them.
+func (c *Client) TLSConfig() *tls.Config { return c.tlsConf.Clone() }
 
 // BaseURL returns the base URL that paths are resolved against.
 func (c *Client) BaseURL() string { return c.base }

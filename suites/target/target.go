@@ -23,7 +23,7 @@
 //	driver:                          # how authorization codes are obtained
 //	  kind: form                     # mock | form | oob | command
 //	  command: [./get-code.sh]       # kind command only
-//	  fields: {username: login}      # kind form only: form field names
+//	  fields: {username: login}      # kind form or oob: form field names
 //	headers: {x-tenant: acme}        # sent on every request
 //	api_key: ${API_KEY}              # sent in the profile's API key header
 //	tls: {insecure: false, ca_file: ./staging-ca.pem}
@@ -530,8 +530,8 @@ func (t *Target) Validate() error {
 	if t.Driver.Kind != DriverCommand && len(t.Driver.Command) > 0 {
 		return fieldErr("driver.command", "only used with kind command")
 	}
-	if t.Driver.Kind != DriverForm && t.Driver.Fields != (FormFields{}) {
-		return fieldErr("driver.fields", "only used with kind form")
+	if t.Driver.Kind != DriverForm && t.Driver.Kind != DriverOOB && t.Driver.Fields != (FormFields{}) {
+		return fieldErr("driver.fields", "only used with kind form or oob")
 	}
 	for _, k := range sortedKeys(t.Headers) {
 		if !validHeaderName(k) {
