@@ -166,6 +166,14 @@ var endpointQuirkRules = map[Quirk]endpointRule{
 		res := doAt(t, e.ts, e.ts.URL+"/client-id/conf-client/transactions", tokenReq{method: "GET", authz: "Bearer " + customer})
 		return res.status == 401 && strings.Contains(res.header.Get("WWW-Authenticate"), `error="invalid_token"`)
 	}},
+	QuirkCustomerEndpointsMerchantOnly: {"merchant-customer", func(t *testing.T, e *ep) bool {
+		customer := mustToken(t, e.ts, e.req(ccBody+"&scope=customer")).str("access_token")
+		return doAt(t, e.ts, e.ts.URL+"/client-id/conf-client/apply", tokenReq{method: "POST", authz: "Bearer " + customer}).status == 200
+	}},
+	QuirkCustomerEndpointsCustomerOnly: {"merchant-customer", func(t *testing.T, e *ep) bool {
+		merchant := mustToken(t, e.ts, e.req(ccBody+"&scope=merchant")).str("access_token")
+		return doAt(t, e.ts, e.ts.URL+"/client-id/conf-client/apply", tokenReq{method: "POST", authz: "Bearer " + merchant}).status == 200
+	}},
 	QuirkPathClientIDUnchecked: {"merchant-customer", func(t *testing.T, e *ep) bool {
 		merchant := mustToken(t, e.ts, e.req(ccBody)).str("access_token")
 		res := doAt(t, e.ts, e.ts.URL+"/client-id/conf-client-2/apply", tokenReq{method: "POST", authz: "Bearer " + merchant})

@@ -148,6 +148,13 @@ func (p *Provider) metadata() []byte {
 		addList("ui_locales_supported", nil)
 	}
 
+	if p.quirk(QuirkMetadataHTTPEndpoints) {
+		for i, m := range doc {
+			if u, ok := m.value.(string); ok && (strings.HasSuffix(m.name, "_endpoint") || m.name == "jwks_uri") {
+				doc[i].value = strings.Replace(u, "https://", "http://", 1)
+			}
+		}
+	}
 	b := []byte{'{'}
 	for i, m := range doc {
 		if i > 0 {

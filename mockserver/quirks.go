@@ -159,7 +159,11 @@ const (
 	QuirkResourceNoChallenge
 	QuirkResourceErrorWithoutToken
 	QuirkCustomerTokenAccepted
+	QuirkCustomerEndpointsMerchantOnly
+	QuirkCustomerEndpointsCustomerOnly
 	QuirkPathClientIDUnchecked
+	// Metadata over TLS (META-005); without TLS it changes nothing.
+	QuirkMetadataHTTPEndpoints
 	// Transport: the listener of a Server that serves TLS (TOK-GEN-001/002,
 	// AUTHZ-REQ-001); without TLS they change nothing.
 	QuirkPlainHTTPToo
@@ -227,10 +231,10 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkMalformedBasic500:                 {QuirkMalformedBasic500, "malformed-basic-500", "answers a malformed Authorization header with a 500", []string{"TOK-AUTH-009"}},
 	QuirkDuplicateJSONMembers:              {QuirkDuplicateJSONMembers, "duplicate-json-members", "repeats a member name in the token response JSON", []string{"TOK-RESP-010"}},
 	QuirkTokenTypeMAC:                      {QuirkTokenTypeMAC, "token-type-mac", `answers token_type "mac" for bearer tokens`, []string{"TOK-RESP-007", "TOK-RESP-012"}},
-	QuirkNonVSCHARToken:                    {QuirkNonVSCHARToken, "non-vschar-token", "issues access tokens with characters outside VSCHAR", []string{"TOK-RESP-006", "TOK-RESP-012"}},
+	QuirkNonVSCHARToken:                    {QuirkNonVSCHARToken, "non-vschar-token", "issues access tokens with characters outside VSCHAR (on a JWT profile, no longer a JWS)", []string{"TOK-RESP-006", "TOK-RESP-012", "JWT-002", "JWT-003"}},
 	QuirkTokenTypeConfusion:                {QuirkTokenTypeConfusion, "token-type-confusion", "accepts a refresh token as an authorization code", []string{"TOK-RT-013"}},
 	QuirkTokenStatus201:                    {QuirkTokenStatus201, "token-status-201", "answers successful token requests with 201 Created", []string{"TOK-RESP-001"}},
-	QuirkGuessableTokens:                   {QuirkGuessableTokens, "guessable-tokens", "issues short, sequential access tokens", []string{"TOK-RESP-011"}},
+	QuirkGuessableTokens:                   {QuirkGuessableTokens, "guessable-tokens", "issues short, sequential access tokens (on a JWT profile, not JWTs)", []string{"TOK-RESP-011", "JWT-002", "JWT-003"}},
 	QuirkMissingTokenType:                  {QuirkMissingTokenType, "missing-token-type", "omits token_type from the token response", []string{"TOK-RESP-005", "TOK-RESP-007", "TOK-RESP-012"}},
 	QuirkNoBruteForceProtection:            {QuirkNoBruteForceProtection, "no-brute-force-protection", "never throttles or locks out repeated wrong client secrets or passwords", []string{"TOK-AUTH-013", "TOK-PW-005"}},
 	QuirkVerifierAlwaysRequired:            {QuirkVerifierAlwaysRequired, "verifier-always-required", "refuses to redeem a code issued without a code_challenge (demands a code_verifier on every exchange, although the authorization request was accepted without PKCE)", []string{"TOK-AC-001"}},
@@ -239,10 +243,10 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkRedirectURIAlwaysRequired:         {QuirkRedirectURIAlwaysRequired, "redirect-uri-always-required", "refuses a code exchange without redirect_uri even when the authorization request had none (RFC 6749 allows it)", []string{"TOK-AC-010"}},
 	QuirkCodeClientInferred:                {QuirkCodeClientInferred, "code-client-inferred", "redeems a public client's code sent without client_id, taking the client from the code", []string{"TOK-AC-012"}},
 	QuirkPKCEVerifierBase64URLOnly:         {QuirkPKCEVerifierBase64URLOnly, "pkce-verifier-base64url-only", `refuses the code_verifier characters "." and "~" that RFC 7636 Section 4.1 allows (accepts only the base64url alphabet)`, []string{"TOK-PKCE-001"}},
-	QuirkPKCEPlainBroken:                   {QuirkPKCEPlainBroken, "pkce-plain-broken", "accepts a plain code_challenge but checks the code_verifier against it as if the method were S256", []string{"TOK-PKCE-005"}},
+	QuirkPKCEPlainBroken:                   {QuirkPKCEPlainBroken, "pkce-plain-broken", "accepts a plain code_challenge but checks the code_verifier against it as if the method were S256 (the metadata advertises plain)", []string{"TOK-PKCE-005", "META-003"}},
 	QuirkPKCEVerifierSyntaxUnchecked:       {QuirkPKCEVerifierSyntaxUnchecked, "pkce-verifier-syntax-unchecked", "accepts a code_verifier outside the RFC 7636 Section 4.1 syntax (shorter than 43 characters, or with other characters)", []string{"TOK-PKCE-007"}},
 	QuirkFormUnlessAcceptJSON:              {QuirkFormUnlessAcceptJSON, "form-unless-accept-json", "answers a successful token request in form encoding unless its Accept header asks for application/json (as GitHub does), so RFC 6749's own example requests get no JSON", []string{"TOK-GEN-003", "TOK-AUTH-001"}},
-	QuirkSecretPostRejected:                {QuirkSecretPostRejected, "client-secret-post-rejected", "refuses client_secret_post authentication although the profile enables it", []string{"TOK-AUTH-003"}},
+	QuirkSecretPostRejected:                {QuirkSecretPostRejected, "client-secret-post-rejected", "refuses client_secret_post authentication although the profile enables it (and the metadata advertises it)", []string{"TOK-AUTH-003", "META-003"}},
 	QuirkPublicCodeExchangeRefused:         {QuirkPublicCodeExchangeRefused, "public-code-exchange-refused", "refuses a public client's code exchange with client_id alone, demanding a secret (inert where every client is public)", []string{"TOK-AUTH-011"}},
 	QuirkErrorEchoesInput:                  {QuirkErrorEchoesInput, "error-echoes-input", `answers an unsupported grant_type with a message quoting it in "error" instead of the unsupported_grant_type code`, []string{"TOK-ERR-003", "TOK-ERR-007"}},
 	QuirkBadErrorURI:                       {QuirkBadErrorURI, "bad-error-uri", "adds an error_uri with a space (outside the App. A.9 character set) to token errors", []string{"TOK-ERR-005"}},
@@ -317,8 +321,11 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkResourceAcceptsRevoked:            {QuirkResourceAcceptsRevoked, "resource-accepts-revoked", "the protected resource accepts revoked access tokens", []string{"BEAR-001"}},
 	QuirkResourceNoChallenge:               {QuirkResourceNoChallenge, "resource-no-challenge", "the protected resource answers a request without a token with 401 but no WWW-Authenticate", []string{"BEAR-002"}},
 	QuirkResourceErrorWithoutToken:         {QuirkResourceErrorWithoutToken, "resource-error-without-token", `the protected resource puts error="invalid_token" in its challenge to a request that carried no token`, []string{"BEAR-002"}},
-	QuirkCustomerTokenAccepted:             {QuirkCustomerTokenAccepted, "customer-token-accepted", "the scope-gated API accepts a token whose scope the endpoint does not allow (merchant-customer: a customer token on a merchant-only endpoint)", []string{"BEAR-001"}},
-	QuirkPathClientIDUnchecked:             {QuirkPathClientIDUnchecked, "path-client-id-unchecked", "the scope-gated API serves /client-id/{client_id}/... to a token of another client", []string{"BEAR-001"}},
+	QuirkCustomerTokenAccepted:             {QuirkCustomerTokenAccepted, "customer-token-accepted", "the scope-gated API accepts a token whose scope the endpoint does not allow (merchant-customer: a customer token on a merchant-only endpoint)", []string{"RES-SCOPE-002"}},
+	QuirkCustomerEndpointsMerchantOnly:     {QuirkCustomerEndpointsMerchantOnly, "customer-endpoints-merchant-only", "the scope-gated API accepts only the default (merchant) scope everywhere, refusing customer tokens on the customer-facing endpoints", []string{"RES-SCOPE-001"}},
+	QuirkCustomerEndpointsCustomerOnly:     {QuirkCustomerEndpointsCustomerOnly, "customer-endpoints-customer-only", "the customer-facing endpoints of the scope-gated API accept only customer tokens, refusing merchant tokens that the seed makes valid everywhere", []string{"RES-SCOPE-003"}},
+	QuirkPathClientIDUnchecked:             {QuirkPathClientIDUnchecked, "path-client-id-unchecked", "the scope-gated API serves /client-id/{client_id}/... to a token of another client", []string{"RES-SCOPE-004"}},
+	QuirkMetadataHTTPEndpoints:             {QuirkMetadataHTTPEndpoints, "metadata-http-endpoints", "advertises its endpoint URLs (each *_endpoint and jwks_uri) with http:// although the issuer is https, as behind a TLS-terminating proxy; needs a server with TLS", []string{"META-005"}},
 	QuirkPlainHTTPToo:                      {QuirkPlainHTTPToo, "plain-http-too", "also answers plain HTTP on its HTTPS port (the token and authorize endpoints work without TLS); needs a server with TLS", []string{"TOK-GEN-001", "AUTHZ-REQ-001"}},
 	QuirkTLSLegacyVersions:                 {QuirkTLSLegacyVersions, "tls-legacy-versions", "accepts TLS 1.0 and 1.1 handshakes (BCP 195 deprecates them; a WARN of TOK-GEN-002); needs a server with TLS", []string{"TOK-GEN-002"}},
 	QuirkTLSWrongHostCert:                  {QuirkTLSWrongHostCert, "tls-wrong-host-cert", "serves a certificate issued for " + FixtureWrongHostName + " only, not valid for the host it is reached by; needs a server with TLS", []string{"TOK-GEN-002"}},

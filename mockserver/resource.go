@@ -121,6 +121,12 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 	scopes := res.DefaultScopes
 	if rule != nil {
 		scopes = rule.Scopes
+		if p.quirk(QuirkCustomerEndpointsMerchantOnly) && len(res.DefaultScopes) > 0 {
+			scopes = res.DefaultScopes
+		}
+		if narrow := slices.DeleteFunc(slices.Clone(rule.Scopes), func(s string) bool { return slices.Contains(res.DefaultScopes, s) }); p.quirk(QuirkCustomerEndpointsCustomerOnly) && len(narrow) > 0 {
+			scopes = narrow
+		}
 	}
 	if len(scopes) > 0 && !hasAnyScope(ref.scope, scopes) && !p.quirk(QuirkCustomerTokenAccepted) {
 		if res.ScopeError == profile.ScopeErrorInvalidToken {

@@ -129,11 +129,14 @@ func hintOrder(hint string) searchOrder {
 	return refreshFirst
 }
 
+var errOtherClientsToken = newError(errInvalidGrant, "The token was issued to another client.")
+
 // handleRevocation is the RFC 7009 revocation endpoint.
 //   - Unknown, invalid or expired tokens: 200 (§2.2).
-//   - A token issued to another client is left untouched, and the answer is
-//     200 all the same: §2.1 says the request is refused, but an error would
-//     tell the caller the token exists (REV-004 rates 200 a WARN).
+//   - A token issued to another client is left untouched and the request is
+//     refused with invalid_grant, as §2.1 says ("the request is refused and
+//     the client is informed of the error"); only a holder of the token
+//     itself learns that it exists.
 //   - A refresh token revokes its whole grant: the family's refresh and
 //     access tokens (§2.1 "SHOULD also invalidate" the access tokens).
 //   - An access token revokes that token only.
@@ -190,8 +193,8 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if client != nil && ref.clientID != client.ID && !p.quirk(QuirkRevocationCrossClient) {
-		p.log.DebugContext(ctx, "revocation of another client's token ignored", "client_id", client.ID)
-		p.writeRevoked(w)
+		p.log.DebugContext(ctx, "revocation of another client's token refused", "client_id", client.ID)
+		p.writeEndpointError(w, errOtherClientsToken)
 		return
 	}
 	if err := p.revoke(ctx, ref); err != nil {

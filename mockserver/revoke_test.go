@@ -77,10 +77,10 @@ func TestRevocation(t *testing.T) {
 					e.ts.Clock.Advance(e.ts.Profile().AccessToken.Lifetime.D() + time.Minute)
 					wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(at))))
 				}},
-				{"another client's token is left untouched", func(t *testing.T, e *ep) {
+				{"another client's token is refused and left untouched", func(t *testing.T, e *ep) {
 					at, rt := e.tokens(t)
-					wantRevoked200(t, e.revoke(t, e.as(e.c2, "token="+url.QueryEscape(rt))))
-					wantRevoked200(t, e.revoke(t, e.as(e.c2, "token="+url.QueryEscape(at))))
+					wantError(t, e.revoke(t, e.as(e.c2, "token="+url.QueryEscape(rt))), 400, "invalid_grant")
+					wantError(t, e.revoke(t, e.as(e.c2, "token="+url.QueryEscape(at))), 400, "invalid_grant")
 					if !e.active(t, at) || e.refresh(t, rt).status != 200 {
 						t.Fatal("another client revoked the tokens")
 					}

@@ -40,21 +40,20 @@ func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 // Profiles are the built-in dialects the default run checks.
 var Profiles = []string{"rfc6749", "oauth20-intents", "merchant-customer", "oob-pkce"}
 
-// Catalogue builds the spec tree for every built-in profile without running
-// a spec (a Ginkgo dry run) and returns the declared assertions. Like Run, it
-// may be called once per process.
+// Catalogue returns the assertions the spec groups declare for the built-in
+// profiles. It walks the same group functions that build the Ginkgo tree,
+// with Assert recording instead of declaring, so it needs no Ginkgo run.
 func Catalogue() ([]harness.Assertion, error) {
-	var all []*Env
 	for _, p := range Profiles {
 		e, stop, err := EmbeddedEnv(p)
 		if err != nil {
 			return nil, err
 		}
-		defer stop()
-		all = append(all, e)
-	}
-	if _, err := Run(RunConfig{Envs: all, DryRun: true, Out: io.Discard, NoColor: true}); err != nil {
-		return nil, err
+		e.collectOnly = true
+		for _, g := range groups {
+			g.Specs(e)
+		}
+		stop()
 	}
 	return Assertions(), nil
 }

@@ -108,6 +108,9 @@ func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 	registry.Lock()
 	registry.m[a.ID] = a
 	registry.Unlock()
+	if e.collectOnly {
+		return
+	}
 	labels := Label(assertionLabels(a)...)
 	args := []any{labels, SpecTimeout(defaultSpecTimeout)}
 	args = append(args, decorators...)

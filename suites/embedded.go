@@ -41,7 +41,9 @@ func EmbeddedEnv(profileName string, quirks ...string) (env *Env, stop func(), e
 	if h := prof.ClientAuth.APIKeyHeader; h != "" && len(fx.APIKeys) > 0 {
 		headers.Set(h, string(fx.APIKeys[0]))
 	}
-	hopts := harness.Options{BaseURL: srv.URL, Headers: headers, RootCAs: roots, ServerName: serverName}
+	// One connection pool for the env's client and the form driver's
+	// per-flow clients: a TLS handshake per connection, not per flow.
+	hopts := harness.Options{BaseURL: srv.URL, Headers: headers, RootCAs: roots, ServerName: serverName, Pool: &harness.ConnPool{}}
 	hc, err := harness.NewClient(hopts)
 	if err != nil {
 		srv.Close()
@@ -61,6 +63,8 @@ func EmbeddedEnv(profileName string, quirks ...string) (env *Env, stop func(), e
 		CodeLifetime: prof.Code.Lifetime.D(),
 		Mock:         srv,
 		Clock:        clock,
+		Issuer:       srv.Issuer(),
+		HasMetadata:  new(true), // the mock always serves RFC 8414 metadata
 	}
 	for _, c := range fx.Clients {
 		if c.Role == "" {

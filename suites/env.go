@@ -73,8 +73,22 @@ type Env struct {
 	Browser Driver
 	// Mock is set when the target is the embedded mock provider, and Clock
 	// is its clock: specs move it instead of sleeping.
+	// collectOnly makes Assert record the assertion without declaring a
+	// spec (Catalogue).
+	collectOnly bool
+
 	Mock  *mockserver.Server
 	Clock *mockserver.OffsetClock
+	// Issuer is the issuer identifier (RFC 8414 §2): the metadata document
+	// is looked up from it (see Env.Metadata) and must name it.
+	Issuer string
+	// HasMetadata declares whether the target publishes RFC 8414 metadata:
+	// nil discovers it, true makes a missing document a failure, false
+	// skips the META specs and the gating by metadata.
+	HasMetadata *bool
+	// meta caches the metadata document, fetched on first use (shared by
+	// copies of the Env).
+	meta *metadataCache
 }
 
 // Client returns the client playing role, or nil.

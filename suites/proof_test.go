@@ -96,7 +96,7 @@ var matrixProfiles = []string{"rfc6749", "oauth20-intents", "merchant-customer",
 // TestQuirkMatrix is the proof. OAUTHCONFORM_MATRIX_QUIRKS=a,b limits it to
 // some quirks while working on them.
 func TestQuirkMatrix(t *testing.T) {
-	if os.Getenv(childEnv) != "" || os.Getenv(catalogueChildEnv) != "" {
+	if isChild() {
 		t.Skip("child")
 	}
 	quirks := mockserver.Quirks()

@@ -27,7 +27,12 @@ func NewEnv(t *target.Target, name string) (*Env, error) {
 	if t == nil || t.Profile == nil {
 		return nil, fmt.Errorf("suites: no target")
 	}
-	hc, err := harness.NewClient(t.HTTPOptions())
+	// One connection pool for the env's client and every driver flow: each
+	// flow keeps its own cookie jar but not its own TLS handshakes.
+	pool := &harness.ConnPool{}
+	hopts := t.HTTPOptions()
+	hopts.Pool = pool
+	hc, err := harness.NewClient(hopts)
 	if err != nil {
 		return nil, fmt.Errorf("suites: %w", err)
 	}
@@ -47,6 +52,8 @@ func NewEnv(t *target.Target, name string) (*Env, error) {
 		Scopes:       Scopes{S1: t.Scopes.S1, S2: t.Scopes.S2, S3: t.Scopes.S3},
 		CodeLifetime: t.CodeLifetime,
 		RefreshGrace: t.RefreshGrace,
+		Issuer:       t.Issuer,
+		HasMetadata:  t.Metadata,
 	}
 	oob := t.Profile.Authorize.OOBRedirectURI
 	for role, c := range t.Clients {
@@ -62,7 +69,7 @@ func NewEnv(t *target.Target, name string) (*Env, error) {
 	if t.User != nil {
 		e.User = &User{Username: t.User.Username, Password: t.User.Password}
 	}
-	d, err := targetDriver(t, e)
+	d, err := targetDriver(t, e, hopts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +80,7 @@ func NewEnv(t *target.Target, name string) (*Env, error) {
 }
 
 // targetDriver builds the driver a target file asks for (nil for none).
-func targetDriver(t *target.Target, e *Env) (Driver, error) {
+func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error) {
 	kind := t.Driver.Kind
 	if kind == "" {
 		return nil, nil
@@ -82,7 +89,6 @@ func targetDriver(t *target.Target, e *Env) (Driver, error) {
 		return nil, fmt.Errorf("target: driver.kind %s: the target has no authorize endpoint", kind)
 	}
 	fields := FormFields{Username: t.Driver.Fields.Username, Password: t.Driver.Fields.Password, Consent: t.Driver.Fields.Consent}
-	opts := t.HTTPOptions()
 	switch kind {
 	case target.DriverCommand:
 		return NewCommandDriver(t.Driver.Command, e.Endpoints.Authorize, e.User), nil

@@ -124,7 +124,11 @@ func tokenGeneralSpecs(e *Env) {
 			c.Saw("the plain-HTTP form redirects (status %d to %s)", probe.Status, harness.RedactURL(probe.Location()))
 			return
 		case Str(Body(probe), "error") == "":
-			c.Saw("the plain-HTTP form does not answer as a token endpoint (status %d, %s)", probe.Status, probe.MediaType())
+			mt := probe.MediaType()
+			if mt == "" {
+				mt = "no media type"
+			}
+			c.Saw("the plain-HTTP form does not answer as a token endpoint (status %d, %s)", probe.Status, mt)
 			return
 		}
 		form, what := c.genBaseline(primary)

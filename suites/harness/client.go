@@ -56,6 +56,9 @@ type Options struct {
 	// verified for instead of the URL's host (a server reached by another
 	// name than its certificate's). Verification stays on.
 	ServerName string
+	// Pool, when set, is a connection pool shared by every client built
+	// with it (see [ConnPool]).
+	Pool *ConnPool
 	// Headers are sent on every request (e.g. x-api-key); request options
 	// may override or remove them.
 	Headers http.Header
@@ -80,6 +83,16 @@ type Client struct {
 	maxBody int64
 	headers http.Header
 	limiter *limiter
+}
+
+// ConnPool lets clients share their connections, and so their TLS
+// sessions: the form driver builds a client per flow (each with a fresh
+// cookie jar), and over HTTPS each would otherwise cost a TLS handshake.
+// Clients sharing a pool must have the same TLS options: the first client
+// built with it sets them. The zero value is ready to use.
+type ConnPool struct {
+	once sync.Once
+	tr   *http.Transport
 }
 
 // ctxKey carries a request's exact headers to the pre-request hook.
@@ -110,8 +123,18 @@ func NewClient(o Options) (*Client, error) {
 		}
 		tlsConf.RootCAs = pool
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tlsConf
+	newTransport := func() *http.Transport {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsConf
+		return tr
+	}
+	var tr *http.Transport
+	if o.Pool != nil {
+		o.Pool.once.Do(func() { o.Pool.tr = newTransport() })
+		tr = o.Pool.tr
+	} else {
+		tr = newTransport()
+	}
 	hc := &http.Client{Transport: tr, Jar: o.Jar}
 
 	c := &Client{

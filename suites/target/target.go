@@ -32,6 +32,7 @@
 //	scopes: {s1: read, s2: write, s3: admin}
 //	code_lifetime: 60s               # declared policy
 //	refresh_grace: 0s
+//	metadata: true                   # RFC 8414 metadata published? omit to discover
 //
 // Every string value may use ${VAR} or ${VAR:-default} (the default applies
 // when VAR is unset or empty; it is literal text up to the first "}"). A
@@ -92,6 +93,10 @@ type Target struct {
 	// RefreshGrace is the declared window in which a rotated refresh token
 	// still works.
 	RefreshGrace time.Duration
+	// Metadata declares whether the server publishes RFC 8414 metadata:
+	// nil (unset) discovers it, true makes its absence a failure, false
+	// skips the metadata checks and the gating by advertised capabilities.
+	Metadata *bool
 }
 
 // Endpoints are absolute URLs or paths appended to the issuer.
@@ -250,6 +255,7 @@ type file struct {
 	Scopes       Scopes `yaml:"scopes"`
 	CodeLifetime string `yaml:"code_lifetime"`
 	RefreshGrace string `yaml:"refresh_grace"`
+	Metadata     string `yaml:"metadata"`
 }
 
 type fileClient struct {
@@ -435,6 +441,13 @@ func (f *file) build(dir string) (*Target, error) {
 	t.Scopes = Scopes{S1: b.str("scopes.s1", f.Scopes.S1), S2: b.str("scopes.s2", f.Scopes.S2), S3: b.str("scopes.s3", f.Scopes.S3)}
 	t.CodeLifetime = b.duration("code_lifetime", f.CodeLifetime)
 	t.RefreshGrace = b.duration("refresh_grace", f.RefreshGrace)
+	if v := b.str("metadata", f.Metadata); v != "" && b.err == nil {
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			b.err = fieldErr("metadata", "%q is not true or false", v)
+		}
+		t.Metadata = &x
+	}
 	if b.err != nil {
 		return nil, b.err
 	}

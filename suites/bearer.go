@@ -1,0 +1,158 @@
+package suites
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "BEAR", Title: "RFC 6750 bearer token use at a protected resource", Specs: bearerSpecs})
+}
+
+// atGrant is an access token obtained for a spec.
+type atGrant struct {
+	client *Client
+	at, rt string
+	// scope is the granted scope: the response's scope member, else the
+	// requested one.
+	scope string
+	via   string
+	ex    *harness.Exchange
+}
+
+// tryAT obtains an access token for cl with scope ("" omits it) by the
+// cheapest grant the target offers: client_credentials, password, then the
+// authorization code flow through the driver (with PKCE S256 where
+// supported). It returns nil and what was tried when none succeeded.
+func (c *C) tryAT(cl *Client, scope string) (*atGrant, string) {
+	e := c.Env
+	var tried []string
+	take := func(via string, ex *harness.Exchange) *atGrant {
+		if !Issued(ex) {
+			tried = append(tried, fmt.Sprintf("%s: no tokens (status %d, error %q)", via, ex.Status, Str(Body(ex), "error")))
+			return nil
+		}
+		b := Body(ex)
+		s, _ := scopeGranted(b, scope)
+		return &atGrant{client: cl, at: Str(b, "access_token"), rt: Str(b, "refresh_token"), scope: s, via: via, ex: ex}
+	}
+	if e.HasGrant(profile.GrantClientCredentials) && !cl.Public() {
+		if g := take("client_credentials", e.ClientCredentials(c, cl, scope)); g != nil {
+			return g, ""
+		}
+	}
+	if e.HasGrant(profile.GrantPassword) && e.User != nil {
+		if g := take("password", e.Password(c, cl, e.User.Username, string(e.User.Password), scope)); g != nil {
+			return g, ""
+		}
+	}
+	if e.HasGrant(profile.GrantAuthorizationCode) {
+		code, verifier, why := c.rtFreshCode(cl, scope)
+		if code == "" {
+			tried = append(tried, "authorization_code: "+why)
+		} else if g := take("authorization_code", e.ExchangeCode(c, cl, code, cl.RedirectURI(), verifier)); g != nil {
+			return g, ""
+		}
+	}
+	if len(tried) == 0 {
+		return nil, fmt.Sprintf("the %s profile offers no grant client %q can use here", e.Profile.Name, cl.ID)
+	}
+	return nil, strings.Join(tried, "; ")
+}
+
+// obtainAT is tryAT that skips the spec when no access token comes: issuing
+// tokens is other groups' business.
+func (c *C) obtainAT(cl *Client, scope string) *atGrant {
+	g, why := c.tryAT(cl, scope)
+	if g == nil {
+		c.Skipf("no access token for client %q with scope %q: %s", cl.ID, scope, why)
+	}
+	return g
+}
+
+// requireResource returns the protected resource URL, or skips.
+func (c *C) requireResource() string {
+	if r := c.Env.Endpoints.Resource; r != "" {
+		return r
+	}
+	c.Skipf("the target configuration names no protected resource (endpoints.resource)")
+	return ""
+}
+
+var challengeErrorRE = regexp.MustCompile(`(?i)(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))`)
+
+// bearerChallenge returns the Bearer challenge of the WWW-Authenticate
+// lines (the scheme compared case-insensitively, RFC 9110 §11.1), and
+// whether there is one.
+func bearerChallenge(values []string) (string, bool) {
+	for _, v := range values {
+		if i := strings.Index(strings.ToLower(v), "bearer"); i >= 0 && harness.HasAuthScheme([]string{v}, "Bearer") {
+			return v[i:], true
+		}
+	}
+	return "", false
+}
+
+// challengeError returns the error attribute of a challenge ("" if none).
+func challengeError(challenge string) string {
+	m := challengeErrorRE.FindStringSubmatch(challenge)
+	if m == nil {
+		return ""
+	}
+	if m[1] != "" {
+		return m[1]
+	}
+	return m[2]
+}
+
+func bearerSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "BEAR-001", Level: MUST, Section: "RFC 6750 §3, §3.1",
+		Requirement: "A protected resource MUST refuse a garbage or revoked bearer token with 401 and a WWW-Authenticate Bearer challenge, which SHOULD carry error=\"invalid_token\"."}, func(c *C) {
+		res := c.requireResource()
+		type probe struct{ what, tok string }
+		probes := []probe{{"a garbage token", "oauthconform-garbage-" + RandomString(16)}}
+		if rev := c.revocationURL(); rev != "" {
+			cl := c.RequireClient(profile.RolePrimary)
+			if g, why := c.tryAT(cl, c.Env.Scopes.S1); g == nil {
+				c.Saw("no access token to revoke: %s", why)
+			} else {
+				ex := c.Env.endpointPost(c, rev, cl, url.Values{"token": {g.at}, "token_type_hint": {"access_token"}})
+				if ex.Err == nil && ex.Status == http.StatusOK {
+					probes = append(probes, probe{"a revoked access token", g.at})
+				} else {
+					c.Saw("the access token could not be revoked (status %d, error %q): only a garbage token is sent", ex.Status, Str(Body(ex), "error"))
+				}
+			}
+		} else {
+			c.Saw("no revocation endpoint: only a garbage token is sent")
+		}
+		for _, p := range probes {
+			ex := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+p.tok))
+			c.Must(ex.Err == nil, ex, "%s: the request failed: %v", p.what, ex.Err)
+			c.Must(ex.Status == http.StatusUnauthorized, ex, "%s: the protected resource answered %d, want 401 (RFC 6750 §3.1 invalid_token)", p.what, ex.Status)
+			ch, ok := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
+			c.Must(ok, ex, "%s: the 401 has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)", p.what)
+			code := challengeError(ch)
+			c.Should(code == "invalid_token", ex, "%s: the challenge's error is %q, not invalid_token (RFC 6750 §3.1)", p.what, code)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "BEAR-002", Level: MUST, Section: "RFC 6750 §3, §3.1",
+		Requirement: "A request without a token MUST be answered 401 with a WWW-Authenticate Bearer challenge, which SHOULD NOT carry an error code (the request lacked authentication)."}, func(c *C) {
+		res := c.requireResource()
+		ex := c.Env.HTTP.Get(c, res)
+		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
+		c.Must(ex.Status == http.StatusUnauthorized, ex, "a request without a token got status %d, want 401 (RFC 6750 §3)", ex.Status)
+		ch, ok := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
+		c.Must(ok, ex, "the 401 has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)")
+		if code := challengeError(ch); code != "" {
+			c.Warnf(exchanges(ex), "the challenge to a request without a token carries error=%q (RFC 6750 §3.1: SHOULD NOT)", code)
+		}
+	})
+}

@@ -1,0 +1,242 @@
+package suites
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "JWT", Title: "JWT access tokens (RFC 9068)", Specs: jwtSpecs})
+}
+
+// jwtToken is an access token of a JWT profile, taken apart.
+type jwtToken struct {
+	g   *atGrant
+	raw string
+	// header and claims are the decoded JOSE header and payload; err says
+	// why the token is not a compact JWS with JSON header and claims.
+	header, claims map[string]any
+	err            error
+}
+
+// jwtAccessToken obtains an access token (scope "" omits it) on a profile
+// that declares JWT access tokens, and parses it. It skips on other
+// profiles: clients treat access tokens as opaque (RFC 6749 §1.4), so
+// their format is the profile's contract, not the RFC's.
+func (c *C) jwtAccessToken(scope string) *jwtToken {
+	if f := c.Env.Profile.AccessToken.Format; f != profile.FormatJWT {
+		c.Skipf("the %s profile declares %s access tokens, not JWTs (RFC 6749 §1.4: their format is opaque to clients)", c.Env.Profile.Name, f)
+	}
+	g := c.obtainAT(c.RequireClient(profile.RolePrimary), scope)
+	t := &jwtToken{g: g, raw: g.at}
+	t.header, t.claims, t.err = parseCompactJWS(g.at)
+	return t
+}
+
+// parseCompactJWS splits a JWS Compact Serialization (RFC 7515 §7.1): three
+// base64url parts, the first two JSON objects.
+func parseCompactJWS(raw string) (header, claims map[string]any, err error) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return nil, nil, fmt.Errorf("it has %d dot-separated parts, not the 3 of a JWS", len(parts))
+	}
+	dec := func(i int, what string) (map[string]any, error) {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
+			return nil, fmt.Errorf("the %s is not base64url: %w", what, err)
+		}
+		if i == 2 {
+			return nil, nil
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var m map[string]any
+		if err := d.Decode(&m); err != nil || m == nil {
+			return nil, fmt.Errorf("the %s is not a JSON object", what)
+		}
+		return m, nil
+	}
+	if header, err = dec(0, "JOSE header"); err != nil {
+		return nil, nil, err
+	}
+	if claims, err = dec(1, "payload"); err != nil {
+		return nil, nil, err
+	}
+	if _, err = dec(2, "signature"); err != nil {
+		return nil, nil, err
+	}
+	return header, claims, nil
+}
+
+// requireJWT skips when the token is not a JWT: only JWT-002 and JWT-003
+// fail for that (see jwtMustParse).
+func (c *C) requireJWT(t *jwtToken) {
+	if t.err != nil {
+		c.Skipf("the access token is not a JWT (%v): JWT-002 and JWT-003 report it", t.err)
+	}
+}
+
+// jwtMustParse fails when the token of a JWT profile is not a JWT.
+func (c *C) jwtMustParse(t *jwtToken) {
+	if t.err != nil {
+		c.Failf(exchanges(t.g.ex), "the %s profile declares JWT access tokens, but the access token is not a JWS compact serialization: %v", c.Env.Profile.Name, t.err)
+	}
+}
+
+// normTyp compares typ values case-insensitively, with the optional
+// "application/" prefix (RFC 7515 §4.1.9).
+func normTyp(s string) string {
+	return strings.TrimPrefix(strings.ToLower(s), "application/")
+}
+
+// jwksURL returns the JWK Set URL: configured, else the metadata's jwks_uri.
+func (c *C) jwksURL() string {
+	if u := c.Env.Endpoints.JWKS; u != "" {
+		return u
+	}
+	return c.advertisedEndpoint("jwks_uri")
+}
+
+// fetchJWKS reads the key set; keys the JOSE library cannot read are left
+// out.
+func (c *C) fetchJWKS(u string) ([]jose.JSONWebKey, *harness.Exchange) {
+	ex := c.Env.HTTP.Get(c, u, harness.WithHeader("Accept", "application/json"))
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if ex.Err != nil || ex.Status != 200 || json.Unmarshal(ex.Body, &set) != nil {
+		return nil, ex
+	}
+	var keys []jose.JSONWebKey
+	for _, raw := range set.Keys {
+		var k jose.JSONWebKey
+		if k.UnmarshalJSON(raw) == nil {
+			keys = append(keys, k)
+		}
+	}
+	return keys, ex
+}
+
+func jwtSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "JWT-001", Level: MUST, Section: "RFC 9068 §2.1; RFC 8725 §3.11",
+		Requirement: "A JWT access token MUST carry the JWS typ header at+jwt (or application/at+jwt); on a profile that declares another typ, the declared value."}, func(c *C) {
+		t := c.jwtAccessToken(c.Env.Scopes.S1)
+		c.requireJWT(t)
+		typ, _ := t.header["typ"].(string)
+		declared := c.Env.Profile.AccessToken.Typ
+		if normTyp(declared) == "at+jwt" {
+			c.Must(normTyp(typ) == "at+jwt", t.g.ex, "the JWS typ is %q, want at+jwt (RFC 9068 §2.1)", typ)
+			return
+		}
+		// The profile does not claim RFC 9068: its own declared typ
+		// (none at all for an empty declaration) is the contract.
+		if declared == "" {
+			c.Must(typ == "", t.g.ex, "the %s profile declares no typ header (it does not claim RFC 9068), but the token has typ %q", c.Env.Profile.Name, typ)
+			c.Saw("the %s profile does not claim RFC 9068 and declares no typ: none present", c.Env.Profile.Name)
+			return
+		}
+		c.Must(normTyp(typ) == normTyp(declared), t.g.ex, "the JWS typ is %q; the %s profile declares %q", typ, c.Env.Profile.Name, declared)
+		c.Saw("the %s profile does not claim RFC 9068 and declares typ %q instead of at+jwt: checked against the declared value", c.Env.Profile.Name, declared)
+	})
+
+	e.Assert(harness.Assertion{ID: "JWT-002", Level: MUST, Section: "RFC 9068 §2.1, §4; RFC 8725 §3.1, §3.2",
+		Requirement: "A JWT access token MUST be signed: alg is not none, and the signature verifies with a key of the server's JWK Set (chosen by kid when present); for a symmetric alg, which no JWK Set publishes, only alg is checked."}, func(c *C) {
+		t := c.jwtAccessToken(c.Env.Scopes.S1)
+		c.jwtMustParse(t)
+		alg, _ := t.header["alg"].(string)
+		c.Must(alg != "" && !strings.EqualFold(alg, "none"), t.g.ex, "the JWS alg is %q: the access token is not signed (RFC 8725 §3.1)", alg)
+		if strings.HasPrefix(strings.ToUpper(alg), "HS") {
+			c.Saw("alg %s is symmetric: its key is not published in a JWK Set, so only alg≠none is checked", alg)
+			return
+		}
+		u := c.jwksURL()
+		if u == "" {
+			c.Skipf("alg is %s (not none), but the target has no JWK Set URL (jwks endpoint or jwks_uri) to verify the signature with", alg)
+		}
+		keys, jex := c.fetchJWKS(u)
+		c.Must(len(keys) > 0, jex, "the JWK Set at %s holds no usable key (status %d)", u, jex.Status)
+		kid, _ := t.header["kid"].(string)
+		var cands []jose.JSONWebKey
+		for _, k := range keys {
+			if kid == "" || k.KeyID == kid {
+				cands = append(cands, k)
+			}
+		}
+		c.Must(len(cands) > 0, jex, "no key of the JWK Set has the token's kid %q", kid)
+		jws, err := jose.ParseSignedCompact(t.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+		c.Must(err == nil, t.g.ex, "the token does not parse as a JWS signed with %s: %v", alg, err)
+		for _, k := range cands {
+			if _, err := jws.Verify(k.Key); err == nil {
+				c.Saw("signature %s verified with key %q of %s", alg, k.KeyID, u)
+				return
+			}
+		}
+		c.Failf(exchanges(t.g.ex, jex), "the %s signature verifies with none of the %d candidate keys of %s (kid %q)", alg, len(cands), u, kid)
+	})
+
+	e.Assert(harness.Assertion{ID: "JWT-003", Level: MUST, Section: "RFC 9068 §2.2, §3; RFC 8725 §3.8, §3.9",
+		Requirement: "A JWT access token MUST carry iss, exp, aud, sub, client_id, iat and jti; iss is the issuer, client_id the requesting client, and exp is after iat."}, func(c *C) {
+		t := c.jwtAccessToken(c.Env.Scopes.S1)
+		c.jwtMustParse(t)
+		var missing []string
+		for _, k := range []string{"iss", "exp", "aud", "sub", "client_id", "iat", "jti"} {
+			if v, ok := t.claims[k]; !ok || v == nil || v == "" {
+				missing = append(missing, k)
+			}
+		}
+		c.Must(len(missing) == 0, t.g.ex, "the JWT access token lacks the REQUIRED claims %s (RFC 9068 §2.2)", strings.Join(missing, ", "))
+		iss, _ := t.claims["iss"].(string)
+		c.Must(iss == c.Env.issuerID(), t.g.ex, "iss is %q, want the issuer %q", iss, c.Env.issuerID())
+		cid, _ := t.claims["client_id"].(string)
+		c.Must(cid == t.g.client.ID, t.g.ex, "client_id is %q, want the requesting client %q", cid, t.g.client.ID)
+		exp, ok1 := jsonNumber(t.claims["exp"])
+		iat, ok2 := jsonNumber(t.claims["iat"])
+		c.Must(ok1 && ok2, t.g.ex, "exp or iat is not a NumericDate (a JSON number)")
+		c.Must(exp > iat, t.g.ex, "exp %.0f is not after iat %.0f", exp, iat)
+	})
+
+	e.Assert(harness.Assertion{ID: "JWT-004", Level: SHOULD, Section: "RFC 9068 §2.2.3",
+		Requirement: "When the token request carried scope, the JWT access token SHOULD carry a scope claim equal to the granted scope set."}, func(c *C) {
+		scope := joinScopes(c.Env.Scopes.S1, c.Env.Scopes.S2)
+		if scope == "" {
+			c.Skipf("the %s profile has no scope values to request", c.Env.Profile.Name)
+		}
+		t := c.jwtAccessToken(scope)
+		c.requireJWT(t)
+		claim, ok := t.claims["scope"].(string)
+		if !ok {
+			c.Warnf(exchanges(t.g.ex), "scope %q was requested, but the JWT has no scope claim (RFC 9068 §2.2.3)", scope)
+			return
+		}
+		c.Should(harness.SameScopes(claim, t.g.scope), t.g.ex, "the scope claim %q differs from the granted scope %q", claim, t.g.scope)
+	})
+
+	e.Assert(harness.Assertion{ID: "JWT-005", Level: SHOULD, Section: "RFC 9068 §2.2; RFC 6749 §5.1",
+		Requirement: "The JWT's lifetime (exp − iat) SHOULD agree with the expires_in of the token response, within 60 s."}, func(c *C) {
+		t := c.jwtAccessToken(c.Env.Scopes.S1)
+		c.requireJWT(t)
+		ei, ok := jsonNumber(Body(t.g.ex)["expires_in"])
+		if !ok {
+			c.Skipf("the token response has no numeric expires_in to compare with (TOK-RESP-008's business)")
+		}
+		exp, ok1 := jsonNumber(t.claims["exp"])
+		iat, ok2 := jsonNumber(t.claims["iat"])
+		if !ok1 || !ok2 {
+			c.Skipf("the JWT lacks a numeric exp or iat (JWT-003's business)")
+		}
+		if d := exp - iat - ei; math.Abs(d) > 60 {
+			c.Warnf(exchanges(t.g.ex), "exp − iat is %.0f s but expires_in is %.0f s", exp-iat, ei)
+			return
+		}
+		c.Saw("exp − iat = %.0f s, expires_in = %.0f s", exp-iat, ei)
+	})
+}

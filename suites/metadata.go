@@ -1,0 +1,622 @@
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "META", Title: "RFC 8414 authorization server metadata", Specs: metadataSpecs})
+}
+
+// Well-known locations of the metadata document.
+const (
+	wellKnownOAuth = "/.well-known/oauth-authorization-server"
+	wellKnownOIDC  = "/.well-known/openid-configuration"
+)
+
+// Metadata is the target's authorization server metadata (RFC 8414) as the
+// harness found it.
+type Metadata struct {
+	// Disabled: the target declares that it publishes none.
+	Disabled bool
+	// Published: one of the well-known locations answered 2xx.
+	Published bool
+	// URL is where the document came from; OIDC is set when that is OpenID
+	// Connect Discovery's location rather than RFC 8414's.
+	URL  string
+	OIDC bool
+	// Ex is the answer of URL; Tried holds every location asked, in order.
+	Ex    *harness.Exchange
+	Tried []*harness.Exchange
+	// Doc is the document when the body is a JSON object (repeated members:
+	// the last wins), with numbers as json.Number; DecodeErr says why not.
+	Doc       map[string]any
+	DecodeErr error
+}
+
+// metadataCache holds an Env's metadata once fetched. The specs of one
+// environment run one at a time, but the locks keep it safe either way.
+type metadataCache struct {
+	mu sync.Mutex
+	md *Metadata
+}
+
+// metadataCacheInit guards the lazy creation of Env.meta.
+var metadataCacheInit sync.Mutex
+
+func (e *Env) metadataCache() *metadataCache {
+	metadataCacheInit.Lock()
+	defer metadataCacheInit.Unlock()
+	if e.meta == nil {
+		e.meta = &metadataCache{}
+	}
+	return e.meta
+}
+
+// issuerID is the issuer identifier the metadata is looked up from: the
+// configured one, else the base URL.
+func (e *Env) issuerID() string {
+	if e.Issuer != "" {
+		return e.Issuer
+	}
+	return e.HTTP.BaseURL()
+}
+
+// metadataURLs are the locations of the document for an issuer: RFC 8414
+// §3.1 inserts the well-known suffix between the host and the issuer's
+// path; OpenID Connect Discovery §4 appends its suffix to the issuer.
+func metadataURLs(issuer string) []string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return []string{strings.TrimRight(issuer, "/") + wellKnownOAuth}
+	}
+	rfc := *u
+	rfc.Path, rfc.RawPath = wellKnownOAuth+strings.TrimRight(u.Path, "/"), ""
+	rfc.RawQuery, rfc.Fragment = "", ""
+	return []string{rfc.String(), strings.TrimRight(issuer, "/") + wellKnownOIDC}
+}
+
+// Metadata returns the target's metadata document, fetched on first use
+// (RFC 8414's location first, then OpenID Connect's) and cached for the
+// environment. It never fails: see Metadata.Published and Doc.
+func (e *Env) Metadata(ctx context.Context) *Metadata {
+	mc := e.metadataCache()
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.md != nil {
+		return mc.md
+	}
+	md := &Metadata{}
+	mc.md = md
+	if e.HasMetadata != nil && !*e.HasMetadata {
+		md.Disabled = true
+		return md
+	}
+	// One spec's deadline must not leave every later spec without
+	// metadata: the request is bounded by the client's own timeout.
+	ctx = context.WithoutCancel(ctx)
+	for i, u := range metadataURLs(e.issuerID()) {
+		ex := e.HTTP.Get(ctx, u, harness.WithHeader("Accept", "application/json"))
+		md.Tried = append(md.Tried, ex)
+		if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 {
+			continue
+		}
+		md.Published, md.URL, md.OIDC, md.Ex = true, u, i == 1, ex
+		doc, err := harness.DecodeJSONObject(ex.Body)
+		var dup *harness.DuplicateKeyError
+		if err != nil && !errors.As(err, &dup) {
+			md.DecodeErr = err
+			break
+		}
+		md.Doc = doc
+		break
+	}
+	return md
+}
+
+// Strings returns a member that is an array of strings; present is false
+// when the member is absent (or not such an array).
+func (m *Metadata) Strings(field string) (vals []string, present bool) {
+	if m == nil || m.Doc == nil {
+		return nil, false
+	}
+	arr, ok := m.Doc[field].([]any)
+	if !ok {
+		return nil, false
+	}
+	for _, v := range arr {
+		if s, ok := v.(string); ok {
+			vals = append(vals, s)
+		}
+	}
+	return vals, true
+}
+
+// String returns a string member, "" when absent.
+func (m *Metadata) String(field string) string {
+	if m == nil || m.Doc == nil {
+		return ""
+	}
+	s, _ := m.Doc[field].(string)
+	return s
+}
+
+// metadataDefaults are RFC 8414 §2's values for omitted members; a member
+// absent from this map has no default (omitted says nothing).
+var metadataDefaults = map[string][]string{
+	"grant_types_supported":                      {profile.GrantAuthorizationCode, "implicit"},
+	"token_endpoint_auth_methods_supported":      {profile.AuthBasic},
+	"revocation_endpoint_auth_methods_supported": {profile.AuthBasic},
+	"response_modes_supported":                   {"query", "fragment"},
+	// "If omitted, the authorization server does not support PKCE."
+	"code_challenge_methods_supported": {},
+}
+
+// usableMetadata returns the metadata when it may be relied on: published,
+// a JSON object, and naming the issuer it was looked up for (RFC 8414
+// §3.3: otherwise its data "MUST NOT be used"). nil otherwise.
+func (c *C) usableMetadata() *Metadata {
+	md := c.Env.Metadata(c)
+	if !md.Published || md.Doc == nil || md.String("issuer") != c.Env.issuerID() {
+		return nil
+	}
+	return md
+}
+
+// advertisedValues returns what the metadata says of a capability list:
+// the listed values, or RFC 8414's default when the member is omitted.
+// known is false without usable metadata, or when an omitted member has no
+// default.
+func (c *C) advertisedValues(field string) (vals []string, known bool, how string) {
+	md := c.usableMetadata()
+	if md == nil {
+		return nil, false, ""
+	}
+	if vals, ok := md.Strings(field); ok {
+		return vals, true, fmt.Sprintf("the metadata (%s) lists %s %q", md.URL, field, vals)
+	}
+	if def, ok := metadataDefaults[field]; ok {
+		return def, true, fmt.Sprintf("the metadata (%s) omits %s, whose RFC 8414 default is %q", md.URL, field, def)
+	}
+	return nil, false, ""
+}
+
+// RequireAdvertised skips the spec when the target's metadata says it lacks
+// a capability: value is not in the list member field, or the member is
+// omitted and its RFC 8414 default does not hold value. Without usable
+// metadata, or for an omitted member without default, it does nothing: the
+// profile alone decides.
+func (c *C) RequireAdvertised(field, value string) {
+	vals, known, how := c.advertisedValues(field)
+	if known && !slices.Contains(vals, value) {
+		c.Skipf("%s is not advertised: %s", value, how)
+	}
+}
+
+// advertisedEndpoint returns the URL the usable metadata gives for an
+// endpoint member (e.g. revocation_endpoint), or "".
+func (c *C) advertisedEndpoint(field string) string {
+	return c.usableMetadata().String(field)
+}
+
+// requireEndpoint returns an optional endpoint's URL: the configured one,
+// else the one the metadata advertises; it skips when there is neither.
+func (c *C) requireEndpoint(what, configured, field string) string {
+	if configured != "" {
+		return configured
+	}
+	if u := c.advertisedEndpoint(field); u != "" {
+		c.Saw("the %s endpoint %s comes from the metadata (%s)", what, u, field)
+		return u
+	}
+	c.Skipf("the target has no %s endpoint (none configured, none advertised as %s)", what, field)
+	return ""
+}
+
+// requireMetadataDoc returns the published metadata document, skipping when
+// the target publishes none or its body is not a JSON object (META-001's
+// business).
+func (c *C) requireMetadataDoc() *Metadata {
+	md := c.Env.Metadata(c)
+	switch {
+	case md.Disabled:
+		c.Skipf("the target declares that it publishes no metadata (metadata: false)")
+	case !md.Published:
+		c.Skipf("the target publishes no metadata document (META-001 reports it)")
+	case md.Doc == nil:
+		c.Skipf("the metadata document is not a JSON object (META-001 reports it): %v", md.DecodeErr)
+	}
+	return md
+}
+
+// isLoopbackHost reports whether host (without port) is a loopback name or
+// address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackHTTP reports whether u is a plain-http URL of a loopback host: a
+// local test server, where TLS checks are skipped (assertions.md §4.20).
+func loopbackHTTP(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "http" && isLoopbackHost(p.Hostname())
+}
+
+func statuses(exs []*harness.Exchange) string {
+	var out []string
+	for _, ex := range exs {
+		if ex.Err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", ex.URL, ex.Err))
+		} else {
+			out = append(out, fmt.Sprintf("%s: %d", ex.URL, ex.Status))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func metadataSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "META-001", Level: MUST, Section: "RFC 8414 §2, §3, §3.2, §3.3",
+		Requirement: "The metadata document at the well-known location MUST be served with 200 as application/json, and its issuer MUST be identical to the issuer it was looked up for: an https URL without query or fragment."}, func(c *C) {
+		md := c.Env.Metadata(c)
+		if md.Disabled {
+			c.Skipf("the target declares that it publishes no metadata (metadata: false)")
+		}
+		if !md.Published {
+			if c.Env.HasMetadata != nil && *c.Env.HasMetadata {
+				c.Failf(md.Tried, "the target is declared to publish metadata, but no well-known location answered 2xx (%s)", statuses(md.Tried))
+			}
+			c.Skipf("the target publishes no metadata (%s); RFC 8414 metadata is optional", statuses(md.Tried))
+		}
+		ex := md.Ex
+		c.Must(ex.Status == http.StatusOK, ex, "the metadata answer has status %d, want 200 (RFC 8414 §3.2)", ex.Status)
+		c.Must(ex.MediaType() == "application/json", ex, "the metadata is served as %q, not application/json (RFC 8414 §3.2)", ex.Header.Get("Content-Type"))
+		c.Must(md.Doc != nil, ex, "the metadata body is not a JSON object: %v", md.DecodeErr)
+		if md.OIDC {
+			c.Saw("metadata found at OpenID Connect Discovery's location %s, not at RFC 8414's", md.URL)
+		}
+		want := c.Env.issuerID()
+		iss, ok := md.Doc["issuer"].(string)
+		c.Must(ok && iss != "", ex, "the metadata has no issuer string")
+		c.Must(iss == want, ex, "the metadata's issuer %q is not identical to the issuer %q it was looked up for (RFC 8414 §3.3)", iss, want)
+		u, err := url.Parse(iss)
+		c.Must(err == nil && u.Host != "", ex, "the issuer %q is not an absolute URL", iss)
+		c.Must(!strings.ContainsAny(iss, "?#"), ex, "the issuer %q has a query or fragment (RFC 8414 §2)", iss)
+		switch {
+		case u.Scheme == "https":
+		case loopbackHTTP(iss):
+			c.Saw("the issuer %s is plain http on a loopback host: a local test server, accepted (assertions §4.20)", iss)
+		default:
+			c.Failf(exchanges(ex), "the issuer %q does not use the https scheme (RFC 8414 §2)", iss)
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "META-002", Level: MUST, Section: "RFC 8414 §2, §3.2",
+		Requirement: "The metadata MUST hold issuer, token_endpoint (unless only the implicit grant is supported), authorization_endpoint and response_types_supported (unless no supported grant uses the authorization endpoint), and MUST omit members whose array would have zero elements."}, func(c *C) {
+		md := c.requireMetadataDoc()
+		doc := md.Doc
+		present := func(k string) bool {
+			v, ok := doc[k]
+			if !ok || v == nil {
+				return false
+			}
+			if s, isStr := v.(string); isStr {
+				return s != ""
+			}
+			return true
+		}
+		var missing []string
+		if !present("issuer") {
+			missing = append(missing, "issuer")
+		}
+		grants, ok := md.Strings("grant_types_supported")
+		if !ok {
+			grants = metadataDefaults["grant_types_supported"]
+		}
+		rts, _ := md.Strings("response_types_supported")
+		usesAuthorize := slices.Contains(grants, profile.GrantAuthorizationCode) || slices.Contains(grants, "implicit") ||
+			present("authorization_endpoint") || len(rts) > 0
+		if usesAuthorize {
+			for _, k := range []string{"authorization_endpoint", "response_types_supported"} {
+				if !present(k) {
+					missing = append(missing, k)
+				}
+			}
+		} else {
+			c.Saw("no advertised grant uses the authorization endpoint (grant_types_supported %q): authorization_endpoint and response_types_supported are not required", grants)
+		}
+		if !(len(grants) == 1 && grants[0] == "implicit") && !present("token_endpoint") {
+			missing = append(missing, "token_endpoint")
+		}
+		c.Must(len(missing) == 0, md.Ex, "the metadata lacks %s (RFC 8414 §2)", strings.Join(missing, ", "))
+		var empty []string
+		for k, v := range doc {
+			if arr, ok := v.([]any); ok && len(arr) == 0 {
+				empty = append(empty, k)
+			}
+		}
+		sort.Strings(empty)
+		c.Must(len(empty) == 0, md.Ex, "the metadata has zero-element arrays %s, which RFC 8414 §3.2 says to omit", strings.Join(empty, ", "))
+	})
+
+	e.Assert(harness.Assertion{ID: "META-003", Level: MUST, Section: "RFC 8414 §2",
+		Requirement: "Every advertised capability MUST work: each value of grant_types_supported, response_types_supported, token_endpoint_auth_methods_supported and code_challenge_methods_supported (omitted: the RFC 8414 defaults) is exercised once and not refused as unsupported."}, func(c *C) {
+		c.requireMetadataDoc()
+		if c.usableMetadata() == nil {
+			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
+		}
+		exercised := 0
+		exercised += c.metaGrantTypes()
+		exercised += c.metaResponseTypes()
+		exercised += c.metaAuthMethods()
+		exercised += c.metaPKCEMethods()
+		if exercised == 0 {
+			c.Skipf("no advertised value could be exercised with this target configuration")
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "META-004", Level: MUST, Section: "RFC 9700 §2.1.1; RFC 8414 §2",
+		Requirement: "A server with the authorization code grant MUST make its PKCE support detectable: code_challenge_methods_supported is RECOMMENDED (WARN if absent) and, when present, MUST contain S256 (not plain only)."}, func(c *C) {
+		md := c.requireMetadataDoc()
+		grants, ok := md.Strings("grant_types_supported")
+		if !ok {
+			grants = metadataDefaults["grant_types_supported"]
+		}
+		if !slices.Contains(grants, profile.GrantAuthorizationCode) && !c.Env.HasGrant(profile.GrantAuthorizationCode) {
+			c.Skipf("the target has no authorization_code grant (grant_types_supported %q), where PKCE applies", grants)
+		}
+		methods, present := md.Strings("code_challenge_methods_supported")
+		if !present {
+			c.Warnf(exchanges(md.Ex), "the metadata omits code_challenge_methods_supported: RFC 9700 §2.1.1 RECOMMENDS it to make PKCE support detectable")
+			return
+		}
+		c.Must(slices.Contains(methods, "S256"), md.Ex, "code_challenge_methods_supported %q does not contain S256 (RFC 9700 §2.1.1; RFC 7636 §4.2: S256 is mandatory to implement)", methods)
+		c.Saw("code_challenge_methods_supported %q", methods)
+	})
+
+	e.Assert(harness.Assertion{ID: "META-005", Level: MUST, Section: "RFC 8414 §2; RFC 6749 §3.1, §3.2",
+		Requirement: "Every endpoint URL the metadata advertises (each *_endpoint and jwks_uri) MUST use the https scheme; skipped for a plain-http loopback test server."}, func(c *C) {
+		md := c.requireMetadataDoc()
+		iss := c.Env.issuerID()
+		if loopbackHTTP(iss) {
+			c.Skipf("the issuer %s is plain http on a loopback host: a local test server, where the TLS checks are skipped (assertions §4.20)", iss)
+		}
+		var keys []string
+		for k := range md.Doc {
+			if strings.HasSuffix(k, "_endpoint") || k == "jwks_uri" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		var bad []string
+		for _, k := range keys {
+			s, _ := md.Doc[k].(string)
+			if u, err := url.Parse(s); err != nil || u.Scheme != "https" || u.Host == "" {
+				bad = append(bad, fmt.Sprintf("%s=%q", k, s))
+			}
+		}
+		if len(keys) == 0 {
+			c.Skipf("the metadata advertises no endpoint URL")
+		}
+		c.Must(len(bad) == 0, md.Ex, "advertised endpoints are not https URLs: %s", strings.Join(bad, ", "))
+		c.Saw("%d advertised endpoint URLs, all https", len(keys))
+	})
+}
+
+// metaGrantTypes exercises each advertised grant type once at the token
+// endpoint: a request of that grant with placeholder credentials must not
+// be refused as unsupported_grant_type (any other answer, success or the
+// grant's own error, shows the grant is known). implicit is exercised
+// through response_types_supported.
+func (c *C) metaGrantTypes() int {
+	grants, known, how := c.advertisedValues("grant_types_supported")
+	cl := c.Env.Client(profile.RolePrimary)
+	if !known || cl == nil || c.Env.Endpoints.Token == "" {
+		return 0
+	}
+	n := 0
+	for _, g := range grants {
+		if g == "implicit" {
+			continue
+		}
+		ex := c.Env.Token(c, cl, metaGrantProbe(g, cl))
+		c.Must(ex.Err == nil, ex, "grant %s (%s): the request failed: %v", g, how, ex.Err)
+		got := Str(Body(ex), "error")
+		c.Must(got != "unsupported_grant_type", ex, "grant_types_supported advertises %s, but the token endpoint refuses it as unsupported_grant_type", g)
+		if Issued(ex) {
+			c.Saw("grant %s: tokens issued", g)
+		} else {
+			c.Saw("grant %s: known, refused the placeholder request with %q", g, got)
+		}
+		n++
+	}
+	return n
+}
+
+// metaGrantProbe is a request of grant g that needs no real credential of
+// the grant: an unknown code or refresh token, an unknown user (so that no
+// real account counts a failed login).
+func metaGrantProbe(g string, cl *Client) url.Values {
+	form := url.Values{"grant_type": {g}}
+	switch g {
+	case profile.GrantAuthorizationCode:
+		form.Set("code", "oauthconform-probe-"+RandomString(12))
+		if r := cl.RedirectURI(); r != "" {
+			form.Set("redirect_uri", r)
+		}
+	case profile.GrantRefreshToken:
+		form.Set("refresh_token", "oauthconform-probe-"+RandomString(12))
+	case profile.GrantPassword:
+		form.Set("username", "oauthconform-probe-"+RandomString(6))
+		form.Set("password", RandomString(12))
+	}
+	return form
+}
+
+// metaResponseTypes sends one authorization request per advertised
+// response type (without logging in): it must not be refused with
+// unsupported_response_type, by redirect or on an error page.
+func (c *C) metaResponseTypes() int {
+	rts, known, _ := c.advertisedValues("response_types_supported")
+	cl := c.Env.Client(profile.RolePrimary)
+	authz := c.Env.Endpoints.Authorize
+	if authz == "" {
+		authz = c.advertisedEndpoint("authorization_endpoint")
+	}
+	if !known || len(rts) == 0 || cl == nil || authz == "" {
+		return 0
+	}
+	for _, rt := range rts {
+		o := CodeOpts{Scope: c.Env.Scopes.S1}
+		if slices.Contains(strings.Fields(rt), "code") && c.Env.Profile.SupportsPKCEMethod("S256") {
+			o.Challenge, o.Method = S256(NewVerifier()), "S256"
+		}
+		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
+		c.Must(ex.Err == nil, ex, "response type %q: the request failed: %v", rt, ex.Err)
+		refused := strings.Contains(string(ex.Body), "unsupported_response_type")
+		if u, err := ex.RedirectURL(); err == nil && ex.Status >= 300 && ex.Status < 400 {
+			frag, _ := url.ParseQuery(u.Fragment)
+			refused = u.Query().Get("error") == "unsupported_response_type" || frag.Get("error") == "unsupported_response_type"
+		}
+		c.Must(!refused, ex, "response_types_supported advertises %q, but the authorization endpoint refuses it as unsupported_response_type", rt)
+		c.Saw("response type %q: not refused (status %d)", rt, ex.Status)
+	}
+	return len(rts)
+}
+
+// metaAuthMethods authenticates once with each advertised client
+// authentication method, in a token request that fails after
+// authentication (an unknown refresh token or code): the answer must not be
+// invalid_client.
+func (c *C) metaAuthMethods() int {
+	methods, known, _ := c.advertisedValues("token_endpoint_auth_methods_supported")
+	if !known || c.Env.Endpoints.Token == "" {
+		return 0
+	}
+	n := 0
+	for _, m := range methods {
+		var cl *Client
+		switch m {
+		case profile.AuthBasic, profile.AuthPost:
+			cl = c.metaClient(false)
+		case profile.AuthNone:
+			cl = c.metaClient(true)
+		default:
+			c.Saw("token endpoint auth method %s: not exercised (the harness has no credentials for it)", m)
+			continue
+		}
+		if cl == nil {
+			c.Saw("token endpoint auth method %s: not exercised (no suitable client configured)", m)
+			continue
+		}
+		g := c.metaProbeGrant()
+		if g == "" {
+			c.Saw("token endpoint auth method %s: not exercised (no grant to probe with)", m)
+			continue
+		}
+		as := *cl
+		as.Method = m
+		ex := c.Env.Token(c, &as, metaGrantProbe(g, cl))
+		c.Must(ex.Err == nil, ex, "auth method %s: the request failed: %v", m, ex.Err)
+		got := Str(Body(ex), "error")
+		c.Must(got != "invalid_client" && ex.Status != http.StatusUnauthorized, ex,
+			"token_endpoint_auth_methods_supported advertises %s, but client %q authenticating with it was refused (status %d, error %q)", m, cl.ID, ex.Status, got)
+		c.Saw("auth method %s: client %q authenticated (the probe request then got %q)", m, cl.ID, got)
+		n++
+	}
+	return n
+}
+
+// metaClient returns a configured client with a secret (public false) or
+// without one (public true).
+func (c *C) metaClient(public bool) *Client {
+	for _, role := range []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2} {
+		if cl := c.Env.Client(role); cl != nil && cl.Public() == public {
+			return cl
+		}
+	}
+	return nil
+}
+
+// metaProbeGrant picks a grant whose placeholder request fails only after
+// client authentication.
+func (c *C) metaProbeGrant() string {
+	for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode, profile.GrantPassword} {
+		if c.Env.HasGrant(g) {
+			return g
+		}
+	}
+	return ""
+}
+
+// metaPKCEMethods obtains a code with each advertised code_challenge_method
+// and redeems it with the matching code_verifier.
+func (c *C) metaPKCEMethods() int {
+	methods, known, _ := c.advertisedValues("code_challenge_methods_supported")
+	cl := c.Env.Client(profile.RolePrimary)
+	if !known || len(methods) == 0 || cl == nil || c.Env.Driver == nil {
+		if known && len(methods) > 0 {
+			c.Saw("code_challenge_methods_supported %q: not exercised (no authorization driver)", methods)
+		}
+		return 0
+	}
+	n := 0
+	for _, m := range methods {
+		v := NewVerifier()
+		challenge := v
+		switch m {
+		case "S256":
+			challenge = S256(v)
+		case "plain":
+		default:
+			c.Saw("code_challenge_method %s: not exercised (unknown to the harness)", m)
+			continue
+		}
+		res, err := c.Env.Driver.Authorize(c, AuthzRequest{Client: cl, Query: AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})})
+		if errors.Is(err, ErrNotSupported) {
+			c.Saw("code_challenge_method %s: not exercised (the driver cannot perform it)", m)
+			continue
+		}
+		if err != nil || res == nil || res.Code() == "" {
+			var ev []*harness.Exchange
+			errCode := ""
+			if res != nil {
+				ev, errCode = res.Exchanges, res.Error()
+			}
+			c.Failf(ev, "code_challenge_methods_supported advertises %s, but an authorization request with it got no code (%v, error %q)", m, err, errCode)
+		}
+		ex := c.Env.ExchangeCode(c, cl, res.Code(), cl.RedirectURI(), v)
+		c.Must(Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, Str(Body(ex), "error"))
+		c.Saw("code_challenge_method %s: code issued and redeemed", m)
+		n++
+	}
+	return n
+}
+
+// jsonNumber reads a JSON number member (json.Number or float64) as float.
+func jsonNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
+	}
+	return 0, false
+}

@@ -1,0 +1,139 @@
+package suites
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+)
+
+func init() {
+	register(Group{ID: "REV", Title: "RFC 7009 token revocation", Specs: revocationSpecs})
+}
+
+// revocationURL returns the revocation endpoint, configured or advertised,
+// or "".
+func (c *C) revocationURL() string {
+	if u := c.Env.Endpoints.Revocation; u != "" {
+		return u
+	}
+	return c.advertisedEndpoint("revocation_endpoint")
+}
+
+// requireRevocation returns the revocation endpoint or skips.
+func (c *C) requireRevocation() string {
+	return c.requireEndpoint("revocation", c.Env.Endpoints.Revocation, "revocation_endpoint")
+}
+
+// revoke sends an RFC 7009 revocation request as cl.
+func (c *C) revoke(u string, cl *Client, tok, hint string, opts ...harness.RequestOption) *harness.Exchange {
+	form := url.Values{"token": {tok}}
+	if hint != "" {
+		form.Set("token_type_hint", hint)
+	}
+	return c.Env.endpointPost(c, u, cl, form, opts...)
+}
+
+// revRefresh obtains a refresh token of the primary client (RT1), or skips.
+func (c *C) revRefresh() *rtGrant {
+	return c.rtObtain(c.RequireClient(profile.RolePrimary), c.Env.Scopes.S1)
+}
+
+// revGone requires that a revoked refresh token no longer refreshes.
+// Which error code the refusal carries is the token endpoint's business
+// (TOK-RT-003): a wrong one only warns here.
+func (c *C) revGone(g *rtGrant, what string, rev *harness.Exchange) {
+	ex := c.Env.Refresh(c, g.client, g.rt, "")
+	c.Must(!Issued(ex), ex, "%s: the revocation was answered %d, but the refresh token still refreshes", what, rev.Status)
+	c.Refused(ex, true, "invalid_grant")
+}
+
+func revocationSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "REV-001", Level: MUST, Section: "RFC 7009 §2, §2.1, §2.2",
+		Requirement: "The server MUST support revoking refresh tokens: the revocation answers 200 and the refresh token is refused afterwards; the access tokens of the same grant SHOULD stop working too."}, func(c *C) {
+		u := c.requireRevocation()
+		g := c.revRefresh()
+		ex := c.revoke(u, g.client, g.rt, "refresh_token")
+		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "the revocation of a refresh token got status %d (%v, error %q), want 200", ex.Status, ex.Err, Str(Body(ex), "error"))
+		c.revGone(g, "refresh token revoked", ex)
+		via, ev := stillActive(c.tokenStates(g.at, "access_token", g.client))
+		if len(via) > 0 {
+			c.Warnf(append(exchanges(ex), ev...), "the access token of the revoked grant is still active according to %s (RFC 7009 §2.1: SHOULD also be invalidated)", strings.Join(via, " and "))
+		}
+	})
+
+	e.Assert(harness.Assertion{ID: "REV-002", Level: MUST, Section: "RFC 7009 §2.2",
+		Requirement: "The revocation of an invalid or unknown token MUST be answered 200."}, func(c *C) {
+		u := c.requireRevocation()
+		cl := c.RequireClient(profile.RolePrimary)
+		ex := c.revoke(u, cl, "oauthconform-garbage-"+RandomString(16), "")
+		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
+		c.Must(ex.Status == http.StatusOK, ex, "the revocation of an unknown token got status %d (error %q), want 200 (RFC 7009 §2.2)", ex.Status, Str(Body(ex), "error"))
+	})
+
+	e.Assert(harness.Assertion{ID: "REV-003", Level: MUST, Section: "RFC 7009 §2.1, §2.2.1; RFC 6749 §5.2",
+		Requirement: "The revocation endpoint MUST authenticate confidential clients: a wrong secret gets invalid_client (401 with WWW-Authenticate when sent with HTTP Basic) and revokes nothing."}, func(c *C) {
+		u := c.requireRevocation()
+		cl := c.RequireClient(profile.RolePrimary)
+		if cl.Public() {
+			c.Skipf("the primary client is public: there is no secret to get wrong")
+		}
+		c.RequireAdvertised("revocation_endpoint_auth_methods_supported", cl.Method)
+		g, why := c.rtTry(cl, c.Env.Scopes.S1)
+		tok := "oauthconform-garbage-" + RandomString(16)
+		if g != nil && c.Env.HasGrant(profile.GrantRefreshToken) {
+			tok = g.rt
+		} else {
+			c.Saw("no refresh token to offer (%s): an unknown token is sent", why)
+		}
+		wrong := *cl
+		wrong.Secret = cl.Secret + "-wrong"
+		ex := c.revoke(u, &wrong, tok, "refresh_token")
+		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
+		c.Must(ex.Status != http.StatusOK, ex, "a revocation request with a wrong client secret was answered 200")
+		c.Must(Str(Body(ex), "error") == "invalid_client", ex, "a wrong client secret got error %q, want invalid_client", Str(Body(ex), "error"))
+		if cl.Method == profile.AuthPost {
+			c.Must(ex.Status == http.StatusBadRequest || ex.Status == http.StatusUnauthorized, ex, "invalid_client got status %d, want 400 or 401", ex.Status)
+		} else {
+			c.Must(ex.Status == http.StatusUnauthorized, ex, "invalid_client for HTTP Basic credentials got status %d, want 401 (RFC 6749 §5.2)", ex.Status)
+			c.Must(len(ex.Header.Values("WWW-Authenticate")) > 0, ex, "the 401 carries no WWW-Authenticate header (RFC 6749 §5.2)")
+		}
+		if g == nil || tok != g.rt {
+			return
+		}
+		after := c.Env.Refresh(c, cl, g.rt, "")
+		c.Must(Issued(after), after, "the refresh token no longer refreshes: the revocation request with a wrong secret revoked it")
+	})
+
+	e.Assert(harness.Assertion{ID: "REV-004", Level: MUST, Section: "RFC 7009 §2.1",
+		Requirement: "A client MUST NOT revoke another client's token: the token stays valid; the request SHOULD be refused with an error (200 is tolerated: it avoids an oracle)."}, func(c *C) {
+		u := c.requireRevocation()
+		c2 := c.RequireClient(profile.RoleSecond)
+		g := c.revRefresh()
+		if c2.ID == g.client.ID {
+			c.Skipf("the second client is the primary one")
+		}
+		ex := c.revoke(u, c2, g.rt, "refresh_token")
+		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
+		after := c.Env.Refresh(c, g.client, g.rt, "")
+		c.Must(Issued(after), after, "client %q revoked a refresh token of client %q (the revocation was answered %d)", c2.ID, g.client.ID, ex.Status)
+		if ex.Status == http.StatusOK {
+			c.Warnf(exchanges(ex), "the revocation of another client's token was answered 200 (RFC 7009 §2.1: the request is refused and the client informed)")
+			return
+		}
+		c.Saw("the revocation of another client's token was refused (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+	})
+
+	e.Assert(harness.Assertion{ID: "REV-005", Level: MUST, Section: "RFC 7009 §2.1, §2.2",
+		Requirement: "token_type_hint is only a hint: a refresh token sent with the hint access_token, or with an unknown hint, MUST still be revoked (200)."}, func(c *C) {
+		u := c.requireRevocation()
+		for _, hint := range []string{"access_token", "oauthconform-bogus"} {
+			g := c.revRefresh()
+			ex := c.revoke(u, g.client, g.rt, hint)
+			c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=%s got status %d (%v, error %q), want 200", hint, ex.Status, ex.Err, Str(Body(ex), "error"))
+			c.revGone(g, "revoked with token_type_hint="+hint, ex)
+		}
+	})
+}
