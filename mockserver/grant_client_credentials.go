@@ -19,6 +19,9 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 		return nil, newError(errUnauthorizedClient, "Public clients may not use the client_credentials grant.")
 	}
 	requested := tr.params.get("scope")
+	if requested == "" && p.quirk(QuirkOmittedScopeInvalidRequest) {
+		return nil, newError(errInvalidRequest, "The scope parameter is required.")
+	}
 	if requested == "" && p.quirk(QuirkOmittedScopeGrantsAll) {
 		requested = strings.Join(p.allowedScopes(c.Client), " ")
 	}

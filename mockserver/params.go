@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oauthconform/oauthconform/profile"
 )
 
 // maxBodyBytes caps request bodies; OAuth requests are small.
@@ -72,14 +74,26 @@ var (
 )
 
 // parseTokenParams reads the token request body according to its declared
-// media type and the profile's accepted encodings.
+// media type and the profile's accepted encodings, with the token
+// endpoint's encoding quirks.
 func (p *Provider) parseTokenParams(r *http.Request, into *params) *oauthError {
-	ct := r.Header.Get("Content-Type")
-	mt, mparams, err := mime.ParseMediaType(ct)
+	return p.readParams(r, into, true)
+}
+
+// parseEndpointParams reads a revocation or introspection request body the
+// same way, without the token endpoint's quirks (so they break one rule).
+func (p *Provider) parseEndpointParams(r *http.Request, into *params) *oauthError {
+	return p.readParams(r, into, false)
+}
+
+// readParams decodes a form or (where the profile accepts it) JSON body of
+// at most maxBodyBytes; repeated parameters are invalid_request.
+func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *oauthError {
+	mt, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		return p.badEncoding()
 	}
-	if _, hasCharset := mparams["charset"]; hasCharset && p.quirk(QuirkCharsetRejected) {
+	if _, hasCharset := mparams["charset"]; hasCharset && tokenQuirks && p.quirk(QuirkCharsetRejected) {
 		return errBadEncoding
 	}
 	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
@@ -95,21 +109,21 @@ func (p *Provider) parseTokenParams(r *http.Request, into *params) *oauthError {
 	}
 	var oerr *oauthError
 	switch {
-	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding("form"):
-		oerr = parseForm(body, into, p.quirk(QuirkEmptyScopeLiteral))
-	case mt == "application/json" && p.profile.HasEncoding("json"):
+	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding(profile.EncodingForm):
+		oerr = parseForm(body, into, tokenQuirks && p.quirk(QuirkEmptyScopeLiteral))
+	case mt == "application/json" && p.profile.HasEncoding(profile.EncodingJSON):
 		oerr = parseJSONObject(body, into)
 	default:
 		return p.badEncoding()
 	}
-	if oerr == errRepeatedParam && p.quirk(QuirkDuplicateParams) {
+	if oerr == errRepeatedParam && tokenQuirks && p.quirk(QuirkDuplicateParams) {
 		return nil
 	}
 	return oerr
 }
 
 func (p *Provider) badEncoding() *oauthError {
-	if p.profile.HasEncoding("json") {
+	if p.profile.HasEncoding(profile.EncodingJSON) {
 		return newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded or application/json.")
 	}
 	return errBadEncoding

@@ -169,7 +169,7 @@ func New(cfg Config) (*Provider, error) {
 	p.grants = p.grantHandlers()
 	p.routes()
 	if cfg.RecordRequests {
-		p.recorder = &requestLog{}
+		p.recorder = &requestLog{apiKeyHeader: prof.ClientAuth.APIKeyHeader}
 	}
 	p.handler = p.recover(p.withIssuerPath(p.mux))
 	if p.recorder != nil {

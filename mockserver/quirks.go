@@ -88,6 +88,7 @@ const (
 	QuirkAnonymousClientCredentials
 	QuirkMalformedScopeAccepted
 	QuirkOmittedScopeGrantsAll
+	QuirkOmittedScopeInvalidRequest
 	QuirkCorrectPasswordRejected
 	QuirkMissingCredentialsInvalidGrant
 	QuirkRefreshSameAccessToken
@@ -254,6 +255,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkAnonymousClientCredentials:        {QuirkAnonymousClientCredentials, "anonymous-client-credentials", "issues client_credentials tokens to a request without any client authentication", []string{"TOK-CC-001"}},
 	QuirkMalformedScopeAccepted:            {QuirkMalformedScopeAccepted, "malformed-scope-accepted", "grants a scope value with characters outside the RFC 6749 Section 3.3 scope-token set (a double quote or backslash)", []string{"TOK-CC-004"}},
 	QuirkOmittedScopeGrantsAll:             {QuirkOmittedScopeGrantsAll, "omitted-scope-grants-all", "grants every scope the client may have, instead of the documented default, to a client_credentials request without scope", []string{"TOK-CC-006"}},
+	QuirkOmittedScopeInvalidRequest:        {QuirkOmittedScopeInvalidRequest, "omitted-scope-invalid-request", "refuses a client_credentials request without scope with invalid_request instead of applying a default or answering invalid_scope", []string{"TOK-CC-006"}},
 	QuirkCorrectPasswordRejected:           {QuirkCorrectPasswordRejected, "correct-password-rejected", "refuses the password grant with invalid_grant even for the correct resource owner credentials", []string{"TOK-PW-001"}},
 	QuirkMissingCredentialsInvalidGrant:    {QuirkMissingCredentialsInvalidGrant, "missing-credentials-invalid-grant", "answers invalid_grant instead of invalid_request when username or password is missing", []string{"TOK-PW-003"}},
 	QuirkRefreshSameAccessToken:            {QuirkRefreshSameAccessToken, "refresh-same-access-token", "answers a refresh with the grant's earlier, still valid access token instead of a new one", []string{"TOK-RT-001"}},

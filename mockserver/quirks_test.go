@@ -234,6 +234,9 @@ var tokenQuirkScenarios = map[Quirk]ruleHolds{
 	QuirkMalformedScopeAccepted: func(t *testing.T, ts *TestServer) bool {
 		return statusIs(doToken(t, ts, tokenReq{body: ccBody + "&scope=bad%22scope", basic: conf}), 400, "invalid_scope")
 	},
+	QuirkOmittedScopeInvalidRequest: func(t *testing.T, ts *TestServer) bool {
+		return doToken(t, ts, tokenReq{body: ccBody, basic: conf}).status == 200
+	},
 	QuirkOmittedScopeGrantsAll: func(t *testing.T, ts *TestServer) bool {
 		return mustToken(t, ts, tokenReq{body: ccBody, basic: conf}).str("scope") == "read"
 	},

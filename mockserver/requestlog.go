@@ -22,6 +22,10 @@ type RecordedRequest struct {
 }
 
 type requestLog struct {
+	// apiKeyHeader is the profile's API key header, redacted whatever its
+	// name.
+	apiKeyHeader string
+
 	mu   sync.Mutex
 	reqs []RecordedRequest
 }
@@ -34,9 +38,10 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		h := r.Header.Clone()
 		for _, k := range sensitiveHeaders {
-			if h.Get(k) != "" {
-				h.Set(k, "[REDACTED]")
-			}
+			redactHeader(h, k)
+		}
+		if l.apiKeyHeader != "" {
+			redactHeader(h, l.apiKeyHeader)
 		}
 		var q []string
 		for k := range r.URL.Query() {
@@ -50,6 +55,12 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 		l.reqs = append(l.reqs, rec)
 		l.mu.Unlock()
 	})
+}
+
+func redactHeader(h http.Header, name string) {
+	if h.Get(name) != "" {
+		h.Set(name, "[REDACTED]")
+	}
 }
 
 type statusWriter struct {

@@ -3,11 +3,8 @@ package mockserver
 import (
 	"context"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -23,34 +20,6 @@ var (
 	errUnknownToken  = newError(errInvalidRequest, "The token is unknown.")
 	errUnsupportedTT = newError("unsupported_token_type", "The token type hint is not supported.")
 )
-
-// parseEndpointParams reads a revocation or introspection request body:
-// form encoding, or JSON where the profile's token endpoint accepts it.
-// Repeated parameters are invalid_request, as at the token endpoint.
-func (p *Provider) parseEndpointParams(r *http.Request, into *params) *oauthError {
-	mt, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		return p.badEncoding()
-	}
-	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return newError(errInvalidRequest, "Only UTF-8 request bodies are accepted.")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errBodyTooLarge
-		}
-		return newError(errInvalidRequest, "The request body could not be read.")
-	}
-	switch {
-	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding(profile.EncodingForm):
-		return parseForm(body, into, false)
-	case mt == "application/json" && p.profile.HasEncoding(profile.EncodingJSON):
-		return parseJSONObject(body, into)
-	}
-	return p.badEncoding()
-}
 
 // endpointClient authenticates the client of a revocation or introspection
 // request exactly as the token endpoint does (API key, then RFC 6749 §2.3).

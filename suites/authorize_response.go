@@ -219,7 +219,7 @@ func authorizeResponseSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-RESP-005", Level: MUST, Section: "RFC 9207 §2, §2.4; RFC 9700 §4.4.2.1",
 		Requirement: "An iss parameter in an authorization response (success or error), when present, MUST equal the issuer identifier."}, func(c *C) {
 		cl := c.arPrimary()
-		issuer := strings.TrimRight(c.Env.HTTP.BaseURL(), "/")
+		issuer := strings.TrimRight(c.Env.issuerID(), "/")
 		// No metadata is read yet: without authorization_response_iss_parameter_supported
 		// the parameter is optional, and only a wrong value is a failure.
 		ok, _, _ := c.arCodeIssued(c.arCodeRequest(cl, RandomString(16)))

@@ -77,14 +77,24 @@ func clientAuthSpecs(e *Env) {
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-AUTH-004", Level: MUST, Section: "RFC 6749 §2.3, §5.2",
-		Requirement: "A request using two client authentication methods (HTTP Basic and client_secret in the body) MUST NOT yield tokens, and SHOULD be refused with invalid_request (MUST (derived))."}, func(c *C) {
+		Requirement: "A request using two client authentication methods (HTTP Basic and client_secret in the body) MUST NOT yield tokens when the two disagree, and SHOULD be refused with invalid_request even when they agree (MUST (derived))."}, func(c *C) {
 		c.authRequireMethod(profile.AuthBasic)
 		cl := c.authConfidential(profile.RolePrimary)
-		form, _ := c.genBaseline(cl)
-		form.Set("client_id", cl.ID)
-		form.Set("client_secret", string(cl.Secret))
-		ex := c.Env.Token(c, nil, form, harness.WithBasicAuth(cl.ID, string(cl.Secret)))
-		c.Refused(ex, true, "invalid_request")
+		send := func(bodySecret string) *harness.Exchange {
+			form, _ := c.genBaseline(cl)
+			form.Set("client_id", cl.ID)
+			form.Set("client_secret", bodySecret)
+			return c.Env.Token(c, nil, form, harness.WithBasicAuth(cl.ID, string(cl.Secret)))
+		}
+		// Conflicting values: tokens would mean one credential was ignored.
+		c.Refused(send("wrong-"+RandomString(9)), true, "invalid_request", "invalid_client")
+		// The same credentials twice: not unsafe, so a WARN (catalogue §4.16).
+		same := send(string(cl.Secret))
+		if Issued(same) {
+			c.Warnf(exchanges(same), "HTTP Basic plus the same client_secret in the body was accepted; RFC 6749 §2.3 allows one method per request (invalid_request, §5.2)")
+			return
+		}
+		c.Refused(same, true, "invalid_request")
 	})
 
 	basicFailure := func(c *C, ex *harness.Exchange) {

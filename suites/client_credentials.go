@@ -142,7 +142,9 @@ func clientCredentialsSpecs(e *Env) {
 			// The profile documents the default (§3.3 "SHOULD document its
 			// scope requirements and default value"): a grant beyond it is
 			// not the pre-defined default.
-			c.Must(harness.SubsetScopes(scope, def), ex, "without a scope the server granted %q, which is not the %s profile's documented default %q", scope, c.Env.Profile.Name, def)
+			// A WARN, not a failure: a real server's default is its own, and
+			// a built-in profile's default may not be what it documents.
+			c.Should(harness.SubsetScopes(scope, def), ex, "without a scope the server granted %q, beyond the %s profile's documented default %q", scope, c.Env.Profile.Name, def)
 			c.Saw("processed with the default scope %q", scope)
 		}
 	})

@@ -139,7 +139,7 @@ func (d *CommandDriver) Authorize(ctx context.Context, req AuthzRequest) (*Authz
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("command driver: %s: %w", d.Argv[0], ctx.Err())
 		}
-		return res, fmt.Errorf("command driver: %s: %w; stderr: %s", d.Argv[0], err, tail(stderr.buf.String(), 1024))
+		return res, fmt.Errorf("command driver: %s: %w; stderr: %s", d.Argv[0], err, tail(d.redact(stderr.buf.String()), 1024))
 	}
 	line := lastLine(stdout.buf.String())
 	if line == "" {
@@ -147,6 +147,18 @@ func (d *CommandDriver) Authorize(ctx context.Context, req AuthzRequest) (*Authz
 	}
 	parseCommandResult(line, res)
 	return res, nil
+}
+
+// redact keeps credentials out of the command's standard error before it
+// reaches an error message (and so a report): the user's password wherever
+// it appears, and codes and tokens written as name=value or JSON members.
+// It runs before tail, so a cut cannot split a secret past recognition.
+func (d *CommandDriver) redact(s string) string {
+	if d.User != nil && d.User.Password != "" {
+		pw := string(d.User.Password)
+		s = strings.ReplaceAll(s, pw, harness.Redacted(pw))
+	}
+	return harness.RedactBody("text/plain", []byte(s))
 }
 
 func lastLine(s string) string {

@@ -424,6 +424,12 @@ echo`)
 	if _, err := NewCommandDriver([]string{drvScript(t, "echo oops >&2; exit 1")}, "https://as.example/a", nil).Authorize(ctx, req); err == nil || !strings.Contains(err.Error(), "oops") {
 		t.Fatalf("exit 1: %v", err)
 	}
+	// Its standard error reaches reports: the password and codes are redacted.
+	leaky := NewCommandDriver([]string{drvScript(t, `echo "login as u with $OAUTHCONFORM_PASSWORD failed; code=abc123" >&2; exit 1`)},
+		"https://as.example/a", &User{Username: "u", Password: "hunter2-secret"})
+	if _, err := leaky.Authorize(ctx, req); err == nil || strings.Contains(err.Error(), "hunter2-secret") || strings.Contains(err.Error(), "abc123") {
+		t.Fatalf("stderr not redacted: %v", err)
+	}
 	if _, err := NewCommandDriver([]string{drvScript(t, "true")}, "https://as.example/a", nil).Authorize(ctx, req); err == nil {
 		t.Fatal("no output accepted")
 	}

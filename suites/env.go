@@ -129,21 +129,28 @@ func (e *Env) tokenDefaults(form url.Values) url.Values {
 // nil for an unauthenticated request.
 func (e *Env) Token(ctx context.Context, c *Client, form url.Values, opts ...harness.RequestOption) *harness.Exchange {
 	form = e.tokenDefaults(cloneValues(form))
-	var auth []harness.RequestOption
-	if c != nil {
-		switch {
-		case c.Public() || c.Method == profile.AuthNone:
-			if !form.Has("client_id") {
-				form.Set("client_id", c.ID)
-			}
-		case c.Method == profile.AuthPost:
-			form.Set("client_id", c.ID)
-			form.Set("client_secret", string(c.Secret))
-		default:
-			auth = append(auth, harness.WithBasicAuth(c.ID, string(c.Secret)))
-		}
-	}
+	auth := clientAuth(c, form)
 	return e.HTTP.PostForm(ctx, e.Endpoints.Token, form, append(auth, opts...)...)
+}
+
+// clientAuth authenticates a request of c (nil: none) by its method, as at
+// the token endpoint (RFC 6749 §2.3): client_id in form for a public
+// client (unless form already names one), client_id and client_secret in
+// form for client_secret_post, else the returned HTTP Basic option.
+func clientAuth(c *Client, form url.Values) []harness.RequestOption {
+	switch {
+	case c == nil:
+	case c.Public() || c.Method == profile.AuthNone:
+		if !form.Has("client_id") {
+			form.Set("client_id", c.ID)
+		}
+	case c.Method == profile.AuthPost:
+		form.Set("client_id", c.ID)
+		form.Set("client_secret", string(c.Secret))
+	default:
+		return []harness.RequestOption{harness.WithBasicAuth(c.ID, string(c.Secret))}
+	}
+	return nil
 }
 
 // ClientCredentials requests a token for c with scope ("" omits it).

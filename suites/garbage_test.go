@@ -76,7 +76,7 @@ func TestGarbageTargetChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(RunConfig{Envs: []*Env{e}, Out: devNull(t), NoColor: true, LabelFilter: "!intrusive"})
+	res, err := Run(RunConfig{Envs: []*Env{e}, NoColor: true, LabelFilter: "!intrusive"})
 	if err != nil {
 		t.Fatal(err)
 	}

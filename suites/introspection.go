@@ -21,18 +21,7 @@ func init() {
 // credentials. The client's default headers (an API key) go along.
 func (e *Env) endpointPost(c *C, u string, cl *Client, form url.Values, opts ...harness.RequestOption) *harness.Exchange {
 	form = cloneValues(form)
-	var auth []harness.RequestOption
-	if cl != nil {
-		switch {
-		case cl.Public() || cl.Method == profile.AuthNone:
-			form.Set("client_id", cl.ID)
-		case cl.Method == profile.AuthPost:
-			form.Set("client_id", cl.ID)
-			form.Set("client_secret", string(cl.Secret))
-		default:
-			auth = append(auth, harness.WithBasicAuth(cl.ID, string(cl.Secret)))
-		}
-	}
+	auth := clientAuth(cl, form)
 	return e.HTTP.PostForm(c, u, form, append(auth, opts...)...)
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -42,8 +41,6 @@ type RunConfig struct {
 	DryRun bool
 	// Timeout bounds the whole run.
 	Timeout time.Duration
-	// Out receives Ginkgo's progress output; nil means os.Stdout.
-	Out io.Writer
 	// NoColor turns colour off.
 	NoColor bool
 	// T is the testing.T when run from go test; nil from the binary.
@@ -102,46 +99,14 @@ func Run(cfg RunConfig) (*Result, error) {
 	rc.Succinct = !cfg.Verbose
 	rc.SilenceSkips = !cfg.Verbose
 
-	out := cfg.Out
-	if out == nil {
-		out = os.Stdout
-	}
 	var t GinkgoTestingT = cfg.T
 	if t == nil {
 		t = &failT{}
 	}
 	gomega.RegisterFailHandler(Fail)
 	GinkgoWriter.TeeTo(io.Discard)
-	restore := redirectStdout(out)
 	RunSpecs(t, "oauthconform conformance", sc, rc)
-	restore()
 	return &Result{Report: lastReport, Summary: Summarize(lastReport)}, nil
-}
-
-// redirectStdout is a no-op unless out is not os.Stdout: Ginkgo's default
-// reporter writes to os.Stdout, so a caller that wants the output elsewhere
-// gets it through a pipe.
-func redirectStdout(out io.Writer) func() {
-	if f, ok := out.(*os.File); ok && f == os.Stdout {
-		return func() {}
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return func() {}
-	}
-	saved := os.Stdout
-	os.Stdout = w
-	done := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(out, r)
-		close(done)
-	}()
-	return func() {
-		os.Stdout = saved
-		w.Close()
-		<-done
-		r.Close()
-	}
 }
 
 // SpecResult is one spec's outcome in the summary.

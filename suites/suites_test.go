@@ -49,7 +49,7 @@ func TestConformance(t *testing.T) {
 			all = append(all, e)
 		}
 	}
-	res, err := Run(RunConfig{Envs: all, T: t, Out: os.Stdout, NoColor: true})
+	res, err := Run(RunConfig{Envs: all, T: t, NoColor: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,10 @@ import (
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
+// clientSecretEnv holds the primary client's secret for --issuer runs, so it
+// stays out of the process list.
+const clientSecretEnv = "OAUTHCONFORM_CLIENT_SECRET"
+
 // errChecksFailed makes `test` exit 1 after printing its report.
 var errChecksFailed = errors.New("conformance checks failed")
 
@@ -50,7 +54,7 @@ func newTestCmd() *cobra.Command {
 			"usage or configuration error. A SHOULD breach is a WARN, a failure only with --strict.",
 		Example: "  oauthconform test\n" +
 			"  oauthconform test --profile oob-pkce -v\n" +
-			"  oauthconform test --issuer https://staging.example.com --client-id ci --client-secret \"$SECRET\"\n" +
+			"  OAUTHCONFORM_CLIENT_SECRET=... oauthconform test --issuer https://staging.example.com --client-id ci\n" +
 			"  oauthconform test --target fixtures/targets/rfc6749.yaml --junit-report junit.xml\n" +
 			"  oauthconform test --label-filter 'MUST && TOK-RESP'\n" +
 			"  oauthconform test --quirk no-pragma   # the embedded mock, broken on purpose",
@@ -64,7 +68,7 @@ func newTestCmd() *cobra.Command {
 	f.StringVar(&o.targetFile, "target", "", "target YAML `file` (see docs/TARGETS.md)")
 	f.StringVar(&o.issuer, "issuer", "", "base `URL` of the server to check (the common case, instead of --target)")
 	f.StringVar(&o.clientID, "client-id", "", "client id of the primary client (with --issuer)")
-	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the primary client (with --issuer; omit for a public client)")
+	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the primary client (with --issuer; omit for a public client). Prefer the environment variable "+clientSecretEnv+": a flag shows in ps and shell history")
 	f.StringSliceVar(&o.profiles, "profile", nil, "profile(s) to check: with --issuer the target's dialect (default rfc6749); with no target the embedded mocks to run (default: all)")
 	f.StringSliceVar(&o.quirks, "quirk", nil, "with no target: turn these quirks on in the embedded mocks (see `serve --list-quirks`)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression`, e.g. 'MUST && !slow' (default '!intrusive')")
@@ -108,6 +112,9 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 		} else {
 			if o.clientID == "" {
 				return nil, nil, &usageError{msg: "--client-id is required with --issuer"}
+			}
+			if o.clientSecret == "" {
+				o.clientSecret = os.Getenv(clientSecretEnv)
 			}
 			prof := profile.DefaultName
 			if len(o.profiles) > 1 {
@@ -168,7 +175,7 @@ func (o *testOptions) run(_ context.Context, stdout io.Writer) error {
 	}
 	res, err := suites.Run(suites.RunConfig{
 		Envs: envs, LabelFilter: filter, JUnitReport: o.junit, JSONReport: o.jsonReport,
-		Verbose: o.verbose, Timeout: o.timeout, Out: stdout, NoColor: o.noColor || !isTerminal(stdout),
+		Verbose: o.verbose, Timeout: o.timeout, NoColor: o.noColor || !isTerminal(stdout),
 	})
 	if err != nil {
 		return err
