@@ -82,7 +82,10 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	}
 
 	spec := issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: scope, claims: g.Claims, grantType: profile.GrantRefreshToken}
-	rotate := p.profile.RefreshToken.Rotate || (tr.client.Public() && !p.quirk(QuirkRefreshNoRotation))
+	rotate := p.profile.RefreshToken.Rotate || tr.client.Public()
+	if tr.client.Public() && p.quirk(QuirkRefreshNoRotation) {
+		rotate = false
+	}
 	if rotate && p.profile.IssuesRefreshFor(profile.GrantRefreshToken) {
 		ok, err := p.store.RetireToken(ctx, rt)
 		if err != nil {

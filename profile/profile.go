@@ -90,6 +90,10 @@ type Profile struct {
 	Authorize    Authorize    `yaml:"authorize"`
 	Resources    Resources    `yaml:"resources"`
 
+	// SecurityBCP says the dialect follows RFC 9700 (the OAuth 2.0 Security
+	// BCP): the suites then check its MUSTs too, beyond RFC 6749's.
+	SecurityBCP bool `yaml:"security_bcp"`
+
 	// TokenResponseSchema is the file in schemas/ that a success body of the
 	// token endpoint validates against.
 	TokenResponseSchema string `yaml:"token_response_schema"`

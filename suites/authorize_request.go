@@ -744,6 +744,7 @@ func authorizeRequestSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "AUTHZ-REQ-010", Level: MUST, Section: "RFC 9700 §2.6",
 		Requirement: "CORS MUST NOT be supported at the authorization endpoint: neither a request with an Origin nor a preflight gets Access-Control-Allow-Origin for that origin or *."}, func(c *C) {
+		c.RequireBCP()
 		cl := c.azClient(profile.RolePrimary)
 		const origin = "https://evil.example"
 		q, _, _ := c.azQuery(cl, cl.RedirectURI())

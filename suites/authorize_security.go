@@ -87,6 +87,7 @@ func authorizeSecuritySpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "AUTHZ-SEC-002", Level: MUST, Section: "RFC 9700 §4.12",
 		Requirement: "The redirect answering the login/consent form POST MUST NOT use status 307 (the browser would re-send the credentials to the client); 303 is RECOMMENDED."}, func(c *C) {
+		c.RequireBCP()
 		res := c.secFlow()
 		posts := 0
 		for _, ex := range res.Exchanges {

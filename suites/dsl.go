@@ -220,6 +220,15 @@ func (c *C) RequireGrant(g string) {
 	}
 }
 
+// RequireBCP skips an RFC 9700 requirement unless the target's profile
+// claims the Security BCP (security_bcp): a plain RFC 6749 server is not
+// failed for it.
+func (c *C) RequireBCP() {
+	if !c.Env.Profile.SecurityBCP {
+		c.Skipf("an RFC 9700 (Security BCP) requirement; the %s profile does not claim RFC 9700 (security_bcp: false)", c.Env.Profile.Name)
+	}
+}
+
 // RequireClient returns the client playing role, or skips.
 func (c *C) RequireClient(role string) *Client {
 	cl := c.Env.Client(role)

@@ -373,6 +373,7 @@ func metadataSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "META-004", Level: MUST, Section: "RFC 9700 §2.1.1; RFC 8414 §2",
 		Requirement: "A server with the authorization code grant MUST make its PKCE support detectable: code_challenge_methods_supported is RECOMMENDED (WARN if absent) and, when present, MUST contain S256 (not plain only)."}, func(c *C) {
+		c.RequireBCP()
 		md := c.requireMetadataDoc()
 		grants, ok := md.Strings("grant_types_supported")
 		if !ok {

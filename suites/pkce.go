@@ -65,6 +65,7 @@ func pkceTokenSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-004", Level: MUST, Section: "RFC 9700 §2.1.1, §4.8.2",
 		Requirement: "A code issued without a code_challenge MUST NOT be redeemed with a code_verifier (PKCE downgrade); any error code is accepted."}, func(c *C) {
+		c.RequireBCP()
 		cl := c.pkcePrimary()
 		code, res := c.acTryCode(cl, CodeOpts{})
 		if code == "" {

@@ -270,6 +270,7 @@ func redirectURISpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "AUTHZ-RURI-005", Level: MUST, Section: "RFC 9700 §2.6; RFC 6749 §3.1.2.3",
 		Requirement: "A registered https redirect URI MUST NOT be matched by its http:// form (http is allowed only for loopback URIs of native apps)."}, func(c *C) {
+		c.RequireBCP()
 		c.requireAuthorize()
 		if cl := c.Env.Client(profile.RolePrimary); cl != nil && loopbackURI(cl.RedirectURI()) {
 			c.Saw("the primary client's redirect URI %s is a loopback http URI, allowed for native apps (RFC 8252 §7.3): the probe uses another registration", cl.RedirectURI())

@@ -321,6 +321,7 @@ func refreshTokenSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-010", Level: MUST, Section: "RFC 9700 §2.2.2, §4.14.2",
 		Requirement: "Refresh tokens of public clients MUST be rotated (or sender-constrained): a refresh returns a new refresh token."}, func(c *C) {
+		c.RequireBCP()
 		pub := c.rtPublic()
 		g := c.rtObtain(pub, c.Env.Scopes.S1)
 		ex := c.Env.Refresh(c, pub, g.rt, "")
@@ -348,6 +349,7 @@ func refreshTokenSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-011", Level: MUST, Section: "RFC 9700 §4.14.2",
 		Requirement: "Once a public client's refresh token is rotated out, it MUST be refused with invalid_grant after the declared grace window."}, func(c *C) {
+		c.RequireBCP()
 		pub := c.rtPublic()
 		g := c.rtObtain(pub, c.Env.Scopes.S1)
 		c.rtRotated(g)
@@ -363,6 +365,7 @@ func refreshTokenSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-012", Level: MUST, Section: "RFC 9700 §4.14.2",
 		Requirement: "When a rotated-out refresh token of a public client is replayed, the server MUST revoke the active refresh token of that grant (invalid_grant)."}, func(c *C) {
+		c.RequireBCP()
 		pub := c.rtPublic()
 		g := c.rtObtain(pub, c.Env.Scopes.S1)
 		rt2, ex1 := c.rtRotated(g)

@@ -32,6 +32,11 @@ func NewEnv(t *target.Target, name string) (*Env, error) {
 	pool := &harness.ConnPool{}
 	hopts := t.HTTPOptions()
 	hopts.Pool = pool
+	if t.SecurityBCP != nil {
+		p := *t.Profile
+		p.SecurityBCP = *t.SecurityBCP
+		t.Profile = &p
+	}
 	hc, err := harness.NewClient(hopts)
 	if err != nil {
 		return nil, fmt.Errorf("suites: %w", err)

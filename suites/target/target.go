@@ -97,6 +97,10 @@ type Target struct {
 	// nil (unset) discovers it, true makes its absence a failure, false
 	// skips the metadata checks and the gating by advertised capabilities.
 	Metadata *bool
+	// SecurityBCP overrides the profile's security_bcp: whether the server
+	// claims RFC 9700, whose MUSTs (public-client refresh rotation, PKCE
+	// downgrade protection, no CORS at /authorize, ...) are then checked.
+	SecurityBCP *bool
 }
 
 // Endpoints are absolute URLs or paths appended to the issuer.
@@ -256,6 +260,7 @@ type file struct {
 	CodeLifetime string `yaml:"code_lifetime"`
 	RefreshGrace string `yaml:"refresh_grace"`
 	Metadata     string `yaml:"metadata"`
+	SecurityBCP  string `yaml:"security_bcp"`
 }
 
 type fileClient struct {
@@ -447,6 +452,13 @@ func (f *file) build(dir string) (*Target, error) {
 			b.err = fieldErr("metadata", "%q is not true or false", v)
 		}
 		t.Metadata = &x
+	}
+	if v := b.str("security_bcp", f.SecurityBCP); v != "" && b.err == nil {
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			b.err = fieldErr("security_bcp", "%q is not true or false", v)
+		}
+		t.SecurityBCP = &x
 	}
 	if b.err != nil {
 		return nil, b.err
