@@ -219,7 +219,15 @@ func authorizeResponseSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-RESP-005", Level: MUST, Section: "RFC 9207 §2, §2.4; RFC 9700 §4.4.2.1",
 		Requirement: "An iss parameter in an authorization response (success or error), when present, MUST equal the issuer identifier."}, func(c *C) {
 		cl := c.arPrimary()
-		issuer := strings.TrimRight(c.Env.issuerID(), "/")
+		issuer := c.Env.issuerID()
+		// RFC 9207 §2.4 compares exactly; only when the issuer was not
+		// declared (the base URL stands in for it) is a trailing slash let go.
+		sameIssuer := func(iss string) bool {
+			if c.Env.Issuer != "" {
+				return iss == issuer
+			}
+			return strings.TrimRight(iss, "/") == strings.TrimRight(issuer, "/")
+		}
 		// No metadata is read yet: without authorization_response_iss_parameter_supported
 		// the parameter is optional, and only a wrong value is a failure.
 		ok, _, _ := c.arCodeIssued(c.arCodeRequest(cl, RandomString(16)))
@@ -234,7 +242,7 @@ func authorizeResponseSpecs(e *Env) {
 			for _, where := range []url.Values{res.Query, res.Fragment} {
 				for _, iss := range where["iss"] {
 					seen++
-					c.Must(strings.TrimRight(iss, "/") == issuer, lastExchange(res), "iss is %q; the issuer is %q", iss, issuer)
+					c.Must(sameIssuer(iss), lastExchange(res), "iss is %q; the issuer is %q", iss, issuer)
 				}
 			}
 		}

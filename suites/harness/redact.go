@@ -205,6 +205,9 @@ func redactJSON(body []byte) (string, bool) {
 		object  bool
 		wantKey bool
 		key     string
+		// sensitive: the container is (inside) the value of a sensitive
+		// member, so every scalar in it is redacted.
+		sensitive bool
 	}
 	type span struct {
 		start, end int
@@ -230,7 +233,8 @@ func redactJSON(body []byte) (string, bool) {
 		if d, ok := tok.(json.Delim); ok {
 			switch d {
 			case '{', '[':
-				stack = append(stack, frame{object: d == '{', wantKey: d == '{'})
+				sens := top != nil && (top.sensitive || (top.object && !top.wantKey && SensitiveParam(top.key)))
+				stack = append(stack, frame{object: d == '{', wantKey: d == '{', sensitive: sens})
 			default:
 				stack = stack[:len(stack)-1]
 				if len(stack) > 0 && stack[len(stack)-1].object {
@@ -243,25 +247,30 @@ func redactJSON(body []byte) (string, bool) {
 			top.key, top.wantKey = tok.(string), false
 			continue
 		}
-		if top != nil && top.object {
+		if top == nil {
+			continue
+		}
+		sensitive := top.sensitive
+		if top.object {
 			top.wantKey = true
-			var v string
-			switch t := tok.(type) {
-			case string:
-				v = t
-			case json.Number:
-				v = t.String()
-			default:
-				continue
-			}
-			if SensitiveParam(top.key) && v != "" {
-				// The value starts after the colon and blanks that follow
-				// the key; InputOffset is the end of the value.
-				start := before + bytes.IndexFunc(body[before:], func(r rune) bool {
-					return r != ':' && r != ' ' && r != '\t' && r != '\n' && r != '\r'
-				})
-				spans = append(spans, span{start, int(dec.InputOffset()), v})
-			}
+			sensitive = sensitive || SensitiveParam(top.key)
+		}
+		var v string
+		switch t := tok.(type) {
+		case string:
+			v = t
+		case json.Number:
+			v = t.String()
+		default:
+			continue
+		}
+		if sensitive && v != "" {
+			// The value starts after the separators and blanks before it;
+			// InputOffset is the end of the value.
+			start := before + bytes.IndexFunc(body[before:], func(r rune) bool {
+				return r != ':' && r != ',' && r != '[' && r != ' ' && r != '\t' && r != '\n' && r != '\r'
+			})
+			spans = append(spans, span{start, int(dec.InputOffset()), v})
 		}
 	}
 	var b strings.Builder
