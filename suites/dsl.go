@@ -218,6 +218,9 @@ func (c *C) RequireGrant(g string) {
 	if !c.Env.HasGrant(g) {
 		c.Skipf("the %s profile does not enable the %s grant", c.Env.Profile.Name, g)
 	}
+	// Metadata, when the target publishes it, gates too: a grant it does not
+	// advertise is skipped with that reason rather than failed.
+	c.RequireAdvertised("grant_types_supported", g)
 }
 
 // RequireBCP skips an RFC 9700 requirement unless the target's profile
