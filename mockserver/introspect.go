@@ -21,17 +21,11 @@ var inactiveBody = []byte(`{"active":false}`)
 //     and iat but no token_type: "refresh_token" is not a token type of RFC
 //     6749 §7.1, and the member is optional.
 func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		p.writeEndpointError(w, errEndpointPOST)
+	ps, ok := p.endpointRequest(w, r)
+	if !ok {
 		return
 	}
-	ps := paramsPool.Get().(*params)
-	ps.kv = ps.kv[:0]
 	defer paramsPool.Put(ps)
-	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
-		p.writeEndpointError(w, oerr)
-		return
-	}
 	if !p.quirk(QuirkIntrospectionNoAuth) {
 		if _, oerr := p.endpointClient(r, ps, true); oerr != nil {
 			p.writeEndpointError(w, oerr)

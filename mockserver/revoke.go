@@ -21,6 +21,24 @@ var (
 	errUnsupportedTT = newError("unsupported_token_type", "The token type hint is not supported.")
 )
 
+// endpointRequest checks the method of a revocation or introspection
+// request and parses its body into pooled params (return them to paramsPool);
+// on failure it has written the error and ok is false.
+func (p *Provider) endpointRequest(w http.ResponseWriter, r *http.Request) (ps *params, ok bool) {
+	if r.Method != http.MethodPost {
+		p.writeEndpointError(w, errEndpointPOST)
+		return nil, false
+	}
+	ps = paramsPool.Get().(*params)
+	ps.kv = ps.kv[:0]
+	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
+		paramsPool.Put(ps)
+		p.writeEndpointError(w, oerr)
+		return nil, false
+	}
+	return ps, true
+}
+
 // endpointClient authenticates the client of a revocation or introspection
 // request exactly as the token endpoint does (API key, then RFC 6749 §2.3).
 // Introspection refuses public clients unless an API key authorizes the
@@ -110,17 +128,11 @@ var errOtherClientsToken = newError(errInvalidGrant, "The token was issued to an
 //     access tokens (§2.1 "SHOULD also invalidate" the access tokens).
 //   - An access token revokes that token only.
 func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		p.writeEndpointError(w, errEndpointPOST)
+	ps, ok := p.endpointRequest(w, r)
+	if !ok {
 		return
 	}
-	ps := paramsPool.Get().(*params)
-	ps.kv = ps.kv[:0]
 	defer paramsPool.Put(ps)
-	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
-		p.writeEndpointError(w, oerr)
-		return
-	}
 	client, oerr := p.endpointClient(r, ps, false)
 	if oerr != nil {
 		if !p.quirk(QuirkRevocationNoClientAuth) {

@@ -284,12 +284,7 @@ func authorizationCodeSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-008", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.6; RFC 9700 §4.5.2",
 		Requirement: "A code exchange whose redirect_uri differs from the authorization request's MUST be refused with invalid_grant."}, func(c *C) {
-		c.acSkipOOB()
-		cl := c.acPrimary()
-		r := cl.RedirectURI()
-		if r == "" {
-			c.Skipf("the primary client has no registered redirect URI")
-		}
+		cl, r := c.acPrimaryRedirect()
 		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
 		c.Refused(c.Env.ExchangeCode(c, cl, code, r+"x", v), false, "invalid_grant")
 
@@ -304,12 +299,7 @@ func authorizationCodeSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-009", Level: MUST, Section: "RFC 6749 §4.1.3",
 		Requirement: "When the authorization request carried redirect_uri, a code exchange without it MUST be refused (invalid_request or invalid_grant)."}, func(c *C) {
-		c.acSkipOOB()
-		cl := c.acPrimary()
-		r := cl.RedirectURI()
-		if r == "" {
-			c.Skipf("the primary client has no registered redirect URI")
-		}
+		cl, r := c.acPrimaryRedirect()
 		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
 		c.Refused(c.Env.ExchangeCode(c, cl, code, "", v), true, "invalid_request", "invalid_grant")
 	})
@@ -404,4 +394,17 @@ func authorizationCodeSpecs(e *Env) {
 		}
 		c.Refused(c.Env.Token(c, p2, form), false, "invalid_grant")
 	})
+}
+
+// acPrimaryRedirect returns the primary client and its registered redirect
+// URI, skipping for the out-of-band dialect (its redirect_uri is fixed) and
+// for a client with none.
+func (c *C) acPrimaryRedirect() (*Client, string) {
+	c.acSkipOOB()
+	cl := c.acPrimary()
+	r := cl.RedirectURI()
+	if r == "" {
+		c.Skipf("the primary client has no registered redirect URI")
+	}
+	return cl, r
 }
