@@ -18,7 +18,8 @@ var allProfiles = []string{"rfc6749", "oauth20-intents", "merchant-customer", "o
 
 const oobURI = "urn:ietf:wg:oauth:2.0:oob:auto"
 
-// doAt is doToken against any URL of the server.
+// doAt sends one raw request to any URL of the server (doToken targets the
+// token endpoint).
 func doAt(t *testing.T, ts *TestServer, u string, r tokenReq) tokenResp {
 	t.Helper()
 	method := r.method
@@ -39,6 +40,7 @@ func doAt(t *testing.T, ts *TestServer, u string, r tokenReq) tokenResp {
 		}
 		req.Header.Set("Content-Type", ct)
 	}
+	req.Header.Set("Accept", "application/json")
 	if r.basic[0] != "" {
 		req.Header.Set("Authorization", basicHeader(r.basic[0], r.basic[1]))
 	}

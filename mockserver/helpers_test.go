@@ -2,8 +2,6 @@ package mockserver
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,44 +32,7 @@ func basicHeader(id, secret string) string {
 
 func doToken(t *testing.T, ts *TestServer, r tokenReq) tokenResp {
 	t.Helper()
-	method := r.method
-	if method == "" {
-		method = http.MethodPost
-	}
-	u := ts.TokenURL()
-	if r.query != "" {
-		u += "?" + r.query
-	}
-	req, err := http.NewRequest(method, u, strings.NewReader(r.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct := r.contentType
-	if ct == "" {
-		ct = "application/x-www-form-urlencoded"
-	}
-	if method == http.MethodPost {
-		req.Header.Set("Content-Type", ct)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.basic[0] != "" {
-		req.Header.Set("Authorization", basicHeader(r.basic[0], r.basic[1]))
-	}
-	if r.authz != "" {
-		req.Header.Set("Authorization", r.authz)
-	}
-	for k, v := range r.headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	out := tokenResp{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	_ = json.Unmarshal(b, &out.body)
-	return out
+	return doAt(t, ts, ts.TokenURL(), r)
 }
 
 func (r tokenResp) str(k string) string {
