@@ -219,11 +219,33 @@ func Summarize(r types.Report) *Summary {
 func (s *Summary) Print(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "\n%-28s %-11s %7s %7s %7s %7s\n", "TARGET", "GROUP", "PASSED", "FAILED", "WARNED", "SKIPPED")
 	var tp, tf, tw, ts int
+	// Groups that do not apply to a target (every spec skipped, e.g. the
+	// authorize groups of a dialect without an authorize endpoint) are folded
+	// into one line per target unless verbose.
+	var folded []string
+	foldedBy := map[string][]string{}
 	for _, r := range s.Rows {
-		fmt.Fprintf(w, "%-28s %-11s %7d %7d %7d %7d\n", r.Env, r.Group, r.Passed, r.Failed, r.Warned, r.Skipped)
 		tp, tf, tw, ts = tp+r.Passed, tf+r.Failed, tw+r.Warned, ts+r.Skipped
+		if !verbose && r.Passed+r.Failed+r.Warned == 0 {
+			if len(foldedBy[r.Env]) == 0 {
+				folded = append(folded, r.Env)
+			}
+			foldedBy[r.Env] = append(foldedBy[r.Env], fmt.Sprintf("%s (%d)", r.Group, r.Skipped))
+			continue
+		}
+		fmt.Fprintf(w, "%-28s %-11s %7d %7d %7d %7d\n", r.Env, r.Group, r.Passed, r.Failed, r.Warned, r.Skipped)
 	}
 	fmt.Fprintf(w, "%-28s %-11s %7d %7d %7d %7d\n", "TOTAL", "", tp, tf, tw, ts)
+	for _, env := range folded {
+		fmt.Fprintf(w, "%s: all skipped (not applicable; -v lists why): %s\n", env, strings.Join(foldedBy[env], ", "))
+	}
+	if verbose {
+		for _, sp := range s.Specs {
+			if sp.State == "skipped" {
+				fmt.Fprintf(w, "SKIP %s (%s): %s\n", sp.ID, sp.Env, firstLines(strings.TrimPrefix(sp.Message, sp.ID+": "), false))
+			}
+		}
+	}
 	for _, sp := range s.Specs {
 		if sp.State == "failed" {
 			fmt.Fprintf(w, "\nFAIL %s [%s] %s (%s)\n%s\n", sp.ID, sp.Level, sp.Section, sp.Env, indent(sp.Message))
