@@ -169,6 +169,10 @@ func Summarize(r types.Report) *Summary {
 		switch {
 		case sr.State.Is(types.SpecStatePassed):
 			res.State = "passed"
+		case sr.State.Is(types.SpecStateSkipped|types.SpecStatePending) && sr.Failure.Message == "":
+			// Left out by --label-filter or focus, not skipped for a reason:
+			// not part of this run's tally.
+			continue
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			res.State = "skipped"
 			res.Message = sr.Failure.Message
