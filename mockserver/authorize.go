@@ -50,6 +50,21 @@ func (a *authzParams) repeated(k string) bool { return slices.Contains(a.dups, k
 // string or a form body). Only "&" separates pairs; a malformed escape makes
 // the whole request malformed. The last value of a repeated name is kept, for
 // the authorize-duplicate-params quirk.
+// queryParams parses the request's query (bounded in size); on failure it
+// has answered with the error page and ok is false.
+func (p *Provider) queryParams(w http.ResponseWriter, r *http.Request) (*authzParams, bool) {
+	if len(r.URL.RawQuery) > maxAuthorizeQuery {
+		p.errorPage(w, r, http.StatusRequestURITooLong, errInvalidRequest, "The request URI is too long.")
+		return nil, false
+	}
+	ap, ok := parseAuthzParams(r.URL.RawQuery)
+	if !ok {
+		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descMalformed)
+		return nil, false
+	}
+	return ap, true
+}
+
 func parseAuthzParams(raw string) (*authzParams, bool) {
 	a := &authzParams{vals: make(map[string]string, 8)}
 	seen := make(map[string]bool, 8)
@@ -125,13 +140,8 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			p.errorPage(w, r, http.StatusMethodNotAllowed, errInvalidRequest, "Use POST.")
 			return
 		}
-		if len(r.URL.RawQuery) > maxAuthorizeQuery {
-			p.errorPage(w, r, http.StatusRequestURITooLong, errInvalidRequest, "The request URI is too long.")
-			return
-		}
-		ap, ok := parseAuthzParams(r.URL.RawQuery)
+		ap, ok := p.queryParams(w, r)
 		if !ok {
-			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descMalformed)
 			return
 		}
 		p.authorizationRequest(w, r, ap, false)
@@ -627,12 +637,11 @@ func (p *Provider) handleOOB(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, http.StatusMethodNotAllowed, errInvalidRequest, "This page accepts GET only.")
 		return
 	}
-	if len(r.URL.RawQuery) > maxAuthorizeQuery {
-		p.errorPage(w, r, http.StatusRequestURITooLong, errInvalidRequest, "The request URI is too long.")
+	ap, ok := p.queryParams(w, r)
+	if !ok {
 		return
 	}
-	ap, ok := parseAuthzParams(r.URL.RawQuery)
-	if !ok || len(ap.dups) > 0 {
+	if len(ap.dups) > 0 {
 		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descMalformed)
 		return
 	}

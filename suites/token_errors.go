@@ -124,12 +124,10 @@ func tokenErrorSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-ERR-004", Level: MUST, Section: "RFC 6749 §5.2, App. A.8",
 		Requirement: "error_description, when present, MUST be a string using only the characters %x20-21 / %x23-5B / %x5D-7E (TAB, CR and LF only warn, as in the OpenID conformance suite; --strict fails them)."}, func(c *C) {
 		for _, s := range c.errSamples() {
-			raw, present := errObject(s.ex)["error_description"]
+			d, present := c.errStringMember(s, "error_description")
 			if !present {
 				continue
 			}
-			d, isString := raw.(string)
-			c.Must(isString, s.ex, "%s: error_description is %T, not a string", s.what, raw)
 			err := harness.CheckErrorDescription(d)
 			if err == nil {
 				continue
@@ -143,12 +141,10 @@ func tokenErrorSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-ERR-005", Level: MUST, Section: "RFC 6749 §5.2, App. A.9",
 		Requirement: "error_uri, when present, MUST be a URI-reference using only the characters %x21 / %x23-5B / %x5D-7E."}, func(c *C) {
 		for _, s := range c.errSamples() {
-			raw, present := errObject(s.ex)["error_uri"]
+			u, present := c.errStringMember(s, "error_uri")
 			if !present {
 				continue
 			}
-			u, isString := raw.(string)
-			c.Must(isString, s.ex, "%s: error_uri is %T, not a string", s.what, raw)
 			err := harness.CheckErrorURI(u)
 			c.Must(err == nil, s.ex, "%s: %v", s.what, err)
 		}
@@ -198,4 +194,16 @@ func tokenErrorSpecs(e *Env) {
 		ex := c.Env.ClientCredentials(c, cr, "")
 		c.Refused(ex, true, "unauthorized_client")
 	})
+}
+
+// errStringMember returns an optional member of an error body, failing the
+// spec when it is present but not a JSON string.
+func (c *C) errStringMember(s sample, name string) (string, bool) {
+	raw, present := errObject(s.ex)[name]
+	if !present {
+		return "", false
+	}
+	v, isString := raw.(string)
+	c.Must(isString, s.ex, "%s: %s is %T, not a string", s.what, name, raw)
+	return v, true
 }
