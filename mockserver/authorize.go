@@ -28,7 +28,7 @@ import (
 //     the login and consent page carries that id and a CSRF token in hidden
 //     fields. Its POST answers 303 See Other (RFC 9700 §4.12).
 //   - state is echoed byte for byte on every redirect, success or error.
-//   - For the out-of-band redirect URI of the oob-pkce profile, the user is
+//   - For the out-of-band redirect URI of the oob-pkce dialect, the user is
 //     sent to the provider's own oob page instead (see handleOOB).
 
 // Size bounds of authorization requests.
@@ -121,6 +121,8 @@ const (
 	descPendingUnknown     = "The authorization request is unknown, expired or already answered. Start again from the application."
 	descCSRF               = "The form submission could not be verified."
 	descFormRepeated       = "A form field is repeated."
+	descStateRequired      = "The state parameter is required."
+	descDenyLinkOnly       = "This link can only deny the request."
 )
 
 // consentCOP rejects cross-origin browser submissions of the consent form
@@ -143,6 +145,12 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		ap, ok := p.queryParams(w, r)
 		if !ok {
 			return
+		}
+		if p.settings.Authorize.Deny == DenyLink {
+			if _, isDeny := ap.vals[fieldPendingRequest]; isDeny || ap.repeated(fieldPendingRequest) {
+				p.denyLinkFollowed(w, r, ap)
+				return
+			}
 		}
 		p.authorizationRequest(w, r, ap, false)
 	case http.MethodPost:
@@ -213,6 +221,7 @@ func (p *Provider) corsAuthorize(w http.ResponseWriter, r *http.Request) bool {
 
 // authzTarget is where the response to a validated request goes.
 type authzTarget struct {
+	// redirectURI is the URI the response goes to (see responseURI).
 	redirectURI string
 	// oob: show the result on the provider's oob page.
 	oob bool
@@ -253,28 +262,31 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	redirect, redirectSent := rawRedirect, rawRedirect != ""
-	switch {
-	case !redirectSent:
+	var sendTo string
+	if !redirectSent {
 		multiDefault := p.quirk(QuirkMultiRedirectDefault) && len(rc.RedirectURIs) > 1
 		if len(rc.RedirectURIs) != 1 && !multiDefault || p.quirk(QuirkRedirectURIRequired) {
 			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectRequired)
 			return
 		}
 		redirect = rc.RedirectURIs[0]
-	case !p.redirectAllowed(rc.Client, redirect):
-		if p.quirk(QuirkRedirectFallbackRegistered) && len(rc.RedirectURIs) == 1 {
-			redirect, redirectSent = rc.RedirectURIs[0], false
-			break
+		sendTo = p.responseURI(redirect, redirect)
+	} else if reg, ok := p.matchRedirect(rc.Client, redirect); ok {
+		sendTo = p.responseURI(reg, redirect)
+	} else {
+		if !p.quirk(QuirkRedirectFallbackRegistered) || len(rc.RedirectURIs) != 1 {
+			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectInvalid)
+			return
 		}
-		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectInvalid)
-		return
+		redirect, redirectSent = rc.RedirectURIs[0], false
+		sendTo = p.responseURI(redirect, redirect)
 	}
 
 	// 2. Everything else is answered at the redirect URI.
 	rt := ap.get("response_type")
 	t := authzTarget{
-		redirectURI: redirect,
-		oob:         p.profile.Authorize.OOBRedirectURI != "" && redirect == p.profile.Authorize.OOBRedirectURI,
+		redirectURI: sendTo,
+		oob:         p.settings.Authorize.OOBRedirectURI != "" && redirect == p.settings.Authorize.OOBRedirectURI,
 		fragment:    rt == "token",
 		state:       ap.get("state"),
 		status:      status,
@@ -287,7 +299,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	if p.quirk(QuirkAuthorizeUnknownParamRejected) {
 		for k := range ap.vals {
 			known := slices.Contains([]string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"}, k)
-			if !known && !slices.ContainsFunc(p.profile.Authorize.Extras, func(x profile.ExtraParam) bool { return x.Name == k }) {
+			if !known && !slices.ContainsFunc(p.settings.Authorize.Extras, func(x profile.ExtraParam) bool { return x.Name == k }) {
 				fail(errInvalidRequest, "The request has an unrecognized parameter.")
 				return
 			}
@@ -298,21 +310,21 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errInvalidRequest, descRepeated)
 		return
 	}
-	asCode := p.quirk(QuirkUnsupportedResponseTypeIssuesCode) && p.profile.HasResponseType("code")
+	asCode := p.quirk(QuirkUnsupportedResponseTypeIssuesCode) && p.settings.HasResponseType("code")
 	switch {
-	case rt == "" && asCode, rt != "" && !p.profile.HasResponseType(rt) && asCode:
+	case rt == "" && asCode, rt != "" && !p.settings.HasResponseType(rt) && asCode:
 		rt, t.fragment = "code", false
 	case rt == "":
 		fail(errInvalidRequest, descMissingRT)
 		return
-	case !p.profile.HasResponseType(rt):
+	case !p.settings.HasResponseType(rt):
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
 	}
 	if rt == "token" && p.quirk(QuirkImplicitAsCode) {
 		rt, t.fragment = "code", false
 	}
-	if rt == "code" && !p.profile.HasGrant(profile.GrantAuthorizationCode) || rt == "token" && t.oob {
+	if rt == "code" && !p.settings.HasGrant(profile.GrantAuthorizationCode) || rt == "token" && t.oob {
 		// The oob page shows codes only: out-of-band clients use the code flow.
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
@@ -328,9 +340,13 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errUnauthorizedClient, descClientImplicitPKCE)
 		return
 	}
+	if t.state == "" && p.settings.Authorize.RequireState {
+		fail(errInvalidRequest, descStateRequired)
+		return
+	}
 
 	var challenge, method string
-	if rt == "code" && p.profile.PKCE.Mode != profile.PKCEUnsupported {
+	if rt == "code" && p.settings.PKCE.Mode != PKCEUnsupported {
 		challenge, method = ap.get("code_challenge"), ap.get("code_challenge_method")
 		if oerr := p.checkChallenge(rc.Client, challenge, method); oerr != nil {
 			p.authzError(w, r, t, oerr)
@@ -348,6 +364,9 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	}
 	emptyScope := p.quirk(QuirkAuthorizeEmptyScopeLiteral) && !viaPost && r.URL.Query().Has("scope")
 	scope, oerr := p.grantScope(rc.Client, ap.get("scope"), emptyScope && ap.get("scope") == "")
+	if oerr == nil {
+		oerr = p.checkRequiredScope(scope)
+	}
 	if oerr != nil {
 		p.authzError(w, r, t, oerr)
 		return
@@ -355,7 +374,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 
 	pa := &pendingAuthz{
 		id: randomToken(), csrf: randomToken(),
-		client: rc, redirectURI: redirect, redirectSent: redirectSent, oob: t.oob,
+		client: rc, redirectURI: redirect, responseURI: sendTo, redirectSent: redirectSent, oob: t.oob,
 		responseType: rt, state: t.state, scope: scope,
 		challenge: challenge, method: method, claims: claims,
 		expires: p.clock.Now().Add(pendingLifetime),
@@ -366,7 +385,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 
 // pkceRequired reports whether the client must send a code_challenge.
 func (p *Provider) pkceRequired(c *profile.Client) bool {
-	return p.profile.PKCE.Mode == profile.PKCERequired || (p.profile.PKCE.Mode != profile.PKCEUnsupported && c.RequirePKCE)
+	return p.settings.PKCE.Mode == PKCERequired || (p.settings.PKCE.Mode != PKCEUnsupported && c.RequirePKCE)
 }
 
 // checkChallenge applies RFC 7636 §4.3 and §4.4.1 to the request.
@@ -383,7 +402,7 @@ func (p *Provider) checkChallenge(c *profile.Client, challenge, method string) *
 	if method == "" {
 		method = "plain"
 	}
-	if !p.profile.SupportsPKCEMethod(method) && !p.quirk(QuirkAuthorizePKCEMethodIgnored) {
+	if !p.settings.SupportsPKCEMethod(method) && !p.quirk(QuirkAuthorizePKCEMethodIgnored) {
 		return newError(errInvalidRequest, descMethodUnsupported)
 	}
 	if !validChallenge(challenge, method) {
@@ -413,11 +432,11 @@ func validChallenge(ch, method string) bool {
 // maxExtraLen bounds an extension parameter value.
 const maxExtraLen = 512
 
-// authorizeExtras validates the profile's extension parameters and returns
+// authorizeExtras validates the settings' extension parameters and returns
 // the claims they carry into the tokens.
 func (p *Provider) authorizeExtras(ap *authzParams) (map[string]string, *oauthError) {
 	var claims map[string]string
-	for _, x := range p.profile.Authorize.Extras {
+	for _, x := range p.settings.Authorize.Extras {
 		v := ap.get(x.Name)
 		if v == "" {
 			if x.Required {
@@ -433,7 +452,7 @@ func (p *Provider) authorizeExtras(ap *authzParams) (map[string]string, *oauthEr
 		}
 		if x.Claim != "" {
 			if claims == nil {
-				claims = make(map[string]string, len(p.profile.Authorize.Extras))
+				claims = make(map[string]string, len(p.settings.Authorize.Extras))
 			}
 			claims[x.Claim] = v
 		}
@@ -443,12 +462,35 @@ func (p *Provider) authorizeExtras(ap *authzParams) (map[string]string, *oauthEr
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// consentSubmission handles the POST of the login and consent form.
+// consentSubmission handles the POST of the login and consent form (and of
+// the separate deny form).
 func (p *Provider) consentSubmission(w http.ResponseWriter, r *http.Request, ap *authzParams) {
 	if err := consentCOP.Check(r); err != nil {
 		p.errorPage(w, r, http.StatusForbidden, errAccessDenied, descCSRF)
 		return
 	}
+	p.answerPending(w, r, ap, false)
+}
+
+// denyLinkFollowed handles the GET of the consent page's deny link (deny:
+// link). The link carries the pending request id and its CSRF token, so it
+// cannot be made up elsewhere; it can only deny, never approve, and a
+// browser following it from another site (Sec-Fetch-Site) is refused.
+func (p *Provider) denyLinkFollowed(w http.ResponseWriter, r *http.Request, ap *authzParams) {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		p.errorPage(w, r, http.StatusForbidden, errAccessDenied, descCSRF)
+		return
+	}
+	if ap.get(fieldAction) != actionDeny && !ap.repeated(fieldAction) {
+		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descDenyLinkOnly)
+		return
+	}
+	p.answerPending(w, r, ap, true)
+}
+
+// answerPending answers a pending request as the submission ap says; a
+// followed deny link (viaLink) only denies.
+func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *authzParams, viaLink bool) {
 	if len(ap.dups) > 0 {
 		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descFormRepeated)
 		return
@@ -464,7 +506,7 @@ func (p *Provider) consentSubmission(w http.ResponseWriter, r *http.Request, ap 
 		p.errorPage(w, r, http.StatusForbidden, errAccessDenied, descCSRF)
 		return
 	}
-	t := authzTarget{redirectURI: pa.redirectURI, oob: pa.oob, fragment: pa.responseType == "token", state: pa.state, status: http.StatusSeeOther}
+	t := authzTarget{redirectURI: pa.responseURI, oob: pa.oob, fragment: pa.responseType == "token", state: pa.state, status: http.StatusSeeOther}
 	if p.quirk(QuirkLogin307) {
 		t.status = http.StatusTemporaryRedirect
 	}
@@ -492,6 +534,10 @@ func (p *Provider) consentSubmission(w http.ResponseWriter, r *http.Request, ap 
 			return
 		}
 	case actionApprove:
+		if viaLink {
+			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descDenyLinkOnly)
+			return
+		}
 		u, ok := p.checkUser(username, password)
 		if !ok {
 			if !p.pending.failLogin(id) {
@@ -533,7 +579,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 		}
 		params := []redirectParam{
 			{"access_token", res.accessToken},
-			{"token_type", p.profile.AccessToken.TokenType},
+			{"token_type", p.settings.AccessToken.TokenType},
 			{"expires_in", expiresIn},
 			{"scope", res.scope},
 			{"refresh_token", res.refreshToken}, // only with the implicit-refresh-token quirk
@@ -596,7 +642,7 @@ func (p *Provider) redirect(w http.ResponseWriter, t authzTarget, params []redir
 	}
 	var loc string
 	if t.oob {
-		loc = buildRedirect(p.profile.Endpoints.OOB, params, false)
+		loc = buildRedirect(p.settings.Endpoints.OOB, params, false)
 	} else if base, _, hasQuery := strings.Cut(t.redirectURI, "?"); hasQuery && p.quirk(QuirkRegisteredQueryDropped) {
 		loc = buildRedirect(base, params, fragment)
 	} else {

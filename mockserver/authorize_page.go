@@ -61,9 +61,22 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <input id="password" name="` + fieldPassword + `" type="password" autocomplete="current-password">
 <div class="buttons">
 <button type="submit" name="` + fieldAction + `" value="` + actionApprove + `">Approve</button>
+{{- if eq .Deny "` + DenyButton + `"}}
+<button type="submit" name="` + fieldAction + `" value="` + actionDeny + `">Deny</button>
+{{- end}}
+</div>
+</form>
+{{- if eq .Deny "` + DenyForm + `"}}
+<form method="post" action="{{.Action}}" id="deny-form">
+<input type="hidden" name="` + fieldPendingRequest + `" value="{{.RequestID}}">
+<input type="hidden" name="` + fieldCSRFToken + `" value="{{.CSRF}}">
+<div class="buttons">
 <button type="submit" name="` + fieldAction + `" value="` + actionDeny + `">Deny</button>
 </div>
 </form>
+{{- else if eq .Deny "` + DenyLink + `"}}
+<p class="buttons"><a id="deny" href="{{.DenyURL}}" rel="nofollow">Deny</a></p>
+{{- end}}
 </main>
 </body>
 </html>
@@ -125,6 +138,10 @@ type loginPage struct {
 	RequestID string
 	CSRF      string
 	Username  string
+	// Deny is the settings' deny control (button, form or link); DenyURL
+	// the link's target.
+	Deny    string
+	DenyURL string
 }
 
 type errorPage struct {
@@ -191,15 +208,22 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, pa *pendi
 			formAction += " " + src
 		}
 	}
-	p.writePage(w, r, http.StatusOK, loginTemplate, loginPage{
+	page := loginPage{
 		ClientID:  pa.client.ID,
 		Scopes:    strings.Fields(pa.scope),
 		Error:     msg,
-		Action:    p.profile.Endpoints.Authorize,
+		Action:    p.settings.Endpoints.Authorize,
 		RequestID: pa.id,
 		CSRF:      pa.csrf,
 		Username:  displayable(username, 256),
-	}, formAction)
+		Deny:      p.settings.Authorize.Deny,
+	}
+	if page.Deny == DenyLink {
+		// The ids are base64url: nothing to escape.
+		page.DenyURL = page.Action + "?" + fieldPendingRequest + "=" + pa.id + "&" + fieldCSRFToken + "=" + pa.csrf +
+			"&" + fieldAction + "=" + actionDeny
+	}
+	p.writePage(w, r, http.StatusOK, loginTemplate, page, formAction)
 }
 
 // displayable makes request input safe to show: valid UTF-8, bounded.
@@ -223,10 +247,12 @@ const (
 type pendingAuthz struct {
 	id   string
 	csrf string
-	// client and the redirect URI the response goes to; redirectSent says
-	// whether the request carried redirect_uri.
+	// client and the redirect URI of the request (recorded with the code);
+	// responseURI is where the response goes (see responseURI);
+	// redirectSent says whether the request carried redirect_uri.
 	client       *registeredClient
 	redirectURI  string
+	responseURI  string
 	redirectSent bool
 	oob          bool
 	// responseType is "code" or "token".

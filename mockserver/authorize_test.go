@@ -272,23 +272,6 @@ func azJWTClaims(t *testing.T, tok string) map[string]any {
 	return m
 }
 
-// azServerFor starts a test server for a profile value (NewTestServer takes
-// a name).
-func azServerFor(t *testing.T, prof *profile.Profile, opts ...TestOption) *TestServer {
-	t.Helper()
-	clock := NewOffsetClock()
-	cfg := Config{Profile: prof, Clock: clock, RecordRequests: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return &TestServer{Server: s, Clock: clock}
-}
-
 // azWantOK asserts AZ-OK: a redirect to exactly base with code and state in
 // the query and nothing in the fragment.
 func azWantOK(t *testing.T, res azResult, status int, base, state string) string {
@@ -448,7 +431,7 @@ func TestAuthorizeCodeFlowEndToEnd(t *testing.T) {
 		{
 			name: "rfc6749 reserved-char client, unknown parameter ignored, empty scope omitted", profile: "rfc6749",
 			req:      azCodeReq().set("client_id", "special client+1").set("scope", "").add("extra", "foobar"),
-			redirect: azR1, exchange: url.Values{"redirect_uri": {azR1}}, basic: [2]string{"special client+1", "a+b:c%/ d=é"}, tokenType: "Bearer",
+			redirect: azR1, exchange: url.Values{"redirect_uri": {azR1}}, basic: [2]string{"special client+1", "a+b:c%/ d=~&"}, tokenType: "Bearer",
 		},
 		{
 			name: "rfc6749 public client with PKCE", profile: "rfc6749",
@@ -472,7 +455,7 @@ func TestAuthorizeCodeFlowEndToEnd(t *testing.T) {
 			}
 			azWantPageHeaders(t, res.header, true)
 			pg := azParsePage(t, res.body)
-			if pg.action != ts.Profile().Endpoints.Authorize {
+			if pg.action != ts.Settings().Endpoints.Authorize {
 				t.Fatalf("form action %q", pg.action)
 			}
 			if pg.types["username"] != "text" || pg.types["password"] != "password" {
@@ -939,9 +922,10 @@ func TestAuthorizePOSTRequest(t *testing.T) {
 
 func TestAuthorizePKCEModes(t *testing.T) {
 	t.Run("unsupported: parameters ignored", func(t *testing.T) {
-		prof := profile.MustLoad("rfc6749")
-		prof.PKCE = profile.PKCE{Mode: profile.PKCEUnsupported}
-		ts := azServerFor(t, prof)
+		ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) {
+			s.PKCE = PKCE{Mode: PKCEUnsupported}
+			s.SecurityBCP = false // RFC 9700 §2.1.1 requires PKCE support
+		}))
 		q := azCodeReq().add("code_challenge", "not-even-valid").add("code_challenge_method", "S512")
 		code := azWantOK(t, azFlow(t, ts, q, "approve"), http.StatusSeeOther, azR1, azNasty)
 		status, body := azExchange(t, ts, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {azR1}}, azConf, nil)
@@ -952,17 +936,13 @@ func TestAuthorizePKCEModes(t *testing.T) {
 		azWantOK(t, azFlow(t, ts, azCodeReq().set("client_id", "public-client"), "approve"), http.StatusSeeOther, azR1, azNasty)
 	})
 	t.Run("required for every client", func(t *testing.T) {
-		prof := profile.MustLoad("rfc6749")
-		prof.PKCE.Mode = profile.PKCERequired
-		ts := azServerFor(t, prof)
+		ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.PKCE.Mode = PKCERequired }))
 		azWantErr(t, azGet(t, ts, azCodeReq().enc()), http.StatusFound, azR1+"?", "invalid_request", azNasty, false)
 		azWantErr(t, azGet(t, ts, azCodeReq().set("response_type", "token").enc()), http.StatusFound, azR1+"#", "unauthorized_client", azNasty, true)
 		azWantOK(t, azFlow(t, ts, azCodeReq().add("code_challenge", pkceS256(azVerifier)).add("code_challenge_method", "S256"), "approve"), http.StatusSeeOther, azR1, azNasty)
 	})
 	t.Run("S256 only", func(t *testing.T) {
-		prof := profile.MustLoad("rfc6749")
-		prof.PKCE.Methods = []string{"S256"}
-		ts := azServerFor(t, prof)
+		ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.PKCE.Methods = []string{"S256"} }))
 		azWantErr(t, azGet(t, ts, azCodeReq().add("code_challenge", azVerifier).enc()), http.StatusFound, azR1+"?", "invalid_request", azNasty, false)
 		azWantErr(t, azGet(t, ts, azCodeReq().add("code_challenge", azVerifier).add("code_challenge_method", "plain").enc()), http.StatusFound, azR1+"?", "invalid_request", azNasty, false)
 	})
@@ -999,9 +979,9 @@ func TestAuthorizeIntentsExtras(t *testing.T) {
 		}
 	})
 	t.Run("required extra", func(t *testing.T) {
-		prof := profile.MustLoad("oauth20-intents")
-		prof.Authorize.Extras[0].Required = true
-		tr := azServerFor(t, prof)
+		d := profile.MustLoad("oauth20-intents")
+		d.Authorize.Extras[0].Required = true
+		tr := newTestServerDialect(t, d)
 		azWantErr(t, azGet(t, tr, base.enc()), http.StatusFound, azR1+"?", "invalid_request", azNasty, false)
 		azWantOK(t, azFlow(t, tr, base.add("intent_id", "x"), "approve"), http.StatusSeeOther, azR1, azNasty)
 	})
@@ -1015,11 +995,11 @@ func TestAuthorizeOOB(t *testing.T) {
 	apiKey := map[string]string{"x-api-key": "demo-api-key"}
 	base := azReq{{"response_type", "code"}, {"client_id", "conf-client"}, {"redirect_uri", azOOB}, {"state", azNasty},
 		{"code_challenge", pkceS256(azVerifier)}, {"code_challenge_method", "S256"}}
-	oobURL := ts.URL + ts.Profile().Endpoints.OOB
+	oobURL := ts.URL + ts.Settings().Endpoints.OOB
 
 	readOOB := func(t *testing.T, loc string) (azPage, url.Values) {
 		t.Helper()
-		if !strings.HasPrefix(loc, ts.Profile().Endpoints.OOB+"?") {
+		if !strings.HasPrefix(loc, ts.Settings().Endpoints.OOB+"?") {
 			t.Fatalf("not sent to the oob page: %q", loc)
 		}
 		res := azDo(t, ts, http.MethodGet, ts.URL+loc, "", nil)
@@ -1090,11 +1070,11 @@ func TestAuthorizeOOB(t *testing.T) {
 		}
 	})
 	t.Run("implicit is refused to oob clients", func(t *testing.T) {
-		prof := profile.MustLoad("oob-pkce")
-		prof.ResponseTypes = []string{"code", "token"}
-		tt := azServerFor(t, prof)
+		d := profile.MustLoad("oob-pkce")
+		d.ResponseTypes.Allowed = []string{"code", "token"}
+		tt := newTestServerDialect(t, d, WithSettings(func(s *Settings) { s.ResponseTypes = []string{"code", "token"} }))
 		res := azGet(t, tt, base.set("response_type", "token").enc())
-		if res.status != http.StatusFound || !strings.HasPrefix(res.loc, prof.Endpoints.OOB+"?error=unsupported_response_type&") {
+		if res.status != http.StatusFound || !strings.HasPrefix(res.loc, tt.Settings().Endpoints.OOB+"?error=unsupported_response_type&") {
 			t.Fatalf("%d %q", res.status, res.loc)
 		}
 	})
@@ -1344,12 +1324,12 @@ var azGarbage = []string{
 func TestAuthorizeRobustness(t *testing.T) {
 	for _, prof := range []string{"rfc6749", "oauth20-intents", "oob-pkce"} {
 		for _, quirks := range [][]string{nil, {"open-redirect", "unknown-client-redirect", "authorize-duplicate-params", "unsupported-response-type-issues-code", "pkce-method-ignored", "cors-authorize"}} {
-			p, err := New(Config{Profile: profile.MustLoad(prof), Quirks: quirks})
+			p, err := New(Config{Dialect: profile.MustLoad(prof), Quirks: quirks})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer p.Close()
-			ep, oob := p.Profile().Endpoints.Authorize, p.Profile().Endpoints.OOB
+			ep, oob := p.Settings().Endpoints.Authorize, p.Settings().Endpoints.OOB
 			for _, g := range azGarbage {
 				for _, req := range []*http.Request{
 					azRawRequest(http.MethodGet, ep, g, ""),

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/oauthconform/oauthconform/profile"
 )
 
 // tokenRef is a token the provider recognises, with what it knows of it.
@@ -39,8 +37,8 @@ var (
 )
 
 // findToken looks a token up among the kinds in order: stored tokens by
-// themselves (refresh tokens, opaque access tokens), then JWT access tokens
-// by signature and their jti's record. It returns nil for anything it did not
+// themselves (refresh tokens, opaque access tokens, plain JWTs), then RFC
+// 9068 JWT access tokens by signature and their jti's record. It returns nil for anything it did not
 // issue; the error is a store failure. Expiry and revocation are not
 // checked here (tokenActive does).
 func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder) (*tokenRef, error) {
@@ -57,7 +55,8 @@ func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder)
 		if rec != nil && rec.Kind == kind {
 			return refFromRecord(raw, rec), nil
 		}
-		if kind != KindAccess || p.profile.AccessToken.Format != profile.FormatJWT {
+		if kind != KindAccess || !p.jwt.rfc9068 {
+			// Plain JWTs, like opaque tokens, are known by their record.
 			continue
 		}
 		c, ok := p.verifyAccessJWT(raw)

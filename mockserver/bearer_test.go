@@ -81,7 +81,7 @@ func TestBearerTokenExtraction(t *testing.T) {
 				}
 			}
 			// Expired.
-			e.ts.Clock.Advance(e.ts.Profile().AccessToken.Lifetime.D() + time.Second)
+			e.ts.Clock.Advance(e.ts.Settings().AccessToken.Lifetime.D() + time.Second)
 			wantBearer401(t, doAt(t, e.ts, u, tokenReq{method: "GET", authz: "Bearer " + at}), "invalid_token")
 		})
 	}
@@ -129,7 +129,7 @@ func FuzzEndpoints(f *testing.F) {
 	}
 	var providers []*Provider
 	for _, name := range allProfiles {
-		p, err := New(Config{Profile: profile.MustLoad(name)})
+		p, err := New(Config{Dialect: profile.MustLoad(name)})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func FuzzEndpoints(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, path, ct, auth, body string) {
 		for _, p := range providers {
-			e, path := p.profile.Endpoints, path
+			e, path := p.settings.Endpoints, path
 			switch {
 			case path == "revocation":
 				path = e.Revocation
@@ -162,7 +162,7 @@ func FuzzEndpoints(f *testing.F) {
 			w := httptest.NewRecorder()
 			p.ServeHTTP(w, r)
 			if w.Code >= 500 {
-				t.Fatalf("%s %s %s: %d %s", p.profile.Name, method, path, w.Code, w.Body)
+				t.Fatalf("%s %s %s: %d %s", p.settings.Dialect, method, path, w.Code, w.Body)
 			}
 		}
 	})

@@ -12,14 +12,15 @@ import (
 // benchRequest is a reusable client_credentials request.
 func benchRequest(b *testing.B, prof string) (*Provider, func() *http.Request) {
 	b.Helper()
-	p, err := New(Config{Profile: profile.MustLoad(prof), Issuer: "http://127.0.0.1:8080"})
+	set, d := MustLoadSettings(prof)
+	p, err := New(Config{Dialect: d, Settings: set, Issuer: "http://127.0.0.1:8080"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(p.Close)
 	auth := basicHeader("conf-client", "conf-secret")
-	target := p.profile.Endpoints.Token
-	body := "grant_type=client_credentials&scope=" + p.profile.Scopes.Default
+	target := p.settings.Endpoints.Token
+	body := "grant_type=client_credentials&scope=" + p.settings.Scopes.Default
 	return p, func() *http.Request {
 		r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -86,9 +87,9 @@ func BenchmarkClientCredentials(b *testing.B) {
 func BenchmarkClientCredentialsAlg(b *testing.B) {
 	for _, alg := range []string{"HS256", "ES256", "EdDSA", "RS256"} {
 		b.Run(alg, func(b *testing.B) {
-			prof := profile.MustLoad("rfc6749")
-			prof.AccessToken.Alg = alg
-			p, err := New(Config{Profile: prof, Issuer: "http://127.0.0.1:8080"})
+			set, d := MustLoadSettings("rfc6749")
+			set.AccessToken.Alg = alg
+			p, err := New(Config{Dialect: d, Settings: set, Issuer: "http://127.0.0.1:8080"})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -119,11 +120,11 @@ func BenchmarkClientCredentialsParallel(b *testing.B) {
 
 // BenchmarkNew measures provider start-up (no key generation, no I/O).
 func BenchmarkNew(b *testing.B) {
-	prof := profile.MustLoad("rfc6749")
+	set, d := MustLoadSettings("rfc6749")
 	fx := profile.DefaultFixtures()
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := New(Config{Profile: prof, Fixtures: fx})
+		p, err := New(Config{Dialect: d, Settings: set, Fixtures: fx})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -134,10 +135,10 @@ func BenchmarkNew(b *testing.B) {
 // BenchmarkServerStartFirstToken measures a listening server's start plus
 // its first token over loopback HTTP.
 func BenchmarkServerStartFirstToken(b *testing.B) {
-	prof := profile.MustLoad("rfc6749")
+	set, d := MustLoadSettings("rfc6749")
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := NewServer(Config{Profile: prof})
+		s, err := NewServer(Config{Dialect: d, Settings: set})
 		if err != nil {
 			b.Fatal(err)
 		}

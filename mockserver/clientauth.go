@@ -44,11 +44,11 @@ func (p *Provider) basicChallenge() string {
 }
 
 // invalidClient builds the invalid_client error: 401 with a Basic challenge
-// when the profile knows Basic (strict choice of RFC 6749 §5.2; HTTP requires
+// when the settings enable Basic (strict choice of RFC 6749 §5.2; HTTP requires
 // the header on any 401), else 400.
 func (p *Provider) invalidClient(desc string, viaHeader bool) *oauthError {
 	e := newError(errInvalidClient, desc)
-	if viaHeader || p.profile.HasAuthMethod(profile.AuthBasic) {
+	if viaHeader || p.settings.HasAuthMethod(profile.AuthBasic) {
 		e.Status = http.StatusUnauthorized
 		e.Challenge = p.basicChallenge()
 	}
@@ -72,7 +72,7 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if oerr != nil {
 			return authResult{}, oerr
 		}
-		if !p.profile.HasAuthMethod(profile.AuthBasic) {
+		if !p.settings.HasAuthMethod(profile.AuthBasic) {
 			return authResult{}, p.invalidClient("HTTP Basic client authentication is not supported.", true)
 		}
 		if bodySecret != "" && !p.quirk(QuirkTwoAuthMethods) {
@@ -86,15 +86,21 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if oerr != nil {
 			return authResult{}, oerr
 		}
+		if oerr := p.checkRegisteredMethod(c, profile.AuthBasic, true); oerr != nil {
+			return authResult{}, oerr
+		}
 		return authResult{client: c, method: profile.AuthBasic}, nil
 	}
 
 	if bodySecret != "" {
-		if !p.profile.HasAuthMethod(profile.AuthPost) || p.quirk(QuirkSecretPostRejected) {
+		if !p.settings.HasAuthMethod(profile.AuthPost) || p.quirk(QuirkSecretPostRejected) {
 			return authResult{}, p.invalidClient("client_secret_post authentication is not supported.", false)
 		}
 		c, oerr := p.checkSecret(bodyID, bodySecret, false)
 		if oerr != nil {
+			return authResult{}, oerr
+		}
+		if oerr := p.checkRegisteredMethod(c, profile.AuthPost, false); oerr != nil {
 			return authResult{}, oerr
 		}
 		return authResult{client: c, method: profile.AuthPost}, nil
@@ -108,12 +114,17 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if !c.Public() && !p.quirk(QuirkConfidentialWithoutSecret) {
 			return authResult{}, p.invalidClient("This client must authenticate (RFC 6749 Section 3.2.1).", false)
 		}
-		if c.Public() && !p.profile.HasAuthMethod(profile.AuthNone) {
+		if c.Public() && !p.settings.HasAuthMethod(profile.AuthNone) {
 			return authResult{}, p.invalidClient("Public clients are not supported.", false)
+		}
+		if c.Public() {
+			if oerr := p.checkRegisteredMethod(c, profile.AuthNone, false); oerr != nil {
+				return authResult{}, oerr
+			}
 		}
 		return authResult{client: c, method: profile.AuthNone}, nil
 	}
-	if p.quirk(QuirkCodeClientInferred) && ps.get("grant_type") == profile.GrantAuthorizationCode && p.profile.HasAuthMethod(profile.AuthNone) {
+	if p.quirk(QuirkCodeClientInferred) && ps.get("grant_type") == profile.GrantAuthorizationCode && p.settings.HasAuthMethod(profile.AuthNone) {
 		// The grant handler takes the client from the code.
 		return authResult{client: unidentifiedClient, method: profile.AuthNone}, nil
 	}
@@ -121,6 +132,18 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		return authResult{client: anonymousClient, method: profile.AuthNone}, nil
 	}
 	return authResult{}, p.invalidClient("Client authentication is required.", false)
+}
+
+// checkRegisteredMethod refuses a client that authenticated by another
+// method than the one it registered (its auth_method, RFC 7591
+// token_endpoint_auth_method): invalid_client. A client without one may use
+// any method the settings enable. It runs after the secret was verified, so
+// it tells nothing to whoever does not hold it.
+func (p *Provider) checkRegisteredMethod(c *registeredClient, method string, viaHeader bool) *oauthError {
+	if c.AuthMethod == "" || c.AuthMethod == method {
+		return nil
+	}
+	return p.invalidClient("The client is registered for "+c.AuthMethod+" authentication, not "+method+".", viaHeader)
 }
 
 // checkSecret verifies a confidential client's secret in constant time,
@@ -179,9 +202,9 @@ func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError
 	return id, secret, nil
 }
 
-// checkAPIKey enforces the profile's API key header (seed 002's x-api-key).
+// checkAPIKey enforces the settings' API key header (seed 002's x-api-key).
 func (p *Provider) checkAPIKey(r *http.Request) *oauthError {
-	name := p.profile.ClientAuth.APIKeyHeader
+	name := p.settings.ClientAuth.APIKeyHeader
 	if name == "" {
 		return nil
 	}

@@ -77,6 +77,9 @@ var endpointQuirkRules = map[Quirk]endpointRule{
 	QuirkMetadataNoS256: {"rfc6749", func(t *testing.T, e *ep) bool {
 		return slices.Contains(strList(metadataDoc(t, e)["code_challenge_methods_supported"]), "S256")
 	}},
+	QuirkMetadataOmitsGrant: {"rfc6749", func(t *testing.T, e *ep) bool {
+		return slices.Contains(strList(metadataDoc(t, e)["grant_types_supported"]), "refresh_token")
+	}},
 	QuirkRevocationKeepsRefresh: {"rfc6749", func(t *testing.T, e *ep) bool {
 		_, rt := e.tokens(t)
 		return e.revoke(t, e.req("token="+url.QueryEscape(rt)+"&token_type_hint=refresh_token")).status == 200 &&

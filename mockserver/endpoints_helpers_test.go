@@ -170,11 +170,16 @@ func (e *ep) resource(t *testing.T, tok string) tokenResp {
 	return doAt(t, e.ts, e.ts.ResourceURL(), r)
 }
 
-// newTestServerProfile is NewTestServer for a profile value.
-func newTestServerProfile(t *testing.T, prof *profile.Profile, opts ...TestOption) *TestServer {
+// newTestServerDialect is NewTestServer for a dialect value, with the
+// built-in settings of its name.
+func newTestServerDialect(t *testing.T, d *profile.Dialect, opts ...TestOption) *TestServer {
 	t.Helper()
+	set, _, err := readSettings(d.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock := NewOffsetClock()
-	cfg := Config{Profile: prof, Clock: clock}
+	cfg := Config{Dialect: d, Settings: set, Clock: clock, RecordRequests: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -29,7 +29,7 @@ func FuzzTokenEndpoint(f *testing.F) {
 	}
 	var providers []*Provider
 	for _, name := range []string{"rfc6749", "merchant-customer", "oob-pkce"} {
-		p, err := New(Config{Profile: profile.MustLoad(name)})
+		p, err := New(Config{Dialect: profile.MustLoad(name)})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func FuzzTokenEndpoint(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, ct, auth, body string) {
 		for _, p := range providers {
-			r := httptest.NewRequest(http.MethodPost, p.profile.Endpoints.Token, strings.NewReader(body))
+			r := httptest.NewRequest(http.MethodPost, p.settings.Endpoints.Token, strings.NewReader(body))
 			if ct != "" {
 				r.Header.Set("Content-Type", ct)
 			}
@@ -48,14 +48,14 @@ func FuzzTokenEndpoint(f *testing.F) {
 			w := httptest.NewRecorder()
 			p.ServeHTTP(w, r)
 			if w.Code >= 500 {
-				t.Fatalf("%s: %d %s", p.profile.Name, w.Code, w.Body)
+				t.Fatalf("%s: %d %s", p.settings.Dialect, w.Code, w.Body)
 			}
 			var m map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
-				t.Fatalf("%s: not JSON: %s", p.profile.Name, w.Body)
+				t.Fatalf("%s: not JSON: %s", p.settings.Dialect, w.Body)
 			}
 			if w.Code != 200 && m["error"] == nil {
-				t.Fatalf("%s: %d without error member", p.profile.Name, w.Code)
+				t.Fatalf("%s: %d without error member", p.settings.Dialect, w.Code)
 			}
 		}
 	})

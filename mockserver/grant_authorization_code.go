@@ -29,7 +29,7 @@ var (
 func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	ps := tr.params
 	if p.quirk(QuirkPublicCodeExchangeRefused) && tr.client.Public() &&
-		(p.profile.HasAuthMethod(profile.AuthBasic) || p.profile.HasAuthMethod(profile.AuthPost)) {
+		(p.settings.HasAuthMethod(profile.AuthBasic) || p.settings.HasAuthMethod(profile.AuthPost)) {
 		return nil, p.invalidClient("Client authentication failed: a client secret is required.", false)
 	}
 	code := ps.get("code")
@@ -93,7 +93,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 		return nil, errBadCode
 	}
 	spec := issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: g.Scope, claims: g.Claims,
-		grantType: profile.GrantAuthorizationCode, refresh: p.profile.IssuesRefreshFor(profile.GrantAuthorizationCode)}
+		grantType: profile.GrantAuthorizationCode, refresh: p.settings.IssuesRefreshFor(profile.GrantAuthorizationCode)}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
 		return nil, errServer
@@ -101,10 +101,10 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 	return res, nil
 }
 
-// checkOOBRedirect enforces the out-of-band profile's fixed redirect_uri,
+// checkOOBRedirect enforces the out-of-band dialect's fixed redirect_uri,
 // required on every token request of seed 002.
 func (p *Provider) checkOOBRedirect(ps *params) *oauthError {
-	oob := p.profile.Authorize.OOBRedirectURI
+	oob := p.settings.Authorize.OOBRedirectURI
 	if oob == "" {
 		return nil
 	}

@@ -15,8 +15,15 @@ var anonymousClient = &registeredClient{Client: &profile.Client{ID: "anonymous",
 func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	c := tr.client
 	if c.Public() && !p.quirk(QuirkPublicClientCredentials) {
-		// §4.4: "MUST only be used by confidential clients".
-		return nil, newError(errUnauthorizedClient, "Public clients may not use the client_credentials grant.")
+		// §4.4: "MUST only be used by confidential clients". Which error is
+		// the settings' choice: unauthorized_client (§5.2: the client is
+		// not authorized for the grant type) or invalid_client (it cannot
+		// authenticate as the grant requires).
+		const desc = "Public clients may not use the client_credentials grant."
+		if p.settings.PublicClientCredentialsError == errInvalidClient {
+			return nil, p.invalidClient(desc, tr.method == profile.AuthBasic)
+		}
+		return nil, newError(errUnauthorizedClient, desc)
 	}
 	requested := tr.params.get("scope")
 	if requested == "" && p.quirk(QuirkOmittedScopeInvalidRequest) {
@@ -32,7 +39,7 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, grantType: profile.GrantClientCredentials}
 	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
 	// demands one (merchant-customer).
-	if p.profile.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
+	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
 		g, err := p.newGrant(ctx, c.ID, c.ID, scope, nil)
 		if err != nil {
 			return nil, errServer

@@ -43,7 +43,7 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 		return nil, oerr
 	}
 	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, grantType: profile.GrantPassword}
-	if p.profile.IssuesRefreshFor(profile.GrantPassword) {
+	if p.settings.IssuesRefreshFor(profile.GrantPassword) {
 		g, err := p.newGrant(ctx, c.ID, u.subject, scope, nil)
 		if err != nil {
 			return nil, errServer

@@ -78,15 +78,18 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 			}
 		}
 	} else if p.quirk(QuirkRefreshScopeEmptyOnOmit) {
-		scope = p.profile.Scopes.Default
+		scope = p.settings.Scopes.Default
 	}
 
 	spec := issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: scope, claims: g.Claims, grantType: profile.GrantRefreshToken}
-	rotate := p.profile.RefreshToken.Rotate || tr.client.Public()
+	// Rotation is the settings' choice (RFC 6749 §6): always, for public
+	// clients only, or never; without it the same refresh token is
+	// returned and nothing can be detected as reused.
+	rotate := p.settings.Rotates(tr.client.Public())
 	if tr.client.Public() && p.quirk(QuirkRefreshNoRotation) {
 		rotate = false
 	}
-	if rotate && p.profile.IssuesRefreshFor(profile.GrantRefreshToken) {
+	if rotate && p.settings.IssuesRefreshFor(profile.GrantRefreshToken) {
 		ok, err := p.store.RetireToken(ctx, rt)
 		if err != nil {
 			return nil, errServer
@@ -97,7 +100,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 			return nil, errBadRefresh
 		}
 		spec.refresh = true
-	} else if p.profile.IssuesRefreshFor(profile.GrantRefreshToken) {
+	} else if p.settings.IssuesRefreshFor(profile.GrantRefreshToken) {
 		spec.keepRefresh = rt
 	}
 	res, err := p.issue(ctx, spec)

@@ -16,7 +16,8 @@ var inactiveBody = []byte(`{"active":false}`)
 //   - Unknown, expired, revoked (or of a revoked grant), rotated-out, or
 //     badly signed tokens: exactly {"active":false} (§2.2).
 //   - Access tokens: scope, client_id, sub, exp, iat and token_type (the
-//     profile's spelling, as in the token response); JWTs add iss, aud, jti.
+//     settings' spelling, as in the token response); JWTs add iss, and aud
+//     and jti where they carry them.
 //   - Refresh tokens are introspected too, with scope, client_id, sub, exp
 //     and iat but no token_type: "refresh_token" is not a token type of RFC
 //     6749 §7.1, and the member is optional.
@@ -97,7 +98,7 @@ func (p *Provider) introspection(ref *tokenRef) []byte {
 	}
 	scope := ref.scope
 	if p.quirk(QuirkIntrospectionScopeMismatch) {
-		scope = strings.Join(p.profile.Scopes.Supported, " ")
+		scope = strings.Join(p.settings.Scopes.Supported, " ")
 	}
 	str("scope", scope)
 	str("client_id", ref.clientID)
@@ -113,9 +114,12 @@ func (p *Provider) introspection(ref *tokenRef) []byte {
 		b = append(b, p.tokenTypeJSON...)
 		if p.keys != nil {
 			// A JWT access token (also one a quirk made unverifiable, found
-			// by its record): the server's own iss and aud.
+			// by its record): the server's own iss, and aud when its tokens
+			// carry one.
 			str("iss", p.issuer)
-			str("aud", p.audience)
+			if p.jwt.aud {
+				str("aud", p.audience)
+			}
 			str("jti", ref.jti)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauthconform/oauthconform/profile"
 )
 
 func wantInactive(t *testing.T, res tokenResp) {
@@ -37,7 +39,7 @@ func TestIntrospection(t *testing.T) {
 					if res.status != 200 || res.body["active"] != true || res.header.Get("Cache-Control") != "no-store" {
 						t.Fatalf("%d %s", res.status, res.raw)
 					}
-					prof := e.ts.Profile()
+					prof := e.ts.Settings()
 					if res.str("client_id") != e.c1[0] || res.str("sub") != "alice" || res.str("token_type") != prof.AccessToken.TokenType {
 						t.Fatalf("members: %s", res.raw)
 					}
@@ -49,9 +51,14 @@ func TestIntrospection(t *testing.T) {
 					if math.Abs(float64(exp-want)) > 5 || exp-iat != int64(prof.AccessToken.Lifetime.D()/time.Second) {
 						t.Fatalf("exp %d iat %d, want exp ≈ %d", exp, iat, want)
 					}
-					isJWT := prof.AccessToken.Format == "jwt"
-					if hasIss := res.str("iss") != ""; hasIss != isJWT || (isJWT && (res.str("iss") != e.ts.Issuer() || res.str("aud") != e.ts.Issuer() || res.str("jti") == "")) {
+					// A JWT adds iss; an RFC 9068 one aud and jti too, a
+					// plain one neither (it carries none).
+					isJWT, rfc9068 := prof.IsJWT(), prof.AccessToken.Format == profile.FormatJWTRFC9068
+					if hasIss := res.str("iss") != ""; hasIss != isJWT || (isJWT && res.str("iss") != e.ts.Issuer()) {
 						t.Fatalf("JWT members: %s", res.raw)
+					}
+					if hasAud, hasJti := res.str("aud") != "", res.str("jti") != ""; hasAud != rfc9068 || hasJti != rfc9068 || (rfc9068 && res.str("aud") != e.ts.Issuer()) {
+						t.Fatalf("JWT members (aud, jti): %s", res.raw)
 					}
 				}},
 				{"active refresh token, without token_type", func(t *testing.T, e *ep) {
@@ -79,9 +86,9 @@ func TestIntrospection(t *testing.T) {
 				}},
 				{"expired tokens are inactive", func(t *testing.T, e *ep) {
 					at, rt := e.tokens(t)
-					e.ts.Clock.Advance(e.ts.Profile().AccessToken.Lifetime.D() + time.Second)
+					e.ts.Clock.Advance(e.ts.Settings().AccessToken.Lifetime.D() + time.Second)
 					wantInactive(t, e.introspect(t, e.req("token="+url.QueryEscape(at))))
-					e.ts.Clock.Advance(e.ts.Profile().RefreshToken.Lifetime.D())
+					e.ts.Clock.Advance(e.ts.Settings().RefreshToken.Lifetime.D())
 					wantInactive(t, e.introspect(t, e.req("token="+url.QueryEscape(rt))))
 				}},
 				{"revoked tokens are inactive", func(t *testing.T, e *ep) {

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
 	"fmt"
 	"maps"
@@ -19,6 +20,25 @@ func randomToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// codeEncoding is RFC 4648 base32 without padding.
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// base32Code returns 25 characters of the RFC 4648 base32 alphabet (A-Z,
+// 2-7): 125 bits from crypto/rand.
+func base32Code() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return codeEncoding.EncodeToString(b[:])[:25]
+}
+
+// newCode returns a fresh authorization code in the settings' style.
+func (p *Provider) newCode() string {
+	if p.settings.Code.Style == CodeBase32 {
+		return base32Code()
+	}
+	return randomToken()
 }
 
 // issued is what a grant handler hands back for the response.
@@ -49,13 +69,15 @@ var claimsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); retur
 // Signing happens outside any store lock.
 func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	now := p.clock.Now()
-	life := p.profile.AccessToken.Lifetime.D()
+	life := p.settings.AccessToken.Lifetime.D()
 	exp := now.Add(life)
 	out := &issued{scope: s.scope, expiresIn: int64(life / time.Second)}
 
 	var jti, signed string
-	if p.profile.AccessToken.Format == profile.FormatJWT {
-		jti = randomToken()
+	if p.keys != nil {
+		if p.jwt.jti {
+			jti = randomToken()
+		}
 		tok, err := p.signAccessToken(s, jti, now, exp)
 		if err != nil {
 			return nil, fmt.Errorf("sign access token: %w", err)
@@ -70,9 +92,10 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if p.quirk(QuirkNonVSCHARToken) {
 		out.accessToken += "\u00e9"
 	}
-	// Opaque tokens must be looked up; JWTs are stored only when they belong
-	// to a grant family that may be revoked, keeping the client_credentials
-	// path free of store writes (accessTokenKey has the details).
+	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
+	// stored only when they belong to a grant family that may be revoked,
+	// keeping the client_credentials path free of store writes
+	// (accessTokenKey has the details).
 	if key, ok := p.accessTokenKey(out.accessToken, signed, jti, s.grant != nil); ok {
 		t := &Token{Kind: KindAccess, ClientID: s.clientID, Subject: s.subject, Scope: s.scope, Claims: s.claims, IssuedAt: now, ExpiresAt: exp}
 		if s.grant != nil {
@@ -88,7 +111,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		out.refreshToken = s.keepRefresh
 	case s.refresh && s.grant != nil:
 		rt := randomToken()
-		rexp := now.Add(p.profile.RefreshToken.Lifetime.D())
+		rexp := now.Add(p.settings.RefreshToken.Lifetime.D())
 		t := &Token{Kind: KindRefresh, GrantID: s.grant.ID, ClientID: s.clientID, Subject: s.subject, Scope: s.grant.Scope, Claims: s.claims, IssuedAt: now, ExpiresAt: rexp}
 		if err := p.store.SaveToken(ctx, rt, t); err != nil {
 			return nil, fmt.Errorf("save refresh token: %w", err)
@@ -116,7 +139,7 @@ func jtiKey(jti string) string { return "jti:" + jti }
 func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string, claims map[string]string) (*Grant, error) {
 	g := &Grant{
 		ID: randomToken(), ClientID: clientID, Subject: subject, Scope: scope, Claims: claims,
-		ExpiresAt: p.clock.Now().Add(max(p.profile.RefreshToken.Lifetime.D(), p.profile.Code.Lifetime.D(), p.profile.AccessToken.Lifetime.D())),
+		ExpiresAt: p.clock.Now().Add(max(p.settings.RefreshToken.Lifetime.D(), p.settings.Code.Lifetime.D(), p.settings.AccessToken.Lifetime.D())),
 	}
 	if err := p.store.SaveGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("save grant: %w", err)
@@ -125,7 +148,10 @@ func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string
 }
 
 // signAccessToken builds the JWT: header from the provider's cache, claims
-// appended by hand (no reflection), signature by the active key.
+// appended by hand (no reflection), signature by the active key. An RFC 9068
+// token carries iss, sub, aud, client_id, scope, iat, exp and jti; a plain
+// one iss, sub, scope, iat and exp (and aud, client_id or jti only where the
+// dialect requires them). Both add the claims of the dialect's extras.
 func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) (string, error) {
 	key := p.keys.current()
 	bp := claimsBufPool.Get().(*[]byte)
@@ -134,9 +160,11 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 	claims = appendJSONString(claims, p.issuer)
 	claims = append(claims, `,"sub":`...)
 	claims = appendJSONString(claims, s.subject)
-	claims = append(claims, `,"aud":`...)
-	claims = appendJSONString(claims, p.audience)
-	if !p.quirk(QuirkJWTMissingClaims) {
+	if p.jwt.aud {
+		claims = append(claims, `,"aud":`...)
+		claims = appendJSONString(claims, p.audience)
+	}
+	if p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims) {
 		claims = append(claims, `,"client_id":`...)
 		claims = appendJSONString(claims, s.clientID)
 	}
@@ -148,7 +176,7 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 	claims = strconv.AppendInt(claims, iat.Unix(), 10)
 	claims = append(claims, `,"exp":`...)
 	claims = strconv.AppendInt(claims, p.accessTokenExpClaim(iat, exp).Unix(), 10)
-	if !p.quirk(QuirkJWTMissingClaims) {
+	if jti != "" && !p.quirk(QuirkJWTMissingClaims) {
 		claims = append(claims, `,"jti":`...)
 		claims = appendJSONString(claims, jti)
 	}

@@ -17,10 +17,30 @@ import (
 // shorter.
 const maxTokenLen = 8 << 10
 
+// jwtShape says which of the claims beyond iss, sub, scope, iat and exp
+// (and the extras') the access JWTs carry.
+type jwtShape struct {
+	// rfc9068: the token is an RFC 9068 JWT access token, with all of them.
+	rfc9068            bool
+	aud, clientID, jti bool
+}
+
+// newJWTShape is the shape of the settings' format: every claim for
+// jwt-rfc9068; for a plain jwt aud and client_id only where the dialect's
+// access_token.claims name them, and always a jti, so that two tokens
+// issued in the same second differ (RFC 6749 §10.10).
+func newJWTShape(s *Settings, d *profile.Dialect) jwtShape {
+	if s.AccessToken.Format == profile.FormatJWTRFC9068 {
+		return jwtShape{rfc9068: true, aud: true, clientID: true, jti: true}
+	}
+	has := func(c string) bool { return slices.Contains(d.AccessToken.Claims, c) }
+	return jwtShape{aud: has("aud"), clientID: has("client_id"), jti: true}
+}
+
 // accessTokenHeader returns the encoded JWS header (plus '.') that key k's
-// access tokens carry: the profile's typ, or the quirks' wrong ones.
+// access tokens carry: the settings' typ, or the quirks' wrong ones.
 func (p *Provider) accessTokenHeader(k *signingKey) []byte {
-	typ := p.profile.AccessToken.Typ
+	typ := p.settings.AccessToken.Typ
 	if p.quirk(QuirkJWTTypJWT) {
 		typ = "JWT"
 	}
@@ -53,17 +73,18 @@ func (p *Provider) jwtShapeQuirk() bool {
 // accessTokenKey says whether and under which key issue stores the record of
 // an access token. signed is the JWT as signed ("" for opaque tokens), token
 // what the client receives.
-//   - Opaque tokens are looked up by themselves.
+//   - Opaque tokens are looked up by themselves, and so are plain JWTs
+//     (format jwt): they carry no client_id or jti to find a record by.
 //   - A JWT that a quirk altered after signing, or whose header or claims a
 //     quirk made wrong, is stored under itself too: the server's own
 //     validation then rests on its record, so such a quirk breaks only the
 //     token's shape, never revocation, introspection or the resource server.
-//   - Other JWTs of a grant family are stored under their jti, so that
+//   - Other (RFC 9068) JWTs of a grant family are stored under their jti, so that
 //     revoking the family reaches them; the rest are stateless (revocable
 //     through the store's jti set).
 func (p *Provider) accessTokenKey(token, signed, jti string, family bool) (string, bool) {
 	switch {
-	case p.profile.AccessToken.Format == profile.FormatOpaque, token != signed, p.jwtShapeQuirk():
+	case !p.jwt.rfc9068, token != signed, p.jwtShapeQuirk():
 		return token, true
 	case family:
 		return jtiKey(jti), true
@@ -128,7 +149,7 @@ func (r *keyring) verificationKey(kid string) any {
 	return nil
 }
 
-// typMatches compares a JWS typ with the profile's, case-insensitively and
+// typMatches compares a JWS typ with the settings', case-insensitively and
 // with the optional "application/" prefix (RFC 7515 §4.1.9).
 func typMatches(got any, want string) bool {
 	s, _ := got.(string)
@@ -140,23 +161,24 @@ func typMatches(got any, want string) bool {
 }
 
 // verifyAccessJWT checks a JWT access token as the provider's own resource
-// server: compact JWS, alg exactly the profile's (never "none"), a kid of the
-// keyring, a valid signature, the profile's typ when it sets one, iss the
-// issuer, aud holding the audience, and exp present. Expiry and revocation
+// server: compact JWS, alg exactly the settings' (never "none"), a kid of the
+// keyring, a valid signature, the settings' typ when they set one, iss the
+// issuer, aud holding the audience (when the tokens carry aud), and exp
+// present. Expiry and revocation
 // are the caller's (tokenActive). ok is false for anything else.
 func (p *Provider) verifyAccessJWT(raw string) (*jwtClaims, bool) {
 	if p.keys == nil || len(raw) > maxTokenLen || strings.Count(raw, ".") != 2 {
 		return nil, false
 	}
-	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(p.profile.AccessToken.Alg)})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(p.settings.AccessToken.Alg)})
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, false
 	}
 	h := jws.Signatures[0].Protected
-	if h.Algorithm != p.profile.AccessToken.Alg {
+	if h.Algorithm != p.settings.AccessToken.Alg {
 		return nil, false
 	}
-	if want := p.profile.AccessToken.Typ; want != "" && !typMatches(h.ExtraHeaders[jose.HeaderType], want) {
+	if want := p.settings.AccessToken.Typ; want != "" && !typMatches(h.ExtraHeaders[jose.HeaderType], want) {
 		return nil, false
 	}
 	key := p.keys.verificationKey(h.KeyID)
@@ -171,7 +193,7 @@ func (p *Provider) verifyAccessJWT(raw string) (*jwtClaims, bool) {
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, false
 	}
-	if c.Iss != p.issuer || c.Exp == nil || !slices.Contains(c.Aud, p.audience) {
+	if c.Iss != p.issuer || c.Exp == nil || p.jwt.aud && !slices.Contains(c.Aud, p.audience) {
 		return nil, false
 	}
 	if c.Nbf != nil && p.clock.Now().Before(numericDate(c.Nbf)) {

@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-
-	"github.com/oauthconform/oauthconform/profile"
 )
 
 func fetchJWKS(t *testing.T, ts *TestServer) jose.JSONWebKeySet {
 	t.Helper()
-	res := doAt(t, ts, ts.URL+ts.Profile().Endpoints.JWKS, tokenReq{method: http.MethodGet})
+	res := doAt(t, ts, ts.URL+ts.Settings().Endpoints.JWKS, tokenReq{method: http.MethodGet})
 	if res.status != 200 {
 		t.Fatalf("jwks: %d %s", res.status, res.raw)
 	}
@@ -51,9 +49,7 @@ func verifyWithJWKS(tok, alg string, set jose.JSONWebKeySet) (kid string, claims
 func TestJWKSVerifiesAcrossRotation(t *testing.T) {
 	for _, alg := range []string{"ES256", "RS256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {
-			prof := profile.MustLoad("rfc6749")
-			prof.AccessToken.Alg = alg
-			ts := newTestServerProfile(t, prof)
+			ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Alg = alg }))
 			before := mustToken(t, ts, tokenReq{body: ccBody, basic: conf}).str("access_token")
 			newKid := ts.RotateSigningKey()
 			after := mustToken(t, ts, tokenReq{body: ccBody, basic: conf}).str("access_token")
@@ -85,9 +81,7 @@ func TestJWKSVerifiesAcrossRotation(t *testing.T) {
 
 // HS256 keys are never published.
 func TestJWKSWithoutSymmetricKeys(t *testing.T) {
-	prof := profile.MustLoad("rfc6749")
-	prof.AccessToken.Alg = "HS256"
-	ts := newTestServerProfile(t, prof)
+	ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Alg = "HS256" }))
 	if set := fetchJWKS(t, ts); len(set.Keys) != 0 {
 		t.Fatalf("HS256 keys published: %+v", set)
 	}

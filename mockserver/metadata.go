@@ -40,6 +40,9 @@ func (p *Provider) issuerPath() string {
 // issuer with a path, OpenID's location is under the path; withIssuerPath
 // maps it (and every advertised endpoint URL) to these routes.
 func (p *Provider) metadataRoutes() {
+	if !p.settings.ServesMetadata() {
+		return // metadata: false; every well-known path is a 404
+	}
 	p.mux.HandleFunc(WellKnownOAuth+p.issuerPath(), p.handleMetadata)
 	p.mux.HandleFunc(WellKnownOIDC, p.handleMetadata)
 }
@@ -70,8 +73,12 @@ func (p *Provider) withIssuerPath(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// MetadataURL returns the RFC 8414 metadata URL of the issuer.
+// MetadataURL returns the RFC 8414 metadata URL of the issuer ("" when the
+// settings serve no metadata).
 func (p *Provider) MetadataURL() string {
+	if !p.settings.ServesMetadata() {
+		return ""
+	}
 	u, err := url.Parse(p.issuer)
 	if err != nil {
 		return p.issuer + WellKnownOAuth
@@ -85,10 +92,10 @@ type metaMember struct {
 	value any
 }
 
-// metadata builds the RFC 8414 §2 document from what the profile enables.
+// metadata builds the RFC 8414 §2 document from what the settings enable.
 // Zero-element arrays are omitted (§3.2).
 func (p *Provider) metadata() []byte {
-	e := p.profile.Endpoints
+	e := p.settings.Endpoints
 	var doc []metaMember
 	add := func(name string, v any) { doc = append(doc, metaMember{name, v}) }
 	addList := func(name string, v []string) {
@@ -111,22 +118,25 @@ func (p *Provider) metadata() []byte {
 	if e.JWKS != "" && p.keys != nil && len(p.keys.publicJWKS().Keys) > 0 {
 		add("jwks_uri", p.URL(e.JWKS))
 	}
-	addList("scopes_supported", p.profile.Scopes.Supported)
-	// RFC 8414 makes response_types_supported REQUIRED; a profile without an
+	addList("scopes_supported", p.settings.Scopes.Supported)
+	// RFC 8414 makes response_types_supported REQUIRED; settings without an
 	// authorization endpoint has none, and §3.2 forbids an empty array, so
 	// it is omitted there (like authorization_endpoint).
-	addList("response_types_supported", p.profile.ResponseTypes)
+	addList("response_types_supported", p.settings.ResponseTypes)
 
-	grants := slices.Clone(p.profile.GrantTypes)
-	if p.profile.HasResponseType("token") {
+	grants := slices.Clone(p.settings.GrantTypes)
+	if p.settings.HasResponseType("token") {
 		grants = append(grants, "implicit")
 	}
 	if p.quirk(QuirkMetadataUnsupportedGrant) {
 		grants = append(grants, p.unsupportedGrant())
 	}
+	if p.quirk(QuirkMetadataOmitsGrant) {
+		grants = slices.DeleteFunc(grants, func(g string) bool { return g == profile.GrantRefreshToken })
+	}
 	addList("grant_types_supported", grants)
 
-	methods := p.profile.ClientAuth.Methods
+	methods := p.settings.ClientAuth.Methods
 	addList("token_endpoint_auth_methods_supported", methods)
 	if e.Revocation != "" {
 		add("revocation_endpoint", p.URL(e.Revocation))
@@ -137,8 +147,8 @@ func (p *Provider) metadata() []byte {
 		addList("introspection_endpoint_auth_methods_supported", p.introspectionAuthMethods())
 	}
 	var pkce []string
-	if p.profile.PKCE.Mode != profile.PKCEUnsupported {
-		pkce = p.profile.PKCE.Methods
+	if p.settings.PKCE.Mode != PKCEUnsupported {
+		pkce = p.settings.PKCE.Methods
 		if p.quirk(QuirkMetadataNoS256) {
 			pkce = []string{"plain"}
 		}
@@ -172,10 +182,10 @@ func (p *Provider) metadata() []byte {
 }
 
 // unsupportedGrant is the grant type the metadata-unsupported-grant quirk
-// advertises: a standard one the profile lacks, else the device grant.
+// advertises: a standard one the settings lack, else the device grant.
 func (p *Provider) unsupportedGrant() string {
 	for _, g := range []string{profile.GrantPassword, profile.GrantClientCredentials, profile.GrantRefreshToken} {
-		if !p.profile.HasGrant(g) {
+		if !p.settings.HasGrant(g) {
 			return g
 		}
 	}
@@ -186,10 +196,10 @@ func (p *Provider) unsupportedGrant() string {
 // introspection endpoint takes: public clients (none) only where the API key
 // authorizes the request (RFC 7662 §2.1 requires some authorization).
 func (p *Provider) introspectionAuthMethods() []string {
-	if p.profile.ClientAuth.APIKeyHeader != "" {
-		return p.profile.ClientAuth.Methods
+	if p.settings.ClientAuth.APIKeyHeader != "" {
+		return p.settings.ClientAuth.Methods
 	}
-	return slices.DeleteFunc(slices.Clone(p.profile.ClientAuth.Methods), func(m string) bool { return m == profile.AuthNone })
+	return slices.DeleteFunc(slices.Clone(p.settings.ClientAuth.Methods), func(m string) bool { return m == profile.AuthNone })
 }
 
 // handleMetadata serves the RFC 8414 authorization server metadata.

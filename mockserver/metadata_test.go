@@ -57,7 +57,7 @@ func TestMetadataPerProfile(t *testing.T) {
 	} {
 		t.Run(tt.profile, func(t *testing.T) {
 			ts := NewTestServer(t, tt.profile)
-			e := ts.Profile().Endpoints
+			e := ts.Settings().Endpoints
 			doc, raw, resp := getMetadata(t, ts, WellKnownOAuth)
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -97,8 +97,8 @@ func TestMetadataPerProfile(t *testing.T) {
 			lists := map[string][]string{
 				"response_types_supported": tt.responses, "grant_types_supported": tt.grants,
 				"code_challenge_methods_supported": tt.pkce, "scopes_supported": tt.scopes,
-				"token_endpoint_auth_methods_supported":         ts.Profile().ClientAuth.Methods,
-				"revocation_endpoint_auth_methods_supported":    ts.Profile().ClientAuth.Methods,
+				"token_endpoint_auth_methods_supported":         ts.Settings().ClientAuth.Methods,
+				"revocation_endpoint_auth_methods_supported":    ts.Settings().ClientAuth.Methods,
 				"introspection_endpoint_auth_methods_supported": tt.intrMethod,
 			}
 			for k, want := range lists {
@@ -128,7 +128,7 @@ func TestMetadataPerProfile(t *testing.T) {
 // plus the path (RFC 8414 §3.1), OpenID's under the path, and the advertised
 // endpoint URLs reachable.
 func TestMetadataIssuerWithPath(t *testing.T) {
-	p, err := New(Config{Profile: profile.MustLoad("rfc6749"), Issuer: "https://as.example/tenant/a/"})
+	p, err := New(Config{Dialect: profile.MustLoad("rfc6749"), Issuer: "https://as.example/tenant/a/"})
 	if err != nil {
 		t.Fatal(err)
 	}

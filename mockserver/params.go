@@ -74,7 +74,7 @@ var (
 )
 
 // parseTokenParams reads the token request body according to its declared
-// media type and the profile's accepted encodings, with the token
+// media type and the settings' accepted encodings, with the token
 // endpoint's encoding quirks.
 func (p *Provider) parseTokenParams(r *http.Request, into *params) *oauthError {
 	return p.readParams(r, into, true)
@@ -86,7 +86,7 @@ func (p *Provider) parseEndpointParams(r *http.Request, into *params) *oauthErro
 	return p.readParams(r, into, false)
 }
 
-// readParams decodes a form or (where the profile accepts it) JSON body of
+// readParams decodes a form or (where the settings accept it) JSON body of
 // at most maxBodyBytes; repeated parameters are invalid_request.
 func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *oauthError {
 	mt, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -109,9 +109,9 @@ func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *
 	}
 	var oerr *oauthError
 	switch {
-	case mt == "application/x-www-form-urlencoded" && p.profile.HasEncoding(profile.EncodingForm):
+	case mt == "application/x-www-form-urlencoded" && p.settings.HasEncoding(profile.EncodingForm):
 		oerr = parseForm(body, into, tokenQuirks && p.quirk(QuirkEmptyScopeLiteral))
-	case mt == "application/json" && p.profile.HasEncoding(profile.EncodingJSON):
+	case mt == "application/json" && p.settings.HasEncoding(profile.EncodingJSON) && !(tokenQuirks && p.quirk(QuirkJSONBodyRejected)):
 		oerr = parseJSONObject(body, into)
 	default:
 		return p.badEncoding()
@@ -123,7 +123,7 @@ func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *
 }
 
 func (p *Provider) badEncoding() *oauthError {
-	if p.profile.HasEncoding(profile.EncodingJSON) {
+	if p.settings.HasEncoding(profile.EncodingJSON) {
 		return newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded or application/json.")
 	}
 	return errBadEncoding

@@ -1,8 +1,8 @@
 // Package mockserver is the reference OAuth 2.0 provider: an in-memory
-// authorization server that plays any profile strictly (RFC 6749 and its
-// family, choosing the strict answer wherever the RFCs let a server choose),
-// with named quirks that each break one rule so the conformance suites can be
-// shown to catch it. Use New for an http.Handler, NewServer for a running
+// authorization server that plays any dialect (profile.Dialect) with its own
+// choices where the dialect and the RFCs leave a server free (Settings; the
+// built-in ones choose the strict answer), with named quirks that each break
+// one rule so the conformance suites can be shown to catch it. Use New for an http.Handler, NewServer for a running
 // server, or NewTestServer in Go tests.
 package mockserver
 
@@ -22,13 +22,19 @@ import (
 
 const levelDebug = slog.LevelDebug
 
-// Config configures a Provider. The zero value plays the default profile with
-// the default fixtures.
+// Config configures a Provider. The zero value plays the default dialect
+// with its built-in settings and the default fixtures.
 type Config struct {
-	// Profile is the dialect to play; nil means rfc6749.
-	Profile *profile.Profile
+	// Dialect is the dialect to play; nil means the one Settings names, or
+	// rfc6749 without Settings.
+	Dialect *profile.Dialect
+	// Settings are the mock's choices within the dialect; nil means the
+	// built-in settings of the dialect's name (fixtures/mock/NAME.yaml). They
+	// are resolved against the dialect and validated (Settings.Resolve) on a
+	// copy: the caller's value is never changed.
+	Settings *Settings
 	// Fixtures are the registered clients, users and API keys; nil means the
-	// committed defaults. They are adapted to the profile (ForProfile).
+	// committed defaults. They are adapted to the settings (ForDialect).
 	Fixtures *profile.Fixtures
 	// Quirks names the fault-injection switches to turn on.
 	Quirks []string
@@ -48,7 +54,8 @@ type Config struct {
 
 // Provider is the mock authorization server as an http.Handler.
 type Provider struct {
-	profile  *profile.Profile
+	settings *Settings
+	dialect  *profile.Dialect
 	fixtures *profile.Fixtures
 	clients  map[string]*registeredClient
 	users    map[string]*registeredUser
@@ -61,8 +68,10 @@ type Provider struct {
 	store    Store
 	log      *slog.Logger
 	keys     *keyring
-	// headers caches each key's encoded JWS header for the profile's typ.
-	headers       map[string][]byte
+	// headers caches each key's encoded JWS header for the settings' typ.
+	headers map[string][]byte
+	// jwt is how access tokens are shaped (see jwtShape).
+	jwt           jwtShape
 	tokenTypeJSON []byte
 	grants        map[string]grantHandler
 	mux           *http.ServeMux
@@ -92,14 +101,8 @@ type registeredUser struct {
 // New builds a provider. It generates no keys (signing keys come from the
 // fixtures) and does no I/O, so it is ready in microseconds.
 func New(cfg Config) (*Provider, error) {
-	prof := cfg.Profile
-	if prof == nil {
-		var err error
-		if prof, err = profile.Load(profile.DefaultName); err != nil {
-			return nil, err
-		}
-	}
-	if err := prof.Validate(); err != nil {
+	set, d, err := resolveConfig(cfg.Dialect, cfg.Settings)
+	if err != nil {
 		return nil, err
 	}
 	fx := cfg.Fixtures
@@ -109,13 +112,14 @@ func New(cfg Config) (*Provider, error) {
 	if err := fx.Validate(); err != nil {
 		return nil, err
 	}
-	fx = fx.ForProfile(prof)
+	fx = fx.ForDialect(set.ClientAuth.Methods, set.Authorize.OOBRedirectURI)
 	qs, err := parseQuirks(cfg.Quirks)
 	if err != nil {
 		return nil, err
 	}
 	p := &Provider{
-		profile:  prof,
+		settings: set,
+		dialect:  d,
 		fixtures: fx,
 		clients:  map[string]*registeredClient{},
 		users:    map[string]*registeredUser{},
@@ -130,7 +134,7 @@ func New(cfg Config) (*Provider, error) {
 	if p.issuer == "" {
 		p.issuer = "http://localhost"
 	}
-	p.audience = prof.AccessToken.Audience
+	p.audience = set.AccessToken.Audience
 	if p.audience == "" {
 		p.audience = p.issuer
 	}
@@ -157,19 +161,20 @@ func New(cfg Config) (*Provider, error) {
 	for _, k := range fx.APIKeys {
 		p.apiKeys = append(p.apiKeys, hashSecret(string(k)))
 	}
-	if prof.AccessToken.Format == profile.FormatJWT {
-		if p.keys, err = newKeyring(prof.AccessToken.Alg); err != nil {
+	if set.IsJWT() {
+		p.jwt = newJWTShape(set, d)
+		if p.keys, err = newKeyring(set.AccessToken.Alg); err != nil {
 			return nil, err
 		}
 		for _, k := range p.keys.keys {
 			p.headers[k.kid] = p.accessTokenHeader(k)
 		}
 	}
-	p.tokenTypeJSON = appendJSONString(nil, prof.AccessToken.TokenType)
+	p.tokenTypeJSON = appendJSONString(nil, set.AccessToken.TokenType)
 	p.grants = p.grantHandlers()
 	p.routes()
 	if cfg.RecordRequests {
-		p.recorder = &requestLog{apiKeyHeader: prof.ClientAuth.APIKeyHeader}
+		p.recorder = &requestLog{apiKeyHeader: set.ClientAuth.APIKeyHeader}
 	}
 	p.handler = p.recover(p.withIssuerPath(p.mux))
 	if p.recorder != nil {
@@ -184,9 +189,45 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
+// resolveConfig returns the settings to play, resolved against their
+// dialect and validated, and the dialect (see Config).
+func resolveConfig(d *profile.Dialect, s *Settings) (*Settings, *profile.Dialect, error) {
+	fromSettings := false
+	if d == nil {
+		name := profile.DefaultName
+		if s != nil && s.Dialect != "" {
+			name, fromSettings = s.Dialect, true
+		}
+		var err error
+		if d, err = profile.Load(name); err != nil {
+			return nil, nil, err
+		}
+	} else if err := d.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if s == nil {
+		b, err := builtinSettings(d.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if s, err = ParseSettings(b); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		s = s.Clone()
+	}
+	if fromSettings && profile.LooksLikeFile(s.Dialect) {
+		s.Dialect = d.Name
+	}
+	if err := s.Resolve(d); err != nil {
+		return nil, nil, err
+	}
+	return s, d, nil
+}
+
 func (p *Provider) routes() {
 	p.mux = http.NewServeMux()
-	e := p.profile.Endpoints
+	e := p.settings.Endpoints
 	p.mux.HandleFunc(e.Token, p.handleToken)
 	if e.Authorize != "" {
 		p.mux.HandleFunc(e.Authorize, p.handleAuthorize)
@@ -229,11 +270,15 @@ func (p *Provider) recover(next http.Handler) http.Handler {
 
 func (p *Provider) quirk(q Quirk) bool { return p.quirks.has(q) }
 
-// Profile returns the dialect the provider plays.
-func (p *Provider) Profile() *profile.Profile { return p.profile }
+// Settings returns the provider's choices, resolved against its dialect.
+// Treat them as read-only.
+func (p *Provider) Settings() *Settings { return p.settings }
+
+// Dialect returns the dialect the provider plays. Treat it as read-only.
+func (p *Provider) Dialect() *profile.Dialect { return p.dialect }
 
 // Fixtures returns the registered clients, users and API keys, as adapted to
-// the profile. Treat it as read-only.
+// the settings. Treat it as read-only.
 func (p *Provider) Fixtures() *profile.Fixtures { return p.fixtures }
 
 // Issuer returns the issuer URL.
@@ -256,7 +301,7 @@ func (p *Provider) Quirks() []string {
 	return out
 }
 
-// RotateSigningKey makes the next fixture key of the profile's algorithm
+// RotateSigningKey makes the next fixture key of the settings' algorithm
 // sign new access tokens; the previous keys stay in the JWKS so tokens they
 // signed still verify. It returns the new key id ("" for opaque tokens).
 func (p *Provider) RotateSigningKey() string {
@@ -322,7 +367,7 @@ type CodeRequest struct {
 	// OmitRedirectURI mints the code as if the authorization request had no
 	// redirect_uri (allowed with a single registered URI).
 	OmitRedirectURI bool
-	// Scope defaults to the profile's default scope.
+	// Scope defaults to the settings' default scope.
 	Scope string
 	// Username defaults to the first registered user.
 	Username            string
@@ -356,6 +401,9 @@ func (p *Provider) MintCode(ctx context.Context, req CodeRequest) (string, error
 		return "", fmt.Errorf("mint code: unknown user %q", req.Username)
 	}
 	scope, oerr := p.grantScope(rc.Client, req.Scope, false)
+	if oerr == nil {
+		oerr = p.checkRequiredScope(scope)
+	}
 	if oerr != nil {
 		return "", fmt.Errorf("mint code: %s", oerr.Description)
 	}
@@ -388,14 +436,14 @@ func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error)
 	if err != nil {
 		return "", err
 	}
-	code := randomToken()
+	code := p.newCode()
 	if cp.nonVSCHAR {
 		code += "\u00e9"
 	}
 	c := &Code{
 		GrantID: g.ID, ClientID: cp.client.ID, RedirectURI: cp.redirectURI, RedirectURISent: cp.redirectSent,
 		CodeChallenge: cp.challenge, CodeChallengeMethod: cp.method,
-		ExpiresAt: p.clock.Now().Add(p.profile.Code.Lifetime.D()),
+		ExpiresAt: p.clock.Now().Add(p.settings.Code.Lifetime.D()),
 	}
 	if err := p.store.SaveCode(ctx, code, c); err != nil {
 		return "", fmt.Errorf("save code: %w", err)
@@ -403,5 +451,5 @@ func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error)
 	return code, nil
 }
 
-// URL joins the issuer with an endpoint path of the profile.
+// URL joins the issuer with an endpoint path of the settings.
 func (p *Provider) URL(path string) string { return p.issuer + path }

@@ -84,6 +84,8 @@ const (
 	QuirkErrorEchoesInput
 	QuirkBadErrorURI
 	QuirkMissingGrantDefaulted
+	QuirkJSONBodyRejected
+	QuirkDefaultGrantIgnored
 	// client_credentials, password and refresh_token grants (TOK-CC, TOK-PW, TOK-RT).
 	QuirkAnonymousClientCredentials
 	QuirkMalformedScopeAccepted
@@ -141,6 +143,7 @@ const (
 	QuirkMetadataEmptyArrays
 	QuirkMetadataUnsupportedGrant
 	QuirkMetadataNoS256
+	QuirkMetadataOmitsGrant
 	QuirkRevocationKeepsRefresh
 	QuirkRevocationUnknown400
 	QuirkRevocationNoClientAuth
@@ -252,6 +255,8 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkErrorEchoesInput:                  {QuirkErrorEchoesInput, "error-echoes-input", `answers an unsupported grant_type with a message quoting it in "error" instead of the unsupported_grant_type code`, []string{"TOK-ERR-003", "TOK-ERR-007"}},
 	QuirkBadErrorURI:                       {QuirkBadErrorURI, "bad-error-uri", "adds an error_uri with a space (outside the App. A.9 character set) to token errors", []string{"TOK-ERR-005"}},
 	QuirkMissingGrantDefaulted:             {QuirkMissingGrantDefaulted, "missing-grant-defaulted", "treats a token request without grant_type as client_credentials (merchant-customer's dialect) in profiles that make grant_type required", []string{"TOK-ERR-008"}},
+	QuirkJSONBodyRejected:                  {QuirkJSONBodyRejected, "json-body-rejected", "refuses application/json token request bodies with invalid_request, where the dialect requires them", []string{"TOK-GEN-010"}},
+	QuirkDefaultGrantIgnored:               {QuirkDefaultGrantIgnored, "default-grant-ignored", "ignores the dialect's default grant_type: a request without grant_type gets invalid_request", []string{"TOK-GEN-011"}},
 	QuirkAnonymousClientCredentials:        {QuirkAnonymousClientCredentials, "anonymous-client-credentials", "issues client_credentials tokens to a request without any client authentication", []string{"TOK-CC-001"}},
 	QuirkMalformedScopeAccepted:            {QuirkMalformedScopeAccepted, "malformed-scope-accepted", "grants a scope value with characters outside the RFC 6749 Section 3.3 scope-token set (a double quote or backslash)", []string{"TOK-CC-004"}},
 	QuirkOmittedScopeGrantsAll:             {QuirkOmittedScopeGrantsAll, "omitted-scope-grants-all", "grants every scope the client may have, instead of the documented default, to a client_credentials request without scope", []string{"TOK-CC-006"}},
@@ -305,6 +310,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkMetadataEmptyArrays:               {QuirkMetadataEmptyArrays, "metadata-empty-arrays", "serves metadata with zero-element arrays instead of omitting them", []string{"META-002"}},
 	QuirkMetadataUnsupportedGrant:          {QuirkMetadataUnsupportedGrant, "metadata-unsupported-grant", "advertises a grant type in grant_types_supported that the token endpoint does not support", []string{"META-003"}},
 	QuirkMetadataNoS256:                    {QuirkMetadataNoS256, "metadata-no-s256", "advertises code_challenge_methods_supported with plain only (no S256)", []string{"META-004"}},
+	QuirkMetadataOmitsGrant:                {QuirkMetadataOmitsGrant, "metadata-omits-grant", "leaves refresh_token out of grant_types_supported although the token endpoint offers it (metadata is evidence, not a gate: its checks still run)", []string{"META-006"}},
 	QuirkRevocationKeepsRefresh:            {QuirkRevocationKeepsRefresh, "revocation-keeps-refresh", "answers 200 to the revocation of a refresh token but leaves it and its grant valid", []string{"REV-001", "REV-005"}},
 	QuirkRevocationUnknown400:              {QuirkRevocationUnknown400, "revocation-unknown-400", "answers 400 instead of 200 to the revocation of an unknown or invalid token", []string{"REV-002"}},
 	QuirkRevocationNoClientAuth:            {QuirkRevocationNoClientAuth, "revocation-no-client-auth", "revokes tokens for requests whose client authentication is missing or fails", []string{"REV-003"}},

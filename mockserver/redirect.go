@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
@@ -16,37 +17,132 @@ import (
 // URI is an http URI on a loopback host (127.0.0.1, [::1] or localhost), the
 // request may name any port (or none); everything else must still match
 // exactly. A URI with a fragment is never valid (RFC 6749 §3.1.2).
+//
+// Two settings loosen it within what the RFCs allow:
+//   - authorize.loopback_ports native: only clients registered native (RFC
+//     8252) get the port exception; the others are compared exactly.
+//   - authorize.redirect_query set: a registered URI with a query also
+//     matches a request URI with the same scheme, authority and path
+//     (character for character) whose query holds the same parameters in
+//     another order. The response then goes to the registered URI with its
+//     query parameters in yet another order (responseURI): RFC 6749 §3.1.2
+//     has the server retain the query component, not its order.
 
 // redirectAllowed reports whether uri may be used as the redirect URI of
 // client c. The open-redirect and prefix-redirect-match quirks loosen it.
 func (p *Provider) redirectAllowed(c *profile.Client, uri string) bool {
+	_, ok := p.matchRedirect(c, uri)
+	return ok
+}
+
+// matchRedirect is redirectAllowed that also returns the registered URI
+// matched ("" when a quirk let an unregistered URI through).
+func (p *Provider) matchRedirect(c *profile.Client, uri string) (reg string, ok bool) {
 	if uri == "" {
-		return false
+		return "", false
 	}
 	if p.quirk(QuirkOpenRedirect) {
-		return redirectTarget(uri)
+		return "", redirectTarget(uri)
 	}
 	if p.quirk(QuirkRedirectFragmentAccepted) {
 		uri, _, _ = strings.Cut(uri, "#")
 	}
 	if strings.IndexByte(uri, '#') >= 0 {
-		return false
+		return "", false
+	}
+	loopback := !p.quirk(QuirkLoopbackPortExact) && (p.settings.Authorize.LoopbackPorts != LoopbackNative || c.Native)
+	querySet := p.settings.Authorize.RedirectQuery == QuerySet
+	for _, reg := range c.RedirectURIs {
+		if uri == reg || loopback && loopbackMatch(reg, uri) {
+			return reg, true
+		}
+		if querySet && querySetMatch(reg, uri, loopback) {
+			return reg, true
+		}
 	}
 	for _, reg := range c.RedirectURIs {
-		if uri == reg || !p.quirk(QuirkLoopbackPortExact) && loopbackMatch(reg, uri) {
-			return true
-		}
 		if p.quirk(QuirkPrefixRedirectMatch) && strings.HasPrefix(uri, reg) {
-			return true
+			return "", true
 		}
 		if p.quirk(QuirkRedirectQueryAppended) {
 			regPath, _, _ := strings.Cut(reg, "?")
 			if path, _, ok := strings.Cut(uri, "?"); ok && path == regPath {
-				return true
+				return "", true
 			}
 		}
 	}
-	return false
+	return "", false
+}
+
+// querySetMatch reports whether got is reg with its query parameters in
+// another order: the parts before the query equal (or, with loopback, equal
+// but for the port of a loopback URI), and the queries hold the same
+// name=value pairs (compared decoded, as a multiset).
+func querySetMatch(reg, got string, loopback bool) bool {
+	regBase, regQuery, ok := strings.Cut(reg, "?")
+	if !ok || regQuery == "" {
+		return false
+	}
+	gotBase, gotQuery, ok := strings.Cut(got, "?")
+	if !ok || (gotBase != regBase && !(loopback && loopbackMatch(regBase, gotBase))) {
+		return false
+	}
+	a, okA := queryPairs(regQuery)
+	b, okB := queryPairs(gotQuery)
+	return okA && okB && slices.Equal(a, b)
+}
+
+// queryPairs decodes a query into sorted "name\x00value" pairs; ok is false
+// when an escape is malformed.
+func queryPairs(q string) ([]string, bool) {
+	parts := strings.Split(q, "&")
+	out := make([]string, 0, len(parts))
+	for _, pair := range parts {
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, false
+		}
+		out = append(out, k+"\x00"+v)
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+// responseURI is where the response to an authorization request for the
+// redirect URI uri, matched by the registered reg, goes: uri itself, or with
+// redirect_query set and a registered query, uri's scheme, authority and
+// path followed by reg's query parameters (spelt as registered) in another
+// order than registered.
+func (p *Provider) responseURI(reg, uri string) string {
+	if p.settings.Authorize.RedirectQuery != QuerySet || reg == "" {
+		return uri
+	}
+	_, regQuery, ok := strings.Cut(reg, "?")
+	if !ok || regQuery == "" {
+		return uri
+	}
+	head, frag, hasFrag := strings.Cut(uri, "#")
+	base, _, _ := strings.Cut(head, "?")
+	out := base + "?" + reorderQuery(regQuery)
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+// reorderQuery returns the pairs of q in another order: reversed, or, when
+// that is the same order (a palindrome), rotated; a query whose pairs are
+// all equal stays as it is.
+func reorderQuery(q string) string {
+	parts := strings.Split(q, "&")
+	out := slices.Clone(parts)
+	slices.Reverse(out)
+	for i := 0; i < len(parts) && slices.Equal(out, parts); i++ {
+		out = append(slices.Clone(parts[i+1:]), parts[:i+1]...)
+	}
+	return strings.Join(out, "&")
 }
 
 // redirectTarget reports whether s is something a Location header can send

@@ -22,7 +22,7 @@ type RecordedRequest struct {
 }
 
 type requestLog struct {
-	// apiKeyHeader is the profile's API key header, redacted whatever its
+	// apiKeyHeader is the settings' API key header, redacted whatever its
 	// name.
 	apiKeyHeader string
 

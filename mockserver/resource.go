@@ -15,13 +15,13 @@ import (
 // the scope.
 
 // resourceRoutes registers the generic resource (and its scope-gated
-// sub-paths) and the profile's scope-gated API.
+// sub-paths) and the settings' scope-gated API.
 func (p *Provider) resourceRoutes() {
-	if e := p.profile.Endpoints.Resource; e != "" {
+	if e := p.settings.Endpoints.Resource; e != "" {
 		p.mux.HandleFunc(e, p.handleResource)
 		p.mux.HandleFunc(strings.TrimSuffix(e, "/")+"/", p.handleResource)
 	}
-	res := p.profile.Resources
+	res := p.settings.Resources
 	if res.Prefix != "" {
 		p.mux.HandleFunc(res.Prefix, p.handleResourceAPI)
 		if !strings.HasSuffix(res.Prefix, "/") {
@@ -54,7 +54,7 @@ func (p *Provider) handleResource(w http.ResponseWriter, r *http.Request) {
 		p.writeResourceJSON(w, http.StatusMethodNotAllowed, []byte(`{"error":"method_not_allowed"}`))
 		return
 	}
-	base := strings.TrimSuffix(p.profile.Endpoints.Resource, "/")
+	base := strings.TrimSuffix(p.settings.Endpoints.Resource, "/")
 	if need := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, base), "/"); need != "" {
 		if strings.Contains(need, "/") || !profile.ValidScopeToken(need) {
 			p.writeResourceJSON(w, http.StatusNotFound, []byte(`{"error":"not_found"}`))
@@ -76,14 +76,14 @@ func (p *Provider) handleResource(w http.ResponseWriter, r *http.Request) {
 	p.writeResourceJSON(w, http.StatusOK, append(b, '}'))
 }
 
-// handleResourceAPI serves the profile's scope-gated endpoints (seed 001's
+// handleResourceAPI serves the settings' scope-gated endpoints (seed 001's
 // merchant/customer API) with stub bodies:
 //   - the first rule whose path template and method match decides which
 //     scopes are accepted; a path matching rules of other methods only is
 //     405; a path under the prefix matching no rule needs the default scopes
 //     and then answers 404;
 //   - a token without an accepted scope gets 403 insufficient_scope, or 401
-//     invalid_token where the profile says so (merchant-customer: "other
+//     invalid_token where the dialect says so (merchant-customer: "other
 //     endpoints will consider this token invalid");
 //   - a {client_id} in the path must be the token's client, else 401
 //     invalid_token: the token is valid, but not for this resource, as with
@@ -95,7 +95,7 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 		p.writeBearerError(w, berr)
 		return
 	}
-	res := p.profile.Resources
+	res := p.settings.Resources
 	var rule *profile.ResourceRule
 	var vars map[string]string
 	var allow []string

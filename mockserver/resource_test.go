@@ -21,7 +21,7 @@ func TestGenericResource(t *testing.T) {
 				t.Fatalf("deep path: %d", res.status)
 			}
 			// {resource}/{scope} gates on that scope.
-			granted := e.ts.Profile().Scopes.Default
+			granted := e.ts.Settings().Scopes.Default
 			if granted != "" {
 				if res := doAt(t, e.ts, u+"/"+granted, tokenReq{method: "GET", authz: "Bearer " + at}); res.status != 200 {
 					t.Fatalf("own scope: %d %s", res.status, res.raw)
@@ -107,9 +107,9 @@ func TestMerchantCustomerAPI(t *testing.T) {
 
 // A profile whose rules use the default scope error answers 403.
 func TestResourceRulesInsufficientScope(t *testing.T) {
-	prof := profile.MustLoad("merchant-customer")
-	prof.Resources.ScopeError = "" // the RFC 6750 default
-	e := &ep{name: prof.Name, ts: newTestServerProfile(t, prof), c1: conf, c2: conf2}
+	d := profile.MustLoad("merchant-customer")
+	d.Resources.ScopeError = "" // the RFC 6750 default
+	e := &ep{name: d.Name, ts: newTestServerDialect(t, d), c1: conf, c2: conf2}
 	customer := mustToken(t, e.ts, tokenReq{body: ccBody + "&scope=customer", basic: conf}).str("access_token")
 	res := doAt(t, e.ts, e.ts.URL+"/client-id/conf-client/settlements", tokenReq{method: http.MethodGet, authz: "Bearer " + customer})
 	if res.status != 403 || !strings.Contains(res.header.Get("WWW-Authenticate"), `scope="merchant"`) {

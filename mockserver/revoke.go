@@ -51,7 +51,7 @@ func (p *Provider) endpointClient(r *http.Request, ps *params, introspection boo
 	if oerr != nil {
 		return nil, p.endpointAuthError(oerr)
 	}
-	if introspection && ar.method == profile.AuthNone && p.profile.ClientAuth.APIKeyHeader == "" {
+	if introspection && ar.method == profile.AuthNone && p.settings.ClientAuth.APIKeyHeader == "" {
 		return nil, p.endpointAuthError(newError(errInvalidClient, "Public clients may not use the introspection endpoint."))
 	}
 	return ar.client, nil
@@ -66,10 +66,10 @@ func (p *Provider) endpointAuthError(e *oauthError) *oauthError {
 	out := *e
 	out.Status = http.StatusUnauthorized
 	switch {
-	case p.profile.HasAuthMethod(profile.AuthBasic) || p.profile.ClientAuth.APIKeyHeader == "":
+	case p.settings.HasAuthMethod(profile.AuthBasic) || p.settings.ClientAuth.APIKeyHeader == "":
 		out.Challenge = p.basicChallenge()
 	default:
-		out.Challenge = `ApiKey realm="` + p.realm + `", header="` + p.profile.ClientAuth.APIKeyHeader + `"`
+		out.Challenge = `ApiKey realm="` + p.realm + `", header="` + p.settings.ClientAuth.APIKeyHeader + `"`
 	}
 	return &out
 }
@@ -220,15 +220,15 @@ func (p *Provider) revoke(ctx context.Context, ref *tokenRef) error {
 	return nil
 }
 
-// RevocationURL returns the revocation endpoint URL ("" if the profile has
+// RevocationURL returns the revocation endpoint URL ("" if there is
 // none).
-func (s *Server) RevocationURL() string { return s.endpointURL(s.profile.Endpoints.Revocation) }
+func (s *Server) RevocationURL() string { return s.endpointURL(s.settings.Endpoints.Revocation) }
 
 // IntrospectionURL returns the introspection endpoint URL ("" if none).
-func (s *Server) IntrospectionURL() string { return s.endpointURL(s.profile.Endpoints.Introspection) }
+func (s *Server) IntrospectionURL() string { return s.endpointURL(s.settings.Endpoints.Introspection) }
 
 // ResourceURL returns the generic protected resource URL ("" if none).
-func (s *Server) ResourceURL() string { return s.endpointURL(s.profile.Endpoints.Resource) }
+func (s *Server) ResourceURL() string { return s.endpointURL(s.settings.Endpoints.Resource) }
 
 func (s *Server) endpointURL(path string) string {
 	if path == "" {

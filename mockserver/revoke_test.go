@@ -74,7 +74,7 @@ func TestRevocation(t *testing.T) {
 					at, rt := e.tokens(t)
 					wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt))))
 					wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt))))
-					e.ts.Clock.Advance(e.ts.Profile().AccessToken.Lifetime.D() + time.Minute)
+					e.ts.Clock.Advance(e.ts.Settings().AccessToken.Lifetime.D() + time.Minute)
 					wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(at))))
 				}},
 				{"another client's token is refused and left untouched", func(t *testing.T, e *ep) {
@@ -133,7 +133,7 @@ func TestRevocation(t *testing.T) {
 					}
 					r.body += `}`
 					res := e.revoke(t, r)
-					if e.ts.Profile().HasEncoding("json") {
+					if e.ts.Settings().HasEncoding("json") {
 						wantRevoked200(t, res)
 						if e.active(t, rt) {
 							t.Fatal("JSON revocation did not revoke")
@@ -164,10 +164,11 @@ func TestRevocationPublicClient(t *testing.T) {
 	}
 }
 
-// Stateless JWT access tokens (client_credentials, not stored) are revoked
-// through the jti set, which the sweep empties once they expire.
+// Stateless JWT access tokens (RFC 9068 client_credentials tokens, not
+// stored) are revoked through the jti set, which the sweep empties once they
+// expire. (Plain JWTs are stored: TestPlainJWTRevocation.)
 func TestRevocationStatelessJWT(t *testing.T) {
-	for _, prof := range []string{"rfc6749", "oauth20-intents"} {
+	for _, prof := range []string{"rfc6749"} {
 		t.Run(prof, func(t *testing.T) {
 			e := newEP(t, prof)
 			at := mustToken(t, e.ts, tokenReq{body: ccBody, basic: conf}).str("access_token")

@@ -12,14 +12,14 @@ var (
 	errUnknownScope   = newError(errInvalidScope, "The requested scope is unknown or not allowed for this client.")
 )
 
-// allowedScopes is the client's scope vocabulary within the profile's.
+// allowedScopes is the client's scope vocabulary within the settings'.
 func (p *Provider) allowedScopes(c *profile.Client) []string {
 	if len(c.Scopes) == 0 {
-		return p.profile.Scopes.Supported
+		return p.settings.Scopes.Supported
 	}
 	var out []string
 	for _, s := range c.Scopes {
-		if slices.Contains(p.profile.Scopes.Supported, s) {
+		if slices.Contains(p.settings.Scopes.Supported, s) {
 			out = append(out, s)
 		}
 	}
@@ -37,7 +37,7 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 	allowed := p.allowedScopes(c)
 	if requested == "" {
 		var out []string
-		for _, s := range strings.Fields(p.profile.Scopes.Default) {
+		for _, s := range strings.Fields(p.settings.Scopes.Default) {
 			if slices.Contains(allowed, s) {
 				out = append(out, s)
 			}
@@ -64,7 +64,7 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 			continue
 		}
 		if !slices.Contains(allowed, s) && !p.quirk(QuirkUnknownScopeGranted) {
-			if p.profile.Scopes.Unknown == profile.UnknownScopeReject && !p.quirk(QuirkScopeNotReported) {
+			if p.settings.Scopes.Unknown == profile.UnknownScopeReject && !p.quirk(QuirkScopeNotReported) {
 				return "", errUnknownScope
 			}
 			continue
@@ -74,11 +74,23 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 	if p.quirk(QuirkScopeOrderMatters) && !inVocabularyOrder(out, allowed) {
 		return "", errUnknownScope
 	}
-	if len(out) == 0 && len(strings.Fields(requested)) > 0 && p.profile.Scopes.Unknown == profile.UnknownScopeIgnore {
+	if len(out) == 0 && len(strings.Fields(requested)) > 0 && p.settings.Scopes.Unknown == profile.UnknownScopeIgnore {
 		// Everything was dropped: fall back to the default, reported in scope.
 		return p.grantScope(c, "", false)
 	}
 	return strings.Join(out, " "), nil
+}
+
+// checkRequiredScope refuses a granted scope that lacks a value the
+// settings require of every authorization request (scopes.required, like
+// OpenID Connect's openid): invalid_scope (RFC 6749 §4.1.2.1).
+func (p *Provider) checkRequiredScope(scope string) *oauthError {
+	for _, v := range p.settings.Scopes.Required {
+		if !hasAnyScope(scope, []string{v}) {
+			return newError(errInvalidScope, "The scope must include "+strings.Join(p.settings.Scopes.Required, " ")+".")
+		}
+	}
+	return nil
 }
 
 func inVocabularyOrder(got, vocab []string) bool {

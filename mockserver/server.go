@@ -118,14 +118,14 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 func (s *Server) Client() *http.Client { return s.client }
 
 // TokenURL returns the token endpoint URL.
-func (s *Server) TokenURL() string { return s.URL + s.profile.Endpoints.Token }
+func (s *Server) TokenURL() string { return s.URL + s.settings.Endpoints.Token }
 
-// AuthorizeURL returns the authorize endpoint URL ("" if the profile has none).
+// AuthorizeURL returns the authorize endpoint URL ("" if there is none).
 func (s *Server) AuthorizeURL() string {
-	if s.profile.Endpoints.Authorize == "" {
+	if s.settings.Endpoints.Authorize == "" {
 		return ""
 	}
-	return s.URL + s.profile.Endpoints.Authorize
+	return s.URL + s.settings.Endpoints.Authorize
 }
 
 // Shutdown stops the server gracefully, waiting for requests in flight until
@@ -161,6 +161,19 @@ func WithFixtures(f *profile.Fixtures) TestOption { return func(c *Config) { c.F
 // WithStore uses another Store.
 func WithStore(st Store) TestOption { return func(c *Config) { c.Store = st } }
 
+// WithSettings changes choices of the settings NewTestServer plays: f gets a
+// private copy of them as written (the built-in settings file, or the named
+// settings file), before what they leave empty is filled from the dialect and
+// the result validated. A result the dialect does not allow fails the test
+// with the settings error.
+func WithSettings(f func(*Settings)) TestOption {
+	return func(c *Config) {
+		if c.Settings != nil {
+			f(c.Settings)
+		}
+	}
+}
+
 // TestServer is a Server for Go tests, with a clock the test moves.
 type TestServer struct {
 	*Server
@@ -168,17 +181,18 @@ type TestServer struct {
 	Clock *OffsetClock
 }
 
-// NewTestServer starts a provider for the named profile (a built-in name or
-// a file) and closes it when the test ends. It records requests and runs on
-// an OffsetClock. Every call gets its own state.
-func NewTestServer(t testing.TB, profileName string, opts ...TestOption) *TestServer {
+// NewTestServer starts a provider for the named dialect with its built-in
+// settings (or for a settings file, which names its dialect) and closes it
+// when the test ends. It records requests and runs on an OffsetClock. Every
+// call gets its own state.
+func NewTestServer(t testing.TB, name string, opts ...TestOption) *TestServer {
 	t.Helper()
-	prof, err := profile.Load(profileName)
+	set, d, err := readSettings(name)
 	if err != nil {
 		t.Fatalf("mockserver: %v", err)
 	}
 	clock := NewOffsetClock()
-	cfg := Config{Profile: prof, Clock: clock, RecordRequests: true}
+	cfg := Config{Dialect: d, Settings: set, Clock: clock, RecordRequests: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -27,11 +27,7 @@ func newTLSServer(t *testing.T, quirks ...string) (*Server, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prof, err := profile.Load("rfc6749")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(Config{Profile: prof, Quirks: quirks}, WithTLS(conf))
+	s, err := NewServer(Config{Quirks: quirks}, WithTLS(conf))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,8 +71,8 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 
 	grantType := ps.get("grant_type")
-	if grantType == "" {
-		grantType = p.profile.TokenRequest.DefaultGrantType
+	if grantType == "" && !p.quirk(QuirkDefaultGrantIgnored) {
+		grantType = p.settings.TokenRequest.DefaultGrantType
 	}
 	if grantType == "" && p.quirk(QuirkMissingGrantDefaulted) {
 		grantType = profile.GrantClientCredentials
@@ -136,7 +136,7 @@ var knownTokenParams = map[string]bool{
 	"redirect_uri": true, "code_verifier": true, "username": true, "password": true, "refresh_token": true,
 }
 
-// grantHandlers maps the profile's grant types to their handlers.
+// grantHandlers maps the settings' grant types to their handlers.
 func (p *Provider) grantHandlers() map[string]grantHandler {
 	all := map[string]grantHandler{
 		profile.GrantClientCredentials: p.grantClientCredentials,
@@ -145,7 +145,7 @@ func (p *Provider) grantHandlers() map[string]grantHandler {
 		profile.GrantRefreshToken:      p.grantRefreshToken,
 	}
 	out := map[string]grantHandler{}
-	for _, g := range p.profile.GrantTypes {
+	for _, g := range p.settings.GrantTypes {
 		out[g] = all[g]
 	}
 	return out

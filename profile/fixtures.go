@@ -67,6 +67,13 @@ type Client struct {
 	// RequirePKCE makes the authorize endpoint refuse requests without a
 	// code_challenge for this client.
 	RequirePKCE bool `yaml:"require_pkce,omitempty"`
+	// AuthMethod is the client's registered token endpoint authentication
+	// method (RFC 7591 token_endpoint_auth_method); empty accepts every
+	// method the provider offers.
+	AuthMethod string `yaml:"auth_method,omitempty"`
+	// Native marks a native application (RFC 8252): its loopback redirect
+	// URIs may use any port.
+	Native bool `yaml:"native,omitempty"`
 }
 
 // Public reports whether the client has no secret.
@@ -156,6 +163,14 @@ func (f *Fixtures) Validate() error {
 			return fmt.Errorf("fixtures: clients[%d].id: %q registered twice", i, c.ID)
 		}
 		seen[c.ID] = true
+		switch c.AuthMethod {
+		case "", AuthBasic, AuthPost, AuthNone:
+		default:
+			return fmt.Errorf("fixtures: clients[%d].auth_method: %q is not one of %s, %s, %s", i, c.AuthMethod, AuthBasic, AuthPost, AuthNone)
+		}
+		if !VSChars(c.ID) || !VSChars(string(c.Secret)) {
+			return fmt.Errorf("fixtures: clients[%d]: client_id and client_secret must be VSCHAR (%%x20-7E, RFC 6749 App. A.1, A.2)", i)
+		}
 		for j, g := range c.GrantTypes {
 			switch g {
 			case GrantAuthorizationCode, GrantClientCredentials, GrantPassword, GrantRefreshToken:
@@ -215,22 +230,24 @@ func (f *Fixtures) Clone() *Fixtures {
 	return out
 }
 
-// ForProfile adapts the fixtures to a dialect: where the profile knows only
-// public clients every client loses its secret; where it has no public
-// clients, public registrations are dropped; an out-of-band profile gives
-// every client the out-of-band redirect URI.
-func (f *Fixtures) ForProfile(p *Profile) *Fixtures {
+// ForDialect adapts the fixtures to a provider offering the client
+// authentication methods given, with an out-of-band redirect URI when oob is
+// set: where only public clients are known every client loses its secret;
+// where there are no public clients, public registrations are dropped; an
+// out-of-band provider gives every client the out-of-band redirect URI.
+func (f *Fixtures) ForDialect(methods []string, oob string) *Fixtures {
 	out := f.Clone()
-	onlyPublic := len(p.ClientAuth.Methods) == 1 && p.HasAuthMethod(AuthNone)
+	onlyPublic := len(methods) == 1 && methods[0] == AuthNone
 	clients := out.Clients[:0]
 	for _, c := range out.Clients {
 		if onlyPublic {
 			c.Secret = ""
-		} else if c.Public() && !p.HasAuthMethod(AuthNone) {
+			c.AuthMethod = ""
+		} else if c.Public() && !slices.Contains(methods, AuthNone) {
 			continue
 		}
-		if p.Authorize.OOBRedirectURI != "" {
-			c.RedirectURIs = []string{p.Authorize.OOBRedirectURI}
+		if oob != "" {
+			c.RedirectURIs = []string{oob}
 		}
 		clients = append(clients, c)
 	}

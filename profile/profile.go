@@ -1,7 +1,11 @@
 // Package profile is the dialect contract shared by the mock provider and the
-// conformance suites: one YAML document describes how a provider speaks OAuth
-// 2.0 (paths, encodings, client authentication, grants, scopes, token format,
-// refresh rotation, PKCE), so the mock can play it and the suites can expect it.
+// conformance suites. A dialect (one YAML file in fixtures/profiles) states
+// what every server speaking it must do — paths, body encodings, client
+// authentication, grants, scopes, token format, refresh rotation, PKCE — and,
+// explicitly, where it leaves the server free. It never records what one
+// server chose: the mock's choices are its own configuration (mockserver), and
+// a real server's are what its target file declares or its metadata reveals
+// (suites/target).
 package profile
 
 import (
@@ -30,6 +34,15 @@ const (
 	GrantRefreshToken      = "refresh_token"
 )
 
+// Grants lists the grant types the harness knows, in RFC order.
+var Grants = []string{GrantAuthorizationCode, GrantPassword, GrantClientCredentials, GrantRefreshToken}
+
+// Response types of the authorization endpoint (RFC 6749 §3.1.1).
+const (
+	ResponseCode  = "code"
+	ResponseToken = "token"
+)
+
 // Client authentication methods, named as in the RFC 8414 / IANA registry.
 const (
 	AuthBasic = "client_secret_basic"
@@ -43,156 +56,190 @@ const (
 	EncodingJSON = "json"
 )
 
-// Access token formats.
+// Access token formats. A dialect may leave the format free (FormatAny); a
+// server declares, or the mock chooses, one of the others. FormatJWT is any
+// JWS-compact JWT; FormatJWTRFC9068 is a JWT access token profile (RFC 9068)
+// token, with its typ and seven required claims.
 const (
-	FormatJWT    = "jwt"
-	FormatOpaque = "opaque"
+	FormatAny        = "any"
+	FormatJWT        = "jwt"
+	FormatJWTRFC9068 = "jwt-rfc9068"
+	FormatOpaque     = "opaque"
 )
 
-// PKCE modes.
+// IsJWT reports whether a format is a JWT of either kind.
+func IsJWT(format string) bool { return format == FormatJWT || format == FormatJWTRFC9068 }
+
+// Refresh token rotation policies (RFC 6749 §6 leaves rotation to the server;
+// RFC 9700 §4.14.2 requires it, or sender-constraining, for public clients).
 const (
+	RotationAny        = "any"
+	RotationAlways     = "always"
+	RotationPublicOnly = "public-only"
+	RotationNever      = "never"
+)
+
+// PKCE support (RFC 7636 is optional for an RFC 6749 server).
+const (
+	PKCEAny         = "any"
 	PKCEUnsupported = "unsupported"
-	PKCEOptional    = "optional"
-	PKCERequired    = "required"
+	// PKCESupported: code_challenge is honoured; whether it is required is
+	// the server's per-client policy.
+	PKCESupported = "supported"
+	// PKCERequired: every authorization request must carry a code_challenge.
+	PKCERequired = "required"
 )
 
 // How unknown or disallowed scope values are treated (RFC 6749 §3.3 lets the
 // server either fail with invalid_scope or ignore them and report the scope).
 const (
+	UnknownScopeAny    = "any"
 	UnknownScopeReject = "reject"
 	UnknownScopeIgnore = "ignore"
 )
 
-// DefaultName is the profile used when none is named.
+// DefaultName is the dialect used when none is named.
 const DefaultName = "rfc6749"
 
-// Profile describes one provider dialect.
-type Profile struct {
+// Dialect is what every server speaking one OAuth 2.0 dialect must do, with
+// the RFCs' freedoms left explicit.
+type Dialect struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	// Seed names the source document the dialect comes from, if any.
 	Seed string `yaml:"seed,omitempty"`
 
+	// Endpoints are the paths the dialect documents (or, for rfc6749, the
+	// conventional guesses): used only when neither the target nor its
+	// metadata names the endpoint, and a 404 on a guessed path means the
+	// target has no such endpoint, not a failure.
 	Endpoints    Endpoints    `yaml:"endpoints"`
 	TokenRequest TokenRequest `yaml:"token_request"`
 	ClientAuth   ClientAuth   `yaml:"client_auth"`
 
-	// GrantTypes enabled at the token endpoint.
-	GrantTypes []string `yaml:"grant_types"`
-	// ResponseTypes enabled at the authorize endpoint ("code", "token").
-	ResponseTypes []string `yaml:"response_types"`
+	GrantTypes    Set `yaml:"grant_types"`
+	ResponseTypes Set `yaml:"response_types"`
 
 	Scopes       Scopes       `yaml:"scopes"`
 	AccessToken  AccessToken  `yaml:"access_token"`
 	RefreshToken RefreshToken `yaml:"refresh_token"`
-	Code         Code         `yaml:"code"`
 	PKCE         PKCE         `yaml:"pkce"`
 	Authorize    Authorize    `yaml:"authorize"`
 	Resources    Resources    `yaml:"resources"`
 
-	// SecurityBCP says the dialect follows RFC 9700 (the OAuth 2.0 Security
-	// BCP): the suites then check its MUSTs too, beyond RFC 6749's.
+	// SecurityBCP says the dialect itself requires RFC 9700 (the OAuth 2.0
+	// Security BCP). None of the built-in dialects does: a target claims it.
 	SecurityBCP bool `yaml:"security_bcp"`
 
 	// TokenResponseSchema is the file in schemas/ that a success body of the
-	// token endpoint validates against.
+	// token endpoint validates against: the dialect's contract.
 	TokenResponseSchema string `yaml:"token_response_schema"`
 
-	// Choices records, in prose, where the seed was ambiguous and what the
-	// profile chose. Not used by code; shown by `oauthconform serve` and docs.
+	// Choices records, in prose, how the dialect reads its source where the
+	// source is ambiguous. Not used by code.
 	Choices []string `yaml:"choices,omitempty"`
 }
 
+// Set is what a dialect allows of a kind (grants, response types, client
+// authentication methods) and which of those every server must offer.
+type Set struct {
+	Allowed  []string `yaml:"allowed"`
+	Required []string `yaml:"required,omitempty"`
+}
+
+// Allows reports whether v is allowed.
+func (s Set) Allows(v string) bool { return slices.Contains(s.Allowed, v) }
+
+// Requires reports whether every server must offer v.
+func (s Set) Requires(v string) bool { return slices.Contains(s.Required, v) }
+
 // Endpoints are paths relative to the issuer URL. An empty path means the
-// dialect has no such endpoint.
+// dialect documents no such endpoint.
 type Endpoints struct {
 	Token         string `yaml:"token"`
 	Authorize     string `yaml:"authorize,omitempty"`
 	Revocation    string `yaml:"revocation,omitempty"`
 	Introspection string `yaml:"introspection,omitempty"`
 	JWKS          string `yaml:"jwks,omitempty"`
-	// Resource is a generic bearer-protected resource (RFC 6750).
+	// Resource is a bearer-protected resource (RFC 6750); no RFC names one.
 	Resource string `yaml:"resource,omitempty"`
-	// OOB is where the mock shows codes issued to the out-of-band redirect URI.
+	// OOB is where codes issued to the out-of-band redirect URI are shown.
 	OOB string `yaml:"oob,omitempty"`
 }
 
 // TokenRequest says how token requests are encoded.
 type TokenRequest struct {
-	// Encodings accepted for the request body: "form", "json".
+	// Encodings every server of the dialect must accept: "form" (RFC 6749
+	// §3.2), "json".
 	Encodings []string `yaml:"encodings"`
-	// DefaultGrantType applies when grant_type is absent (a dialect departure;
-	// RFC 6749 makes grant_type REQUIRED). Empty means none.
+	// DefaultGrantType applies when grant_type is absent (a dialect
+	// departure; RFC 6749 makes grant_type REQUIRED). Empty means none.
 	DefaultGrantType string `yaml:"default_grant_type,omitempty"`
 }
 
 // ClientAuth says how clients authenticate at the token endpoint.
 type ClientAuth struct {
-	// Methods: client_secret_basic, client_secret_post, none. With "none",
-	// public clients identify themselves by client_id alone.
-	Methods []string `yaml:"methods"`
-	// APIKeyHeader, when set, names a header that must carry a registered API
-	// key on every token request (seed 002's x-api-key).
+	// Methods: client_secret_basic, client_secret_post, none.
+	Methods Set `yaml:"methods"`
+	// APIKeyHeader, when set, names a header that must carry an API key on
+	// every token request (seed 002's x-api-key).
 	APIKeyHeader string `yaml:"api_key_header,omitempty"`
 }
 
-// Scopes is the scope vocabulary of the dialect.
+// Scopes is what the dialect fixes of the scope vocabulary.
 type Scopes struct {
+	// Supported is the vocabulary every server of the dialect has; empty
+	// leaves it to the server.
 	Supported []string `yaml:"supported"`
-	// Default is granted when the request has no scope (space-separated). An
-	// empty default with a request lacking scope grants no scope.
+	// Default is granted when a request has no scope; empty leaves it to
+	// the server (RFC 6749 §3.3: its own documented default, or
+	// invalid_scope).
 	Default string `yaml:"default,omitempty"`
-	// Unknown: "reject" answers invalid_scope, "ignore" drops the value and
-	// reports the granted scope.
+	// Unknown: any (RFC 6749 §3.3: refuse or ignore), reject, ignore.
 	Unknown string `yaml:"unknown"`
 }
 
-// AccessToken describes issued access tokens.
+// AccessToken is what the dialect fixes of access tokens.
 type AccessToken struct {
-	// Format: "jwt" or "opaque".
+	// Format: any, jwt, jwt-rfc9068 or opaque.
 	Format string `yaml:"format"`
-	// Alg for JWTs: HS256, RS256, ES256 or EdDSA.
+	// Alg is the JWS alg every JWT access token uses; empty: any.
 	Alg string `yaml:"alg,omitempty"`
-	// Typ is the JWS typ header ("at+jwt" per RFC 9068); empty omits it.
+	// Typ is the JWS typ header required; empty: none required (a
+	// jwt-rfc9068 token always needs at+jwt).
 	Typ string `yaml:"typ,omitempty"`
-	// TokenType is the exact spelling of token_type in responses.
-	TokenType string `yaml:"token_type"`
-	// Lifetime of access tokens.
-	Lifetime Duration `yaml:"lifetime"`
-	// Audience is the aud claim; empty means the issuer URL.
-	Audience string `yaml:"audience,omitempty"`
+	// Claims every JWT access token carries, beyond the format's own.
+	Claims []string `yaml:"claims,omitempty"`
+	// TokenType is the exact spelling of token_type the dialect requires;
+	// empty: Bearer in any case (RFC 6749 §5.1, RFC 6750 §4).
+	TokenType string `yaml:"token_type,omitempty"`
 }
 
-// RefreshToken describes refresh token issuance and rotation.
+// RefreshToken is what the dialect fixes of refresh tokens.
 type RefreshToken struct {
-	// IssueFor lists the grants whose success response carries a refresh token.
-	IssueFor []string `yaml:"issue_for"`
-	// Rotate makes every refresh of a confidential client return a new refresh
-	// token and retire the old one. Public clients always rotate.
-	Rotate bool `yaml:"rotate"`
-	// Lifetime of refresh tokens.
-	Lifetime Duration `yaml:"lifetime"`
+	// IssueFor lists the grants whose success response MUST carry a refresh
+	// token (seed 001: all of them).
+	IssueFor []string `yaml:"issue_for,omitempty"`
+	// Rotation: any, always, public-only, never.
+	Rotation string `yaml:"rotation"`
 }
 
-// Code describes authorization codes.
-type Code struct {
-	Lifetime Duration `yaml:"lifetime"`
-}
-
-// PKCE (RFC 7636) support.
+// PKCE is what the dialect fixes of RFC 7636.
 type PKCE struct {
-	// Mode: "unsupported", "optional" (required only for clients registered
-	// so), "required" (every authorization request).
-	Mode    string   `yaml:"mode"`
+	// Support: any, unsupported, supported, required.
+	Support string `yaml:"support"`
+	// Methods every server must accept when it supports PKCE (S256 is
+	// mandatory to implement, RFC 7636 §4.2).
 	Methods []string `yaml:"methods,omitempty"`
 }
 
 // Authorize describes dialect extras of the authorize endpoint.
 type Authorize struct {
-	// Extras are additional request parameters (seed 000's intent_id, intent_type).
+	// Extras are additional request parameters (seed 000's intent_id,
+	// intent_type).
 	Extras []ExtraParam `yaml:"extras,omitempty"`
-	// OOBRedirectURI, when set, is the only redirect URI of every client; codes
-	// are shown on a page instead of redirected.
+	// OOBRedirectURI, when set, is the only redirect URI of every client;
+	// codes are shown on a page instead of redirected.
 	OOBRedirectURI string `yaml:"oob_redirect_uri,omitempty"`
 }
 
@@ -210,8 +257,8 @@ type Resources struct {
 	// Rules are matched in order; the first match decides which scopes are
 	// accepted. Paths may hold {client_id} and other {placeholders}.
 	Rules []ResourceRule `yaml:"rules,omitempty"`
-	// Prefix is the path space the rules govern; requests under it matching no
-	// rule need DefaultScopes.
+	// Prefix is the path space the rules govern; requests under it matching
+	// no rule need DefaultScopes.
 	Prefix        string   `yaml:"prefix,omitempty"`
 	DefaultScopes []string `yaml:"default_scopes,omitempty"`
 	// ScopeError answers a valid token whose scope the endpoint does not
@@ -256,7 +303,7 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// Names lists the built-in profiles, sorted.
+// Names lists the built-in dialects, sorted.
 func Names() []string {
 	entries, err := fs.ReadDir(fixtures.FS, "profiles")
 	if err != nil {
@@ -272,13 +319,19 @@ func Names() []string {
 	return names
 }
 
-// Load returns the built-in profile of that name, or reads the file when name
+// LooksLikeFile reports whether a dialect reference names a file rather
+// than a built-in dialect.
+func LooksLikeFile(ref string) bool {
+	return strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") || strings.ContainsRune(ref, os.PathSeparator)
+}
+
+// Load returns the built-in dialect of that name, or reads the file when name
 // ends in .yaml/.yml or contains a path separator.
-func Load(name string) (*Profile, error) {
+func Load(name string) (*Dialect, error) {
 	if name == "" {
 		name = DefaultName
 	}
-	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.ContainsRune(name, os.PathSeparator) {
+	if LooksLikeFile(name) {
 		return LoadFile(name)
 	}
 	b, err := fs.ReadFile(fixtures.FS, path.Join("profiles", name+".yaml"))
@@ -289,43 +342,63 @@ func Load(name string) (*Profile, error) {
 }
 
 // MustLoad is Load for tests and fixed names; it panics on error.
-func MustLoad(name string) *Profile {
-	p, err := Load(name)
+func MustLoad(name string) *Dialect {
+	d, err := Load(name)
 	if err != nil {
 		panic(err)
 	}
-	return p
+	return d
 }
 
-// LoadFile reads and validates a profile file.
-func LoadFile(file string) (*Profile, error) {
+// LoadFile reads and validates a dialect file.
+func LoadFile(file string) (*Dialect, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
-	p, err := Parse(b)
+	d, err := Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return p, nil
+	return d, nil
 }
 
-// Parse decodes and validates a profile document. Unknown fields are errors,
+// Parse decodes and validates a dialect document. Unknown fields are errors,
 // so a misspelt key is caught rather than silently ignored.
-func Parse(b []byte) (*Profile, error) {
-	var p Profile
+func Parse(b []byte) (*Dialect, error) {
+	var d Dialect
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
+	if err := dec.Decode(&d); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("profile: empty document")
 		}
 		return nil, fmt.Errorf("profile: %w", err)
 	}
-	if err := p.Validate(); err != nil {
+	d.applyDefaults()
+	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return &d, nil
+}
+
+// applyDefaults makes omitted freedoms explicit.
+func (d *Dialect) applyDefaults() {
+	if d.Scopes.Unknown == "" {
+		d.Scopes.Unknown = UnknownScopeAny
+	}
+	if d.AccessToken.Format == "" {
+		d.AccessToken.Format = FormatAny
+	}
+	if d.RefreshToken.Rotation == "" {
+		d.RefreshToken.Rotation = RotationAny
+	}
+	if d.PKCE.Support == "" {
+		d.PKCE.Support = PKCEAny
+	}
+	if len(d.TokenRequest.Encodings) == 0 {
+		d.TokenRequest.Encodings = []string{EncodingForm}
+	}
 }
 
 // FieldError names the invalid field.
@@ -339,10 +412,10 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("profile %q: %s: %s", e.Profile, e.Field, e.Msg)
 }
 
-// Validate checks the profile for consistency, naming the first bad field.
-func (p *Profile) Validate() error {
+// Validate checks the dialect for consistency, naming the first bad field.
+func (d *Dialect) Validate() error {
 	bad := func(field, format string, args ...any) error {
-		return &FieldError{Profile: p.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &FieldError{Profile: d.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	oneOf := func(field, v string, allowed ...string) error {
 		if !slices.Contains(allowed, v) {
@@ -350,122 +423,123 @@ func (p *Profile) Validate() error {
 		}
 		return nil
 	}
-	if p.Name == "" {
+	set := func(field string, s Set, known ...string) error {
+		for _, v := range s.Allowed {
+			if err := oneOf(field+".allowed", v, known...); err != nil {
+				return err
+			}
+		}
+		for _, v := range s.Required {
+			if !s.Allows(v) {
+				return bad(field+".required", "%q is not in %s.allowed", v, field)
+			}
+		}
+		return nil
+	}
+	if d.Name == "" {
 		return bad("name", "required")
 	}
-	for field, v := range map[string]string{
-		"endpoints.token": p.Endpoints.Token, "endpoints.authorize": p.Endpoints.Authorize,
-		"endpoints.revocation": p.Endpoints.Revocation, "endpoints.introspection": p.Endpoints.Introspection,
-		"endpoints.jwks": p.Endpoints.JWKS, "endpoints.resource": p.Endpoints.Resource, "endpoints.oob": p.Endpoints.OOB,
+	ep := d.Endpoints
+	for _, f := range []struct{ field, v string }{
+		{"endpoints.token", ep.Token}, {"endpoints.authorize", ep.Authorize},
+		{"endpoints.revocation", ep.Revocation}, {"endpoints.introspection", ep.Introspection},
+		{"endpoints.jwks", ep.JWKS}, {"endpoints.resource", ep.Resource}, {"endpoints.oob", ep.OOB},
 	} {
-		if v != "" && !strings.HasPrefix(v, "/") {
-			return bad(field, "%q must be a path starting with /", v)
+		if f.v != "" && !strings.HasPrefix(f.v, "/") {
+			return bad(f.field, "%q must be a path starting with /", f.v)
 		}
 	}
-	if p.Endpoints.Token == "" {
-		return bad("endpoints.token", "required")
-	}
-	if len(p.TokenRequest.Encodings) == 0 {
-		return bad("token_request.encodings", "at least one of form, json")
-	}
-	for _, e := range p.TokenRequest.Encodings {
+	for _, e := range d.TokenRequest.Encodings {
 		if err := oneOf("token_request.encodings", e, EncodingForm, EncodingJSON); err != nil {
 			return err
 		}
 	}
-	if len(p.GrantTypes) == 0 {
-		return bad("grant_types", "at least one grant type")
+	if len(d.GrantTypes.Allowed) == 0 {
+		return bad("grant_types.allowed", "at least one grant type")
 	}
-	for _, g := range p.GrantTypes {
-		if err := oneOf("grant_types", g, GrantAuthorizationCode, GrantClientCredentials, GrantPassword, GrantRefreshToken); err != nil {
-			return err
-		}
-	}
-	if d := p.TokenRequest.DefaultGrantType; d != "" && !p.HasGrant(d) {
-		return bad("token_request.default_grant_type", "%q is not in grant_types", d)
-	}
-	if len(p.ClientAuth.Methods) == 0 {
-		return bad("client_auth.methods", "at least one method")
-	}
-	for _, m := range p.ClientAuth.Methods {
-		if err := oneOf("client_auth.methods", m, AuthBasic, AuthPost, AuthNone); err != nil {
-			return err
-		}
-	}
-	for _, rt := range p.ResponseTypes {
-		if err := oneOf("response_types", rt, "code", "token"); err != nil {
-			return err
-		}
-	}
-	if len(p.ResponseTypes) > 0 && p.Endpoints.Authorize == "" {
-		return bad("endpoints.authorize", "required when response_types are enabled")
-	}
-	if p.HasGrant(GrantAuthorizationCode) && !p.HasResponseType("code") {
-		return bad("response_types", "authorization_code grant needs response type code")
-	}
-	if err := oneOf("scopes.unknown", p.Scopes.Unknown, UnknownScopeReject, UnknownScopeIgnore); err != nil {
+	if err := set("grant_types", d.GrantTypes, Grants...); err != nil {
 		return err
 	}
-	for _, s := range p.Scopes.Supported {
+	if g := d.TokenRequest.DefaultGrantType; g != "" && !d.GrantTypes.Allows(g) {
+		return bad("token_request.default_grant_type", "%q is not in grant_types.allowed", g)
+	}
+	if len(d.ClientAuth.Methods.Allowed) == 0 {
+		return bad("client_auth.methods.allowed", "at least one method")
+	}
+	if err := set("client_auth.methods", d.ClientAuth.Methods, AuthBasic, AuthPost, AuthNone); err != nil {
+		return err
+	}
+	if err := set("response_types", d.ResponseTypes, ResponseCode, ResponseToken); err != nil {
+		return err
+	}
+	if d.GrantTypes.Allows(GrantAuthorizationCode) && !d.ResponseTypes.Allows(ResponseCode) {
+		return bad("response_types.allowed", "the authorization_code grant needs response type code")
+	}
+	if d.GrantTypes.Requires(GrantAuthorizationCode) && !d.ResponseTypes.Requires(ResponseCode) {
+		return bad("response_types.required", "the authorization_code grant is required, so response type code is too")
+	}
+	if err := oneOf("scopes.unknown", d.Scopes.Unknown, UnknownScopeAny, UnknownScopeReject, UnknownScopeIgnore); err != nil {
+		return err
+	}
+	for _, s := range d.Scopes.Supported {
 		if !ValidScopeToken(s) {
 			return bad("scopes.supported", "%q is not a valid scope-token (RFC 6749 §3.3)", s)
 		}
 	}
-	for _, s := range strings.Fields(p.Scopes.Default) {
-		if !slices.Contains(p.Scopes.Supported, s) {
+	for _, s := range strings.Fields(d.Scopes.Default) {
+		if len(d.Scopes.Supported) > 0 && !slices.Contains(d.Scopes.Supported, s) {
 			return bad("scopes.default", "%q is not in scopes.supported", s)
 		}
 	}
-	if err := oneOf("access_token.format", p.AccessToken.Format, FormatJWT, FormatOpaque); err != nil {
+	at := d.AccessToken
+	if err := oneOf("access_token.format", at.Format, FormatAny, FormatJWT, FormatJWTRFC9068, FormatOpaque); err != nil {
 		return err
 	}
-	if p.AccessToken.Format == FormatJWT {
-		if err := oneOf("access_token.alg", p.AccessToken.Alg, "HS256", "RS256", "ES256", "EdDSA"); err != nil {
+	if (at.Alg != "" || at.Typ != "" || len(at.Claims) > 0) && !IsJWT(at.Format) {
+		return bad("access_token", "alg, typ and claims need format jwt or jwt-rfc9068, not %q", at.Format)
+	}
+	if at.Alg != "" {
+		if err := oneOf("access_token.alg", at.Alg, "HS256", "RS256", "ES256", "EdDSA"); err != nil {
 			return err
 		}
 	}
-	if !strings.EqualFold(p.AccessToken.TokenType, "bearer") {
-		return bad("access_token.token_type", "%q: only Bearer tokens are supported (any case)", p.AccessToken.TokenType)
+	if at.Format == FormatJWTRFC9068 && at.Typ != "" && !strings.EqualFold(strings.TrimPrefix(strings.ToLower(at.Typ), "application/"), "at+jwt") {
+		return bad("access_token.typ", "an RFC 9068 token has typ at+jwt, not %q", at.Typ)
 	}
-	if p.AccessToken.Lifetime <= 0 {
-		return bad("access_token.lifetime", "must be positive")
+	if tt := at.TokenType; tt != "" && !strings.EqualFold(tt, "bearer") {
+		return bad("access_token.token_type", "%q: only Bearer tokens are supported (any case)", tt)
 	}
-	for _, g := range p.RefreshToken.IssueFor {
-		if !p.HasGrant(g) {
-			return bad("refresh_token.issue_for", "%q is not in grant_types", g)
+	for _, g := range d.RefreshToken.IssueFor {
+		if !d.GrantTypes.Allows(g) {
+			return bad("refresh_token.issue_for", "%q is not in grant_types.allowed", g)
 		}
 	}
-	if len(p.RefreshToken.IssueFor) > 0 {
-		if !p.HasGrant(GrantRefreshToken) {
-			return bad("refresh_token.issue_for", "refresh tokens are issued but the refresh_token grant is not enabled")
-		}
-		if p.RefreshToken.Lifetime <= 0 {
-			return bad("refresh_token.lifetime", "must be positive")
-		}
+	if len(d.RefreshToken.IssueFor) > 0 && !d.GrantTypes.Requires(GrantRefreshToken) {
+		return bad("refresh_token.issue_for", "refresh tokens are required but the refresh_token grant is not in grant_types.required")
 	}
-	if p.HasGrant(GrantAuthorizationCode) && p.Code.Lifetime <= 0 {
-		return bad("code.lifetime", "must be positive")
-	}
-	if err := oneOf("pkce.mode", p.PKCE.Mode, PKCEUnsupported, PKCEOptional, PKCERequired); err != nil {
+	if err := oneOf("refresh_token.rotation", d.RefreshToken.Rotation, RotationAny, RotationAlways, RotationPublicOnly, RotationNever); err != nil {
 		return err
 	}
-	if p.PKCE.Mode != PKCEUnsupported && !slices.Contains(p.PKCE.Methods, "S256") {
-		return bad("pkce.methods", "S256 is mandatory to implement (RFC 7636 §4.2)")
+	if err := oneOf("pkce.support", d.PKCE.Support, PKCEAny, PKCEUnsupported, PKCESupported, PKCERequired); err != nil {
+		return err
 	}
-	for _, m := range p.PKCE.Methods {
+	for _, m := range d.PKCE.Methods {
 		if err := oneOf("pkce.methods", m, "S256", "plain"); err != nil {
 			return err
 		}
 	}
-	for i, x := range p.Authorize.Extras {
+	if d.PKCE.Support == PKCEUnsupported && len(d.PKCE.Methods) > 0 {
+		return bad("pkce.methods", "PKCE is unsupported, so no method can be required")
+	}
+	for i, x := range d.Authorize.Extras {
 		if x.Name == "" {
 			return bad(fmt.Sprintf("authorize.extras[%d].name", i), "required")
 		}
 	}
-	if p.Authorize.OOBRedirectURI != "" && p.Endpoints.OOB == "" {
+	if d.Authorize.OOBRedirectURI != "" && d.Endpoints.OOB == "" {
 		return bad("endpoints.oob", "required with authorize.oob_redirect_uri")
 	}
-	for i, r := range p.Resources.Rules {
+	for i, r := range d.Resources.Rules {
 		if r.Path == "" || !strings.HasPrefix(r.Path, "/") {
 			return bad(fmt.Sprintf("resources.rules[%d].path", i), "must be a path starting with /")
 		}
@@ -473,35 +547,21 @@ func (p *Profile) Validate() error {
 			return bad(fmt.Sprintf("resources.rules[%d].scopes", i), "at least one scope")
 		}
 	}
-	if se := p.Resources.ScopeError; se != "" {
+	if se := d.Resources.ScopeError; se != "" {
 		if err := oneOf("resources.scope_error", se, ScopeErrorInsufficientScope, ScopeErrorInvalidToken); err != nil {
 			return err
 		}
 	}
-	if p.TokenResponseSchema == "" {
+	if d.TokenResponseSchema == "" {
 		return bad("token_response_schema", "required")
 	}
 	return nil
 }
 
-// HasGrant reports whether the grant type is enabled.
-func (p *Profile) HasGrant(g string) bool { return slices.Contains(p.GrantTypes, g) }
-
-// HasResponseType reports whether the response type is enabled.
-func (p *Profile) HasResponseType(rt string) bool { return slices.Contains(p.ResponseTypes, rt) }
-
-// HasAuthMethod reports whether the client authentication method is enabled.
-func (p *Profile) HasAuthMethod(m string) bool { return slices.Contains(p.ClientAuth.Methods, m) }
-
-// HasEncoding reports whether the token request body encoding is accepted.
-func (p *Profile) HasEncoding(e string) bool { return slices.Contains(p.TokenRequest.Encodings, e) }
-
-// IssuesRefreshFor reports whether a success of grant g carries a refresh token.
-func (p *Profile) IssuesRefreshFor(g string) bool { return slices.Contains(p.RefreshToken.IssueFor, g) }
-
-// SupportsPKCEMethod reports whether the code_challenge_method is supported.
-func (p *Profile) SupportsPKCEMethod(m string) bool {
-	return p.PKCE.Mode != PKCEUnsupported && slices.Contains(p.PKCE.Methods, m)
+// RequiresRefreshFor reports whether every success of grant g must carry a
+// refresh token.
+func (d *Dialect) RequiresRefreshFor(g string) bool {
+	return slices.Contains(d.RefreshToken.IssueFor, g)
 }
 
 // ValidScopeToken reports whether s is a scope-token: 1*( %x21 / %x23-5B / %x5D-7E ).
@@ -512,6 +572,17 @@ func ValidScopeToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// VSChars reports whether s consists of VSCHAR (%x20-7E) only: the syntax
+// of client_id and client_secret (RFC 6749 App. A.1, A.2).
+func VSChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
 			return false
 		}
 	}

@@ -25,18 +25,16 @@ const acConcurrent = 5
 const acReplayDelay = 30 * time.Second
 
 // acUsesPKCE reports whether the TOK-AC specs send an S256 challenge with
-// cl's codes: always when the profile requires PKCE, and for public clients
-// whenever PKCE is supported (RFC 9700 §2.1.1: public clients MUST use it).
-// A confidential client otherwise sends the plain RFC 6749 request, so that
-// these specs do not depend on PKCE (the TOK-PKCE specs check it).
+// cl's codes: when the dialect or the target requires PKCE of cl, and for
+// public clients wherever PKCE may be supported (RFC 9700 §2.1.1: public
+// clients MUST use it). A confidential client otherwise sends the plain
+// RFC 6749 request, so that these specs do not depend on PKCE (the TOK-PKCE
+// specs check it).
 func acUsesPKCE(e *Env, cl *Client) bool {
-	switch e.Profile.PKCE.Mode {
-	case profile.PKCEUnsupported:
+	if !e.UsesPKCE() {
 		return false
-	case profile.PKCERequired:
-		return true
 	}
-	return cl.Public()
+	return cl.Public() || e.PKCERequiredFor(cl) == Declared
 }
 
 // acCode obtains a code for cl, with an S256 challenge when acUsesPKCE, and
@@ -44,7 +42,6 @@ func acUsesPKCE(e *Env, cl *Client) bool {
 // yields no code fails the spec (see C.Code).
 func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
 	if acUsesPKCE(c.Env, cl) {
-		c.RequireAdvertised("code_challenge_methods_supported", "S256")
 		verifier = NewVerifier()
 		o.Challenge, o.Method = S256(verifier), "S256"
 	}
@@ -58,7 +55,7 @@ func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
 // request, and fails when the flow could not be run at all.
 func (c *C) acTryCode(cl *Client, o CodeOpts) (string, *AuthzResult) {
 	d := c.RequireDriver()
-	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: AuthzQuery(cl, "code", o)})
+	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: c.Env.AuthzQuery(cl, "code", o)})
 	if errors.Is(err, ErrNotSupported) {
 		c.Skipf("the authorization driver cannot perform this request")
 	}
@@ -76,7 +73,6 @@ func (c *C) acTryCode(cl *Client, o CodeOpts) (string, *AuthzResult) {
 // authorization_code grant or no primary client.
 func (c *C) acPrimary() *Client {
 	c.RequireGrant(profile.GrantAuthorizationCode)
-	c.RequireAdvertised("grant_types_supported", profile.GrantAuthorizationCode)
 	return c.RequireClient(profile.RolePrimary)
 }
 
@@ -95,8 +91,8 @@ func (c *C) acFirst(ex *harness.Exchange) map[string]any {
 // acSkipOOB skips specs about the redirect_uri comparison in a dialect
 // whose redirect URI is fixed and required on every token request.
 func (c *C) acSkipOOB() {
-	if oob := c.Env.Profile.Authorize.OOBRedirectURI; oob != "" {
-		c.Skipf("the %s dialect fixes redirect_uri to %s and requires it on every token request, so the RFC 6749 §4.1.3 redirect_uri rules do not apply", c.Env.Profile.Name, oob)
+	if oob := c.Env.Dialect.Authorize.OOBRedirectURI; oob != "" {
+		c.Skipf("the %s dialect fixes redirect_uri to %s and requires it on every token request, so the RFC 6749 §4.1.3 redirect_uri rules do not apply", c.Env.Dialect.Name, oob)
 	}
 }
 

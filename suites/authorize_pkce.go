@@ -10,22 +10,11 @@ func init() {
 }
 
 // pkceDeclaredRequired reports whether the target declares that cl must use
-// PKCE: the profile requires it of every client, or (the embedded mock) the
-// client is registered with require_pkce. Enforcing PKCE is policy (RFC 7636
+// PKCE: the dialect or the target requires it of every client, or the
+// client is declared require_pkce. Enforcing PKCE is policy (RFC 7636
 // §4.4.1, catalogue §4.12), so it is checked only where declared.
 func (c *C) pkceDeclaredRequired(cl *Client) bool {
-	switch c.Env.Profile.PKCE.Mode {
-	case profile.PKCERequired:
-		return true
-	case profile.PKCEUnsupported:
-		return false
-	}
-	if c.Env.Mock != nil {
-		if fc, ok := c.Env.Mock.Fixtures().Client(cl.ID); ok {
-			return fc.RequirePKCE
-		}
-	}
-	return false
+	return c.Env.UsesPKCE() && c.Env.PKCERequiredFor(cl) == Declared
 }
 
 func authorizePKCESpecs(e *Env) {
@@ -44,8 +33,8 @@ func authorizePKCESpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-002", Level: MUST, Section: "RFC 7636 §4.4.1",
 		Requirement: "A code_challenge_method the server does not support MUST be refused with invalid_request (or an error page), never answered with a code."}, func(c *C) {
 		cl := c.arPrimary()
-		if c.Env.Profile.PKCE.Mode == profile.PKCEUnsupported {
-			c.Skipf("the %s profile does not support PKCE; such a server legitimately ignores code_challenge_method (RFC 6749 §3.1)", c.Env.Profile.Name)
+		if s, why := c.Env.PKCE(); !s.Expected() {
+			c.Skipf("PKCE support is not known (%s); a server without PKCE legitimately ignores code_challenge_method (RFC 6749 §3.1)", why)
 		}
 		req := c.arCodeRequest(cl, RandomString(16))
 		req.Query.Set("code_challenge", S256(NewVerifier()))
@@ -56,15 +45,19 @@ func authorizePKCESpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-003", Level: MUST, Section: "RFC 7636 §4.4.1; RFC 9700 §2.1.1",
 		Requirement: "When the server requires PKCE of a client, a request of that client without code_challenge MUST be refused with invalid_request (or an error page), never answered with a code."}, func(c *C) {
 		c.RequireBrowser()
-		cl := c.Env.Client(profile.RolePublic)
-		if cl == nil || !c.pkceDeclaredRequired(cl) {
-			if p := c.Env.Client(profile.RolePrimary); c.Env.Profile.PKCE.Mode == profile.PKCERequired && p != nil {
-				cl = p
-			} else {
-				c.Skipf("the target declares no client that must use PKCE (enforcing PKCE is policy; RFC 7636 §4.4.1)")
+		var cl *Client
+		for _, role := range []string{profile.RolePublic, profile.RolePrimary, profile.RolePublic2, profile.RoleSecond} {
+			if x := c.Env.Client(role); x != nil && c.pkceDeclaredRequired(x) {
+				cl = x
+				break
 			}
 		}
+		if cl == nil {
+			c.Skipf("the target declares no client that must use PKCE (enforcing PKCE is policy; RFC 7636 §4.4.1): declare pkce: required or a client's require_pkce")
+		}
 		req := c.arCodeRequest(cl, RandomString(16))
+		req.Query.Del("code_challenge")
+		req.Query.Del("code_challenge_method")
 		c.arRefused(c.arFlow(req), false, "invalid_request")
 	})
 }

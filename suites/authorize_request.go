@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 func init() {
@@ -33,11 +34,12 @@ const azUnsupportedRT = "zz-unsupported"
 // with the code flow.
 func (c *C) requireAuthorize() {
 	if c.Env.Endpoints.Authorize == "" {
-		c.Skipf("the %s profile has no authorization endpoint", c.Env.Profile.Name)
+		c.Skipf("the target has no authorization endpoint (none configured, advertised or in the %s dialect)", c.Env.Dialect.Name)
 	}
-	if !c.Env.Profile.HasResponseType("code") {
-		c.Skipf("the %s profile does not enable response_type=code", c.Env.Profile.Name)
+	if s, why := c.Env.ResponseType(profile.ResponseCode); s == Absent {
+		c.Skipf("%s", why)
 	}
+	c.requirePresent(target.EndpointAuthorize)
 }
 
 // azClient is the client of a spec, or skips.
@@ -52,11 +54,11 @@ func (c *C) azClient(role string) *Client {
 // whose verifier is returned.
 func (c *C) azQuery(cl *Client, redirect string) (q url.Values, state, verifier string) {
 	o := CodeOpts{Scope: c.Env.Scopes.S1, RedirectURI: redirect, OmitRedirectURI: redirect == "", State: RandomString(16)}
-	if c.Env.Profile.PKCE.Mode != profile.PKCEUnsupported {
+	if c.Env.UsesPKCE() {
 		verifier = NewVerifier()
 		o.Challenge, o.Method = S256(verifier), "S256"
 	}
-	return AuthzQuery(cl, "code", o), o.State, verifier
+	return c.Env.AuthzQuery(cl, "code", o), o.State, verifier
 }
 
 // azGet sends AUTHZ(q): a GET of the authorization request that does not
@@ -211,7 +213,7 @@ func (c *C) responseEndpoint(r string) *url.URL {
 
 // isOOB reports whether r is the dialect's out-of-band redirect URI.
 func (c *C) isOOB(r string) bool {
-	oob := c.Env.Profile.Authorize.OOBRedirectURI
+	oob := c.Env.Dialect.Authorize.OOBRedirectURI
 	return oob != "" && r == oob
 }
 
@@ -555,11 +557,17 @@ func authorizeRequestSpecs(e *Env) {
 		Requirement: "The authorization server MUST support the HTTP GET method at the authorization endpoint: a valid GET request gets the login/consent page, a redirect to a login URL, or a code; never 405 or an error."}, func(c *C) {
 		cl := c.azClient(profile.RolePrimary)
 		r := cl.RedirectURI()
+		if r == "" {
+			c.Skipf("the primary client has no configured redirect URI: a refusal of its request would say nothing about GET support")
+		}
 		q, _, _ := c.azQuery(cl, r)
 		// A user agent other than a browser (Accept: */*) is still a user
 		// agent: "accepts anything" includes the login page.
 		ex := c.azGet(q, harness.WithHeader("Accept", "*/*"))
 		c.azSent(ex, "GET of a valid authorization request")
+		// Only a 405 says GET is not supported: an error response shows the
+		// GET was processed (the refusal is about the request, judged
+		// elsewhere).
 		c.Must(ex.Status != http.StatusMethodNotAllowed, ex, "a valid GET authorization request was answered 405 Method Not Allowed")
 		switch out := c.azOutcome(ex, r); {
 		case out == "page 2xx":
@@ -569,10 +577,8 @@ func authorizeRequestSpecs(e *Env) {
 		case out == "redirect":
 			h := azHops(ex)[0]
 			c.Saw("redirected to %s (a login URL)", harness.RedactURL(h.loc))
-		case strings.HasPrefix(out, "error="):
-			c.Failf(exchanges(ex), "a valid GET authorization request was refused at the redirect URI with %s", out)
 		default:
-			c.Failf(exchanges(ex), "a valid GET authorization request was answered with status %d", ex.Status)
+			c.Saw("processed the GET and answered %s (status %d); whether the request was right is for other checks", out, ex.Status)
 		}
 	})
 
@@ -641,8 +647,8 @@ func authorizeRequestSpecs(e *Env) {
 		c.azRefused(cl, q, r, false, "response_type=foo", "unsupported_response_type", "invalid_request")
 	})
 
-	e.Assert(harness.Assertion{ID: "AUTHZ-REQ-007", Level: MUST, Section: "RFC 6749 §3.1, §4.1.2.1",
-		Requirement: "Request parameters MUST NOT be included more than once: a repeated state, scope or client_id with conflicting values gets invalid_request or an error page, never a code; a repeated client_id is never redirected."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-REQ-007", Level: SHOULD, Section: "RFC 6749 §3.1, §4.1.2.1",
+		Requirement: "A request repeating state, scope or client_id with conflicting values SHOULD get invalid_request or an error page, not a code, and a repeated client_id SHOULD NOT be redirected (RFC 6749 §3.1 forbids the repetition to clients; no sentence binds the server, so a server taking the first value only warns)."}, func(c *C) {
 		cl := c.azClient(profile.RolePrimary)
 		r := cl.RedirectURI()
 		q, _, _ := c.azQuery(cl, r)

@@ -61,7 +61,7 @@ func (c *C) tryAT(cl *Client, scope string) (*atGrant, string) {
 		}
 	}
 	if len(tried) == 0 {
-		return nil, fmt.Sprintf("the %s profile offers no grant client %q can use here", e.Profile.Name, cl.ID)
+		return nil, fmt.Sprintf("the target offers no grant client %q can use here", cl.ID)
 	}
 	return nil, strings.Join(tried, "; ")
 }

@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // WriteCatalogue writes the implemented assertions as a Markdown table:
@@ -41,19 +43,19 @@ func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 var Profiles = []string{"rfc6749", "oauth20-intents", "merchant-customer", "oob-pkce"}
 
 // Catalogue returns the assertions the spec groups declare for the built-in
-// profiles. It walks the same group functions that build the Ginkgo tree,
-// with Assert recording instead of declaring, so it needs no Ginkgo run.
+// dialects. It walks the same group functions that build the Ginkgo tree,
+// with Assert recording instead of declaring: no spec runs and no server is
+// started.
 func Catalogue() ([]harness.Assertion, error) {
 	for _, p := range Profiles {
-		e, stop, err := EmbeddedEnv(p)
+		d, err := profile.Load(p)
 		if err != nil {
 			return nil, err
 		}
-		e.collectOnly = true
+		e := &Env{Name: p, Dialect: d, Target: &target.Target{Dialect: d}, collectOnly: true}
 		for _, g := range groups {
 			g.Specs(e)
 		}
-		stop()
 	}
 	return Assertions(), nil
 }

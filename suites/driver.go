@@ -3,10 +3,8 @@ package suites
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 
-	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/suites/harness"
 )
 
@@ -21,6 +19,9 @@ type AuthzRequest struct {
 	RawQuery string
 	// Deny makes the user refuse consent.
 	Deny bool
+	// Verifier is the PKCE code_verifier of the request's code_challenge,
+	// kept for redeeming the code; drivers do not send it.
+	Verifier string
 }
 
 // AuthzResult is where the flow left the authorization server.
@@ -55,56 +56,14 @@ func (r *AuthzResult) Error() string {
 // Evidence returns the flow's exchanges.
 func (r *AuthzResult) Evidence() []*harness.Exchange { return r.Exchanges }
 
-// Driver performs authorization requests as the user: the embedded mock's
-// minting, a scripted form login, an out-of-band page reader, or a
-// user-given command.
+// Driver performs authorization requests as the user: a scripted form
+// login, an out-of-band page reader, a user-given command, or (wired in by
+// the command, the suites never import the mock) the embedded mock's
+// minting hook.
 type Driver interface {
 	Authorize(ctx context.Context, req AuthzRequest) (*AuthzResult, error)
 }
 
 // ErrNotSupported is returned by drivers for requests they cannot perform
-// (the minting driver only issues codes for valid requests).
+// (the embedded mock's minting driver only issues codes for valid requests).
 var ErrNotSupported = errors.New("the authorization driver cannot perform this request")
-
-// mintDriver asks the embedded mock for codes directly: fast, and only for
-// valid code-flow requests. Specs of the authorize endpoint itself use a
-// browser-like driver instead.
-type mintDriver struct {
-	mock *mockserver.Server
-}
-
-func (d mintDriver) Authorize(ctx context.Context, req AuthzRequest) (*AuthzResult, error) {
-	q := req.Query
-	if req.RawQuery != "" || req.Deny || q.Get("response_type") != "code" {
-		return nil, ErrNotSupported
-	}
-	redirect := q.Get("redirect_uri")
-	cr := mockserver.CodeRequest{
-		ClientID: q.Get("client_id"), RedirectURI: redirect, OmitRedirectURI: redirect == "",
-		Scope: q.Get("scope"), CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-	}
-	if redirect == "" && req.Client != nil {
-		redirect = req.Client.RedirectURI()
-	}
-	for _, x := range d.mock.Profile().Authorize.Extras {
-		if v := q.Get(x.Name); v != "" {
-			if cr.Claims == nil {
-				cr.Claims = map[string]string{}
-			}
-			cr.Claims[x.Claim] = v
-		}
-	}
-	code, err := d.mock.MintCode(ctx, cr)
-	if err != nil {
-		return nil, fmt.Errorf("mint code: %w", err)
-	}
-	u, err := url.Parse(redirect)
-	if err != nil {
-		return nil, err
-	}
-	params := url.Values{"code": {code}}
-	if s := q.Get("state"); s != "" {
-		params.Set("state", s)
-	}
-	return &AuthzResult{Redirect: u, Query: params, Fragment: url.Values{}}, nil
-}

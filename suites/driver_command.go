@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +38,10 @@ import (
 //     the query (the default) or "#" for the fragment, e.g.
 //     "code=…&state=…" or "#access_token=…&state=…";
 //     3. a bare authorization code. The response then holds no state, so
-//     the specs that check state fail: prefer printing the URL.
+//     the specs that check state fail: prefer printing the URL;
+//     4. "page:" followed by an optional HTTP status and a text, e.g.
+//     "page: 400 Invalid redirect URI": the flow ended on a page of the
+//     server (an error page) without redirecting back to the client.
 //   - Exit status 3 means "this request cannot be performed" (for example the
 //     program cannot refuse consent): the specs that need it are skipped.
 //     Any other non-zero status is an error, reported with the end of
@@ -141,6 +146,10 @@ func (d *CommandDriver) Authorize(ctx context.Context, req AuthzRequest) (*Authz
 		}
 		return res, fmt.Errorf("command driver: %s: %w; stderr: %s", d.Argv[0], err, tail(d.redact(stderr.buf.String()), 1024))
 	}
+	// The evidence shows what the command printed (redacted).
+	ex.Status = http.StatusOK
+	ex.Header = http.Header{"Content-Type": {"text/plain"}}
+	ex.Body = []byte(tail(d.redact(stdout.buf.String()), 4096))
 	line := lastLine(stdout.buf.String())
 	if line == "" {
 		return res, fmt.Errorf("command driver: %s printed no result on standard output", d.Argv[0])
@@ -188,6 +197,20 @@ var responseParams = []string{"code", "error", "access_token", "state"}
 
 // parseCommandResult fills res from the command's result line.
 func parseCommandResult(line string, res *AuthzResult) {
+	if rest, ok := strings.CutPrefix(line, "page:"); ok {
+		rest = strings.TrimSpace(rest)
+		page := &harness.Exchange{Method: "PAGE", URL: "(the page the command's browser ended on)", Status: http.StatusOK,
+			Header: http.Header{"Content-Type": {"text/plain"}}}
+		if code, text, _ := strings.Cut(rest, " "); len(code) == 3 {
+			if n, err := strconv.Atoi(code); err == nil && n >= 100 && n <= 599 {
+				page.Status, rest = n, text
+			}
+		}
+		page.Body = []byte(rest)
+		res.Page = page
+		res.Exchanges = append(res.Exchanges, page)
+		return
+	}
 	if u, err := url.Parse(line); err == nil && u.Scheme != "" && (strings.Contains(line, "://") || strings.ContainsAny(line, "?#")) {
 		res.Redirect = u
 		res.Query, res.Fragment = splitResponseParams(line)

@@ -56,10 +56,18 @@ const acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 //     goes to the request's redirect_uri): that is the authorization
 //     response, whose query and fragment it parses;
 //   - on an HTML page with a form (the one holding a password input, else the
-//     first with a submit control) fills the username and password, keeps
-//     hidden inputs, ticks the consent checkbox if one is named, presses the
-//     approve control (or the deny control when the request says Deny), and
-//     submits to the form's action when that is on the authorization server;
+//     first with a submit control that does not refuse) fills the username
+//     and password, keeps hidden inputs, ticks the consent checkbox if one is
+//     named, presses the approve control (or the deny control when the
+//     request says Deny), and submits to the form's action when that is on
+//     the authorization server;
+//   - when the request says Deny and the consent form has no deny control,
+//     refuses the way the page offers instead: another form of the page whose
+//     submit control or action means refusal (submitted with its own hidden
+//     fields), else a link on the authorization server whose text or href
+//     means refusal (followed with GET); a login form whose controls do not
+//     read as consent gets the credentials first, the refusal waiting for
+//     the consent page (see denyRoute);
 //   - ends on a page without a form (an error page, an out-of-band page).
 //
 // Every request is kept as evidence, with the password redacted from the
@@ -211,25 +219,35 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			res.Page = ex
 			return res, fmt.Errorf("form driver: more than %d forms in one flow", formMaxSubmissions)
 		}
-		sub, err := d.fill(f, req.Deny)
-		if err != nil {
-			res.Page = ex
-			return res, err
-		}
-		denied = denied || sub.deny
 		page, err := url.Parse(ex.URL)
 		if err != nil {
 			res.Page = ex
 			return res, fmt.Errorf("form driver: page URL: %w", err)
 		}
-		action := page
-		if f.action != "" {
-			ref, err := url.Parse(strings.TrimSpace(f.action))
-			if err != nil {
-				res.Page = ex
-				return res, fmt.Errorf("form driver: form action %q: %w", f.action, err)
+		byAction := false
+		if req.Deny && !denied {
+			var link *url.URL
+			f, byAction, link = d.denyRoute(pg, f, page, as, clientRedirect)
+			if link != nil {
+				// The page refuses with a link: follow it like a click.
+				ex = hc.Get(ctx, link.String(), harness.WithHeader("Accept", acceptHTML))
+				if res.LoginResponse == nil {
+					res.LoginResponse = ex
+				}
+				denied, viaRedirect = true, false
+				continue
 			}
-			action = page.ResolveReference(ref)
+		}
+		sub, err := d.fillAs(f, req.Deny, byAction)
+		if err != nil {
+			res.Page = ex
+			return res, err
+		}
+		denied = denied || sub.deny
+		action, err := f.actionURL(page)
+		if err != nil {
+			res.Page = ex
+			return res, err
 		}
 		if !sameOrigin(as, action) {
 			res.Page = ex
@@ -253,6 +271,19 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 		}
 		viaRedirect = false
 	}
+}
+
+// actionURL resolves the form's action against the page URL; no action
+// submits to the page itself.
+func (f *htmlForm) actionURL(page *url.URL) (*url.URL, error) {
+	if f.action == "" {
+		return page, nil
+	}
+	ref, err := url.Parse(strings.TrimSpace(f.action))
+	if err != nil {
+		return nil, fmt.Errorf("form driver: form action %q: %w", f.action, err)
+	}
+	return page.ResolveReference(ref), nil
 }
 
 func isRedirectStatus(s int) bool { return s >= 300 && s < 400 && s != http.StatusNotModified }
@@ -311,6 +342,14 @@ func looksHTML(ex *harness.Exchange) bool {
 type htmlPage struct {
 	title string
 	forms []*htmlForm
+	links []htmlLink
+}
+
+// htmlLink is an <a href>, in document order.
+type htmlLink struct {
+	href string
+	// text is the lower-cased visible text, aria-label and title.
+	text string
 }
 
 type htmlForm struct {
@@ -373,6 +412,11 @@ func parseHTMLPage(body []byte) *htmlPage {
 			case atom.Input, atom.Button, atom.Select, atom.Textarea:
 				if cur != nil {
 					cur.fields = append(cur.fields, fieldOf(n))
+				}
+			case atom.A:
+				if href, ok := attrOK(n, "href"); ok {
+					text := strings.Join([]string{textOf(n), attr(n, "aria-label"), attr(n, "title")}, " ")
+					pg.links = append(pg.links, htmlLink{href: href, text: strings.ToLower(strings.Join(strings.Fields(text), " "))})
 				}
 			}
 		}
@@ -470,7 +514,9 @@ func textOf(n *html.Node) string {
 }
 
 // pickForm chooses the form to submit: the first with a password input,
-// else the first with a submit control; nil on a page without one.
+// else the first with a submit control that does not refuse (a separate deny
+// form may come first), else the first with a submit control; nil on a page
+// without one.
 func (pg *htmlPage) pickForm() *htmlForm {
 	if pg == nil {
 		return nil
@@ -483,13 +529,129 @@ func (pg *htmlPage) pickForm() *htmlForm {
 		}
 	}
 	for _, f := range pg.forms {
-		for _, fl := range f.fields {
-			if fl.submit() && !fl.disabled {
-				return f
-			}
+		if !hrefRefuses(f.action) && f.hasControl(func(fl formField) bool { return !isDenyControl(fl) }) {
+			return f
+		}
+	}
+	for _, f := range pg.forms {
+		if f.hasControl(func(formField) bool { return true }) {
+			return f
 		}
 	}
 	return nil
+}
+
+// hasControl reports whether the form has an enabled submit control for
+// which ok holds.
+func (f *htmlForm) hasControl(ok func(formField) bool) bool {
+	for _, fl := range f.fields {
+		if fl.submit() && !fl.disabled && ok(fl) {
+			return true
+		}
+	}
+	return false
+}
+
+// denyRoute chooses how the user refuses on a page whose chosen form is f:
+//   - f itself when it has a deny control (the existing choice);
+//   - f when it is a login form whose controls do not read as consent: the
+//     credentials go first, the refusal waits for the consent page (a server
+//     that then redirects with a code gave no chance to refuse:
+//     errNoDenyControl);
+//   - else another form of the page, on the authorization server, whose
+//     submit control clearly refuses, or whose action does (byAction: any of
+//     its submit controls refuses);
+//   - else a link that refuses (see denyLink);
+//   - else f, which fill answers with errNoDenyControl.
+func (d *FormDriver) denyRoute(pg *htmlPage, f *htmlForm, page, as, clientRedirect *url.URL) (form *htmlForm, byAction bool, link *url.URL) {
+	if f.hasControl(isDenyControl) {
+		return f, false, nil
+	}
+	if f.passwordField(d.Fields.Password) >= 0 && !d.consentForm(f) {
+		return f, false, nil
+	}
+	for _, g := range pg.forms {
+		if g == f {
+			continue
+		}
+		action, err := g.actionURL(page)
+		if err != nil || !sameOrigin(as, action) || sameEndpoint(clientRedirect, action) {
+			continue
+		}
+		if g.hasControl(clearlyRefuses) {
+			return g, false, nil
+		}
+		if hrefRefuses(g.action) && g.hasControl(func(formField) bool { return true }) {
+			return g, true, nil
+		}
+	}
+	if u := pg.denyLink(page, as, clientRedirect); u != nil {
+		return f, false, u
+	}
+	return f, false, nil
+}
+
+// consentWords are the approve words that ask for consent rather than for
+// signing in (a combined login and consent form says Approve, not Sign in).
+var consentWords = map[string]bool{"approve": true, "allow": true, "accept": true, "authorize": true, "authorise": true,
+	"consent": true, "grant": true, "agree": true}
+
+// consentForm reports whether the form asks for consent: a submit control
+// reads like it, or it holds the configured consent control.
+func (d *FormDriver) consentForm(f *htmlForm) bool {
+	for _, fl := range f.fields {
+		if fl.disabled {
+			continue
+		}
+		if d.Fields.Consent != "" && fl.name == d.Fields.Consent {
+			return true
+		}
+		if fl.submit() && hasAny(controlWords(fl), consentWords) {
+			return true
+		}
+	}
+	return false
+}
+
+// denyLink is the page's link that best means refusal, resolved against the
+// page URL: by its text (or aria-label, title) and by the words of its href,
+// a link matching both first, then by text, then by href, each in document
+// order. Links off the authorization server, to the client's redirect URI,
+// javascript: links, fragment-only links and links whose text reads as
+// approval are ignored. nil if none.
+func (pg *htmlPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
+	var best *url.URL
+	bestScore := 0
+	for _, l := range pg.links {
+		href := strings.TrimSpace(l.href)
+		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") {
+			continue
+		}
+		score := 0
+		if textRefuses(l.text) {
+			score += 2
+		} else if hasAny(textWords(l.text), approveWords) {
+			continue
+		}
+		if hrefRefuses(href) {
+			score++
+		}
+		if score <= bestScore {
+			continue
+		}
+		ref, err := url.Parse(href)
+		if err != nil {
+			continue
+		}
+		u := page.ResolveReference(ref)
+		if !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https") ||
+			!sameOrigin(as, u) || sameEndpoint(clientRedirect, u) {
+			continue
+		}
+		u.Fragment, u.RawFragment = "", ""
+		best, bestScore = u, score
+	}
+	return best
 }
 
 // passwordField is the index of the password input: the one named name
@@ -542,15 +704,19 @@ var (
 	approveWords = map[string]bool{"approve": true, "allow": true, "accept": true, "authorize": true, "authorise": true,
 		"consent": true, "grant": true, "yes": true, "confirm": true, "continue": true, "submit": true, "login": true,
 		"signin": true, "next": true, "ok": true, "agree": true}
+	// denyWords, where pairs of words are also joined: "Don't allow" gives
+	// dontallow, "No thanks" nothanks, "access_denied" accessdenied.
 	denyWords = map[string]bool{"deny": true, "reject": true, "decline": true, "cancel": true, "refuse": true,
-		"disallow": true, "no": true, "abort": true}
+		"disallow": true, "no": true, "abort": true, "denied": true, "rejected": true, "declined": true,
+		"cancelled": true, "canceled": true, "refused": true, "dontallow": true, "nothanks": true, "notnow": true,
+		"accessdenied": true}
 )
 
-// controlWords splits a control's name, value and label into lower-case
-// words ("Sign in" gives sign, in and signin).
-func controlWords(fl formField) map[string]bool {
+// textWords splits text into lower-case words, pairs of words also joined
+// ("Sign in" gives sign, in and signin); apostrophes join ("don't": dont).
+func textWords(s string) map[string]bool {
 	words := map[string]bool{}
-	s := strings.ToLower(fl.name + " " + fl.value + " " + fl.label)
+	s = strings.NewReplacer("'", "", "\u2019", "").Replace(strings.ToLower(s))
 	fields := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 	for i, w := range fields {
 		words[w] = true
@@ -559,6 +725,45 @@ func controlWords(fl formField) map[string]bool {
 		}
 	}
 	return words
+}
+
+// controlWords splits a control's name, value and label into words.
+func controlWords(fl formField) map[string]bool {
+	return textWords(fl.name + " " + fl.value + " " + fl.label)
+}
+
+// strongRefusal: the words refuse without a bare "no", which alone is too
+// weak outside the consent form (a language picker's value=no is Norwegian).
+func strongRefusal(words map[string]bool) bool {
+	delete(words, "no")
+	return hasAny(words, denyWords)
+}
+
+// clearlyRefuses is a deny control of a form other than the approve form:
+// its words refuse, a bare "no" counting only as its whole visible label.
+func clearlyRefuses(fl formField) bool {
+	return strongRefusal(controlWords(fl)) || strings.TrimSpace(fl.label) == "no"
+}
+
+// textRefuses: a link's text refuses ("Cancel", "No thanks", "No").
+func textRefuses(text string) bool {
+	return strongRefusal(textWords(text)) || strings.TrimSpace(text) == "no"
+}
+
+// hrefRefuses: the words of a URL reference (its path and query, decoded)
+// refuse: /consent/deny, ?decision=deny, error=access_denied.
+func hrefRefuses(ref string) bool {
+	if ref == "" {
+		return false
+	}
+	s := ref
+	if u, err := url.Parse(strings.TrimSpace(ref)); err == nil {
+		s = u.Path + " " + u.RawQuery
+		if q, err := url.QueryUnescape(u.RawQuery); err == nil {
+			s = u.Path + " " + q
+		}
+	}
+	return strongRefusal(textWords(s))
 }
 
 func hasAny(words, set map[string]bool) bool {
@@ -617,6 +822,13 @@ var errNoDenyControl = fmt.Errorf("%w: the consent page has no deny control", Er
 // fill fills a form as the user: credentials, hidden inputs, the consent
 // checkbox and the chosen submit control.
 func (d *FormDriver) fill(f *htmlForm, deny bool) (*submission, error) {
+	return d.fillAs(f, deny, false)
+}
+
+// fillAs is fill; byAction says the form refuses by its action (a separate
+// deny form), so that without a deny control its first submit control
+// refuses.
+func (d *FormDriver) fillAs(f *htmlForm, deny, byAction bool) (*submission, error) {
 	pw := f.passwordField(d.Fields.Password)
 	un := f.usernameField(d.Fields.Username, pw)
 	if (pw >= 0 || un >= 0) && d.User == nil {
@@ -642,6 +854,9 @@ func (d *FormDriver) fill(f *htmlForm, deny bool) (*submission, error) {
 	if deny {
 		if chosen = pick(func(fl formField) bool { return named(fl) && isDenyControl(fl) }); chosen < 0 {
 			chosen = pick(isDenyControl)
+		}
+		if chosen < 0 && byAction && len(controls) > 0 {
+			chosen = controls[0]
 		}
 		if chosen < 0 {
 			if pw < 0 {

@@ -34,10 +34,10 @@ func drvMock(t *testing.T, prof string, quirks ...string) (*mockserver.TestServe
 	t.Helper()
 	ts := mockserver.NewTestServer(t, prof, mockserver.WithQuirks(quirks...))
 	opts := harness.Options{BaseURL: ts.URL}
-	if h := ts.Profile().ClientAuth.APIKeyHeader; h != "" {
+	if h := ts.Settings().ClientAuth.APIKeyHeader; h != "" {
 		opts.Headers = http.Header{h: {"demo-api-key"}}
 	}
-	if ts.Profile().Authorize.OOBRedirectURI != "" {
+	if ts.Settings().Authorize.OOBRedirectURI != "" {
 		return ts, NewOOBDriver(opts, ts.AuthorizeURL(), drvAlice, FormFields{}), opts
 	}
 	return ts, NewFormDriver(opts, ts.AuthorizeURL(), drvAlice, FormFields{}), opts
@@ -485,6 +485,9 @@ func TestNewEnv(t *testing.T) {
 			if tt.prof == "oob-pkce" {
 				doc = strings.Replace(doc, "secret: conf-secret, redirect_uri: "+drvR1, "auth_method: none", 1)
 			}
+			if tt.prof == "merchant-customer" {
+				doc = strings.Replace(doc, "  public: {id: public-client}\n", "", 1)
+			}
 			if tt.kind != "" {
 				doc += "driver: {kind: " + tt.kind + "}\n"
 				if tt.kind == "command" {
@@ -496,7 +499,7 @@ func TestNewEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := NewEnv(tgt, "")
+			e, err := NewEnv(context.Background(), tgt, EnvOptions{})
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -512,7 +515,7 @@ func TestNewEnv(t *testing.T) {
 			if e.Name != tt.prof || e.Endpoints.Token != ts.TokenURL() || e.RefreshGrace != 5*time.Second || e.User.Username != "alice" {
 				t.Fatalf("%+v", e)
 			}
-			if pc := e.Client(profile.RolePublic); pc == nil || pc.Method != profile.AuthNone {
+			if pc := e.Client(profile.RolePublic); tt.prof != "merchant-customer" && (pc == nil || pc.Method != profile.AuthNone) {
 				t.Fatalf("public client %+v", pc)
 			}
 			if tt.prof == "oob-pkce" && e.Client(profile.RolePrimary).RedirectURI() != drvOOB {

@@ -5,11 +5,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // Client is a registered client of the target, as the specs use it.
@@ -17,13 +18,29 @@ type Client struct {
 	ID     string
 	Secret profile.Secret
 	// Method is how it authenticates: client_secret_basic, client_secret_post
-	// or none.
-	Method       string
-	RedirectURIs []string
+	// or none. MethodDeclared says the target declared it (else it was
+	// chosen from the metadata and the dialect).
+	Method         string
+	MethodDeclared bool
+	RedirectURIs   []string
+	// Scopes, GrantTypes and ResponseTypes it is registered for; nil: not
+	// declared.
+	Scopes        []string
+	GrantTypes    []string
+	ResponseTypes []string
+	// RequirePKCE: the target declares that this client must use PKCE.
+	RequirePKCE bool
+	// Native: an RFC 8252 native application.
+	Native bool
 }
 
 // Public reports whether the client has no secret.
 func (c *Client) Public() bool { return c.Secret == "" }
+
+// MayUse reports whether the client may authenticate with method m: its
+// declared method is m, or it declares none (RFC 7591 lets a server hold a
+// client to its registered method, so only a declaration excuses a refusal).
+func (c *Client) MayUse(m string) bool { return !c.MethodDeclared || c.Method == m }
 
 // RedirectURI returns the first registered redirect URI.
 func (c *Client) RedirectURI() string {
@@ -39,56 +56,112 @@ type User struct {
 	Password profile.Secret
 }
 
-// Endpoints are absolute URLs; empty when the target has none.
+// Endpoints are absolute URLs; empty when the target has none (known).
 type Endpoints struct {
 	Token, Authorize, Revocation, Introspection, JWKS, Resource, OOB string
 }
 
+func (ep *Endpoints) field(e target.Endpoint) *string {
+	switch e {
+	case target.EndpointToken:
+		return &ep.Token
+	case target.EndpointAuthorize:
+		return &ep.Authorize
+	case target.EndpointRevocation:
+		return &ep.Revocation
+	case target.EndpointIntrospection:
+		return &ep.Introspection
+	case target.EndpointJWKS:
+		return &ep.JWKS
+	case target.EndpointResource:
+		return &ep.Resource
+	case target.EndpointOOB:
+		return &ep.OOB
+	}
+	return nil
+}
+
+// Where an endpoint URL came from.
+const (
+	FromTarget   = "target"
+	FromMetadata = "metadata"
+	FromDialect  = "dialect"
+)
+
 // Scopes are the scope values scope tests use: S1 and S2 are allowed for the
 // primary client, S3 is allowed but not part of grants made with S1 alone.
-// Empty when the dialect has no scopes.
-type Scopes struct{ S1, S2, S3 string }
+// Empty when nothing names a scope: the specs then send none.
+type Scopes struct {
+	S1, S2, S3 string
+	// Declared: the values come from the target or the dialect, so a
+	// refusal of them is the server's fault; otherwise they were taken from
+	// the metadata's scopes_supported and a refusal only skips.
+	Declared bool
+	// Default is the declared default scope, when DefaultKnown.
+	Default      string
+	DefaultKnown bool
+	// Required are added to every authorization request, Refresh where a
+	// refresh token is wanted.
+	Required, Refresh []string
+}
 
-// Env is one target under test, as the specs see it.
+// Clock is the target's clock where the harness controls it (the embedded
+// mock): specs move it instead of sleeping.
+type Clock interface {
+	Now() time.Time
+	Advance(time.Duration)
+}
+
+// Env is one target under test, as the specs see it: the dialect's
+// requirements, the target's declarations, and what its metadata advertises.
 type Env struct {
-	// Name labels the environment in reports, e.g. "rfc6749" or a target
-	// file's name.
-	Name      string
-	Profile   *profile.Profile
+	// Name labels the environment in reports.
+	Name    string
+	Dialect *profile.Dialect
+	// Target holds the declarations; read-only.
+	Target    *target.Target
 	HTTP      *harness.Client
 	Endpoints Endpoints
+	// EndpointFrom says where each endpoint came from (FromTarget,
+	// FromMetadata, FromDialect); a 404 on one FromDialect is a guess that
+	// missed, not a failure.
+	EndpointFrom map[target.Endpoint]string
 	// Clients by role (profile.RolePrimary, RoleSecond, ...).
 	Clients map[string]*Client
 	User    *User
 	// Driver obtains authorization responses; nil when none is configured.
 	Driver Driver
-	Scopes Scopes
-	// CodeLifetime and RefreshGrace are the target's declared policy.
+	// Browser performs authorization requests through the real authorize
+	// endpoint (a scripted user agent); nil when none is configured.
+	Browser Driver
+	Scopes  Scopes
+	// AuthorizeParams are added to every authorization request.
+	AuthorizeParams url.Values
+	// CodeLifetime and RefreshGrace are the target's declared policy; zero:
+	// not declared.
 	CodeLifetime time.Duration
 	RefreshGrace time.Duration
 	// Strict turns WARN verdicts into failures.
 	Strict bool
-	// Browser performs authorization requests through the real authorize
-	// endpoint (a scripted user agent); nil when none is configured.
-	Browser Driver
-	// Mock is set when the target is the embedded mock provider, and Clock
-	// is its clock: specs move it instead of sleeping.
-	// collectOnly makes Assert record the assertion without declaring a
-	// spec (Catalogue).
-	collectOnly bool
-
-	Mock  *mockserver.Server
-	Clock *mockserver.OffsetClock
+	// Clock is set when the harness controls the target's clock.
+	Clock Clock
 	// Issuer is the issuer identifier (RFC 8414 §2): the metadata document
 	// is looked up from it (see Env.Metadata) and must name it.
 	Issuer string
 	// HasMetadata declares whether the target publishes RFC 8414 metadata:
 	// nil discovers it, true makes a missing document a failure, false
-	// skips the META specs and the gating by metadata.
+	// skips the META specs.
 	HasMetadata *bool
-	// meta caches the metadata document, fetched on first use (shared by
-	// copies of the Env).
+	// Notes are setup observations, reported once.
+	Notes []string
+
+	// collectOnly makes Assert record the assertion without declaring a
+	// spec (Catalogue).
+	collectOnly bool
+	// meta caches the metadata document (shared by copies of the Env).
 	meta *metadataCache
+	// absent records guessed endpoints that answered 404.
+	absent *sync.Map
 }
 
 // Client returns the client playing role, or nil.
@@ -96,8 +169,8 @@ func (e *Env) Client(role string) *Client {
 	return e.Clients[role]
 }
 
-// Wait lets d pass on the target: the embedded mock's clock jumps, a real
-// target is waited for.
+// Wait lets d pass on the target: a controlled clock jumps, a real target is
+// waited for.
 func (e *Env) Wait(ctx context.Context, d time.Duration) error {
 	if e.Clock != nil {
 		e.Clock.Advance(d)
@@ -113,13 +186,18 @@ func (e *Env) Wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// HasGrant reports whether the target's profile enables grant g.
-func (e *Env) HasGrant(g string) bool { return e.Profile.HasGrant(g) }
+// Now is the target's time as far as the harness knows it.
+func (e *Env) Now() time.Time {
+	if e.Clock != nil {
+		return e.Clock.Now()
+	}
+	return time.Now()
+}
 
-// TokenForm adds what the dialect wants on every token request to form: the
+// tokenDefaults adds what the dialect wants on every token request: the
 // out-of-band redirect_uri for seed 002.
 func (e *Env) tokenDefaults(form url.Values) url.Values {
-	if oob := e.Profile.Authorize.OOBRedirectURI; oob != "" && form.Get("redirect_uri") == "" && !form.Has("redirect_uri") {
+	if oob := e.Dialect.Authorize.OOBRedirectURI; oob != "" && !form.Has("redirect_uri") {
 		form.Set("redirect_uri", oob)
 	}
 	return form
@@ -155,7 +233,7 @@ func clientAuth(c *Client, form url.Values) []harness.RequestOption {
 
 // ClientCredentials requests a token for c with scope ("" omits it).
 func (e *Env) ClientCredentials(ctx context.Context, c *Client, scope string) *harness.Exchange {
-	form := url.Values{"grant_type": {"client_credentials"}}
+	form := url.Values{"grant_type": {profile.GrantClientCredentials}}
 	if scope != "" {
 		form.Set("scope", scope)
 	}
@@ -164,7 +242,7 @@ func (e *Env) ClientCredentials(ctx context.Context, c *Client, scope string) *h
 
 // Refresh uses a refresh token as c.
 func (e *Env) Refresh(ctx context.Context, c *Client, rt, scope string) *harness.Exchange {
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+	form := url.Values{"grant_type": {profile.GrantRefreshToken}, "refresh_token": {rt}}
 	if scope != "" {
 		form.Set("scope", scope)
 	}
@@ -173,7 +251,7 @@ func (e *Env) Refresh(ctx context.Context, c *Client, rt, scope string) *harness
 
 // ExchangeCode redeems a code as c; redirect "" omits redirect_uri.
 func (e *Env) ExchangeCode(ctx context.Context, c *Client, code, redirect, verifier string) *harness.Exchange {
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}}
+	form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
 	if redirect != "" {
 		form.Set("redirect_uri", redirect)
 	}
@@ -183,9 +261,10 @@ func (e *Env) ExchangeCode(ctx context.Context, c *Client, code, redirect, verif
 	return e.Token(ctx, c, form)
 }
 
-// Password requests a token with the resource owner password grant.
+// Password requests a token with the resource owner password grant. The
+// target's refresh scopes are added to a non-empty scope.
 func (e *Env) Password(ctx context.Context, c *Client, username, password, scope string) *harness.Exchange {
-	form := url.Values{"grant_type": {"password"}}
+	form := url.Values{"grant_type": {profile.GrantPassword}}
 	if username != "" {
 		form.Set("username", username)
 	}
@@ -198,6 +277,12 @@ func (e *Env) Password(ctx context.Context, c *Client, username, password, scope
 	return e.Token(ctx, c, form)
 }
 
+// refreshScope is scope with the scopes a refresh token needs (e.g.
+// offline_access) added, when the target declares some.
+func (e *Env) refreshScope(scope string) string {
+	return joinScopes(append([]string{scope}, e.Scopes.Refresh...)...)
+}
+
 func cloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {
@@ -206,12 +291,14 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// joinScopes joins non-empty scope values.
+// joinScopes joins non-empty scope values, each once.
 func joinScopes(s ...string) string {
 	var out []string
 	for _, v := range s {
-		if v != "" {
-			out = append(out, v)
+		for _, f := range strings.Fields(v) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
 		}
 	}
 	return strings.Join(out, " ")

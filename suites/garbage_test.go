@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -72,7 +73,7 @@ func TestGarbageTargetChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg.Timeout = 500 * time.Millisecond
-	e, err := NewEnv(tg, "garbage")
+	e, err := NewEnv(context.Background(), tg, EnvOptions{Name: "garbage", NoPreflight: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 func init() {
@@ -117,7 +117,9 @@ func stillActive(states []tokenState) (via []string, ev []*harness.Exchange) {
 
 // requireIntrospection returns the introspection endpoint or skips.
 func (c *C) requireIntrospection() string {
-	return c.requireEndpoint("introspection", c.Env.Endpoints.Introspection, "introspection_endpoint")
+	u := c.requireEndpoint("introspection", c.Env.Endpoints.Introspection, "introspection_endpoint")
+	c.requirePresent(target.EndpointIntrospection)
+	return u
 }
 
 // introspectOwn introspects a token of cl as the introspector, skipping
@@ -138,7 +140,7 @@ func introspectionSpecs(e *Env) {
 		u := c.requireIntrospection()
 		g := c.obtainAT(c.RequireClient(profile.RolePrimary), c.Env.Scopes.S1)
 		opts := []harness.RequestOption{}
-		if h := c.Env.Profile.ClientAuth.APIKeyHeader; h != "" {
+		if h := c.Env.APIKeyHeader(); h != "" {
 			opts = append(opts, harness.WithoutHeader(h))
 		}
 		ex := c.Env.endpointPost(c, u, nil, url.Values{"token": {g.at}}, opts...)
@@ -198,7 +200,7 @@ func introspectionSpecs(e *Env) {
 		Requirement: "The optional members of an active token's introspection MAY be present; when they are, scope, client_id and exp SHOULD agree with the token response (same scope set, same client, exp within 60 s of issue time plus expires_in)."}, func(c *C) {
 		u := c.requireIntrospection()
 		cl := c.RequireClient(profile.RolePrimary)
-		issued := c.Env.now()
+		issued := c.Env.Now()
 		g := c.obtainAT(cl, joinScopes(c.Env.Scopes.S1, c.Env.Scopes.S2))
 		ex := c.introspectOwn(u, cl, g.at, "access_token")
 		m, _ := harness.DecodeJSONObject(ex.Body)
@@ -240,15 +242,6 @@ func introspectionSpecs(e *Env) {
 			c.Saw("optional members: %s", strings.Join(notes, ", "))
 		}
 	})
-}
-
-// now is the target's time as the harness knows it: the embedded mock's
-// moved clock, else the local clock.
-func (e *Env) now() time.Time {
-	if e.Clock != nil {
-		return e.Clock.Now()
-	}
-	return time.Now()
 }
 
 // revokedToken obtains a fresh token of cl and revokes it at rev: the

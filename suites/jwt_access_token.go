@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -28,13 +29,13 @@ type jwtToken struct {
 	err            error
 }
 
-// jwtAccessToken obtains an access token (scope "" omits it) on a profile
-// that declares JWT access tokens, and parses it. It skips on other
-// profiles: clients treat access tokens as opaque (RFC 6749 §1.4), so
-// their format is the profile's contract, not the RFC's.
+// jwtAccessToken obtains an access token (scope "" omits it) of a target
+// whose dialect requires, or which declares, JWT access tokens, and parses
+// it. It skips otherwise: clients treat access tokens as opaque (RFC 6749
+// §1.4), so their format is a declaration, not the RFC's.
 func (c *C) jwtAccessToken(scope string) *jwtToken {
-	if f := c.Env.Profile.AccessToken.Format; f != profile.FormatJWT {
-		c.Skipf("the %s profile declares %s access tokens, not JWTs (RFC 6749 §1.4: their format is opaque to clients)", c.Env.Profile.Name, f)
+	if f, why := c.Env.TokenFormat(); !profile.IsJWT(f) {
+		c.Skipf("the JWT rules apply to JWT access tokens only: %s (declare access_token.format: jwt or jwt-rfc9068 to check them)", why)
 	}
 	g := c.obtainAT(c.RequireClient(profile.RolePrimary), scope)
 	t := &jwtToken{g: g, raw: g.at}
@@ -88,7 +89,8 @@ func (c *C) requireJWT(t *jwtToken) {
 // jwtMustParse fails when the token of a JWT profile is not a JWT.
 func (c *C) jwtMustParse(t *jwtToken) {
 	if t.err != nil {
-		c.Failf(exchanges(t.g.ex), "the %s profile declares JWT access tokens, but the access token is not a JWS compact serialization: %v", c.Env.Profile.Name, t.err)
+		_, why := c.Env.TokenFormat()
+		c.Failf(exchanges(t.g.ex), "%s, but the access token is not a JWS compact serialization: %v", why, t.err)
 	}
 }
 
@@ -128,24 +130,16 @@ func (c *C) fetchJWKS(u string) ([]jose.JSONWebKey, *harness.Exchange) {
 
 func jwtSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "JWT-001", Level: MUST, Section: "RFC 9068 §2.1; RFC 8725 §3.11",
-		Requirement: "A JWT access token MUST carry the JWS typ header at+jwt (or application/at+jwt); on a profile that declares another typ, the declared value."}, func(c *C) {
+		Requirement: "An RFC 9068 JWT access token MUST carry the JWS typ header at+jwt (or application/at+jwt); where the dialect or the target declares another typ, that one."}, func(c *C) {
 		t := c.jwtAccessToken(c.Env.Scopes.S1)
 		c.requireJWT(t)
 		typ, _ := t.header["typ"].(string)
-		declared := c.Env.Profile.AccessToken.Typ
-		if normTyp(declared) == "at+jwt" {
-			c.Must(normTyp(typ) == "at+jwt", t.g.ex, "the JWS typ is %q, want at+jwt (RFC 9068 §2.1)", typ)
-			return
+		want := c.Env.JWTTyp()
+		if want == "" {
+			c.Skipf("no typ is required: the tokens are not declared RFC 9068 tokens and no typ is declared (the token has typ %q)", typ)
 		}
-		// The profile does not claim RFC 9068: its own declared typ
-		// (none at all for an empty declaration) is the contract.
-		if declared == "" {
-			c.Must(typ == "", t.g.ex, "the %s profile declares no typ header (it does not claim RFC 9068), but the token has typ %q", c.Env.Profile.Name, typ)
-			c.Saw("the %s profile does not claim RFC 9068 and declares no typ: none present", c.Env.Profile.Name)
-			return
-		}
-		c.Must(normTyp(typ) == normTyp(declared), t.g.ex, "the JWS typ is %q; the %s profile declares %q", typ, c.Env.Profile.Name, declared)
-		c.Saw("the %s profile does not claim RFC 9068 and declares typ %q instead of at+jwt: checked against the declared value", c.Env.Profile.Name, declared)
+		c.Must(normTyp(typ) == normTyp(want), t.g.ex, "the JWS typ is %q, want %s", typ, want)
+		c.Saw("typ %q", typ)
 	})
 
 	e.Assert(harness.Assertion{ID: "JWT-002", Level: MUST, Section: "RFC 9068 §2.1, §4; RFC 8725 §3.1, §3.2",
@@ -154,6 +148,9 @@ func jwtSpecs(e *Env) {
 		c.jwtMustParse(t)
 		alg, _ := t.header["alg"].(string)
 		c.Must(alg != "" && !strings.EqualFold(alg, "none"), t.g.ex, "the JWS alg is %q: the access token is not signed (RFC 8725 §3.1)", alg)
+		if want := c.Env.JWTAlg(); want != "" {
+			c.Must(alg == want, t.g.ex, "the JWS alg is %q; %s is required (dialect or target)", alg, want)
+		}
 		if strings.HasPrefix(strings.ToUpper(alg), "HS") {
 			c.Saw("alg %s is symmetric: its key is not published in a JWK Set, so only alg≠none is checked", alg)
 			return
@@ -184,31 +181,49 @@ func jwtSpecs(e *Env) {
 	})
 
 	e.Assert(harness.Assertion{ID: "JWT-003", Level: MUST, Section: "RFC 9068 §2.2, §3; RFC 8725 §3.8, §3.9",
-		Requirement: "A JWT access token MUST carry iss, exp, aud, sub, client_id, iat and jti; iss is the issuer, client_id the requesting client, and exp is after iat."}, func(c *C) {
+		Requirement: "An RFC 9068 JWT access token MUST carry iss, exp, aud, sub, client_id, iat and jti (iss the issuer, client_id the requesting client, exp after iat); a dialect's JWT MUST carry the claims the dialect names."}, func(c *C) {
 		t := c.jwtAccessToken(c.Env.Scopes.S1)
 		c.jwtMustParse(t)
+		format, _ := c.Env.TokenFormat()
+		want := slices.Clone(c.Env.Dialect.AccessToken.Claims)
+		rfc9068 := format == profile.FormatJWTRFC9068
+		if rfc9068 {
+			want = append(want, "iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+		}
+		if len(want) == 0 {
+			c.Skipf("no claim is required: the tokens are not declared RFC 9068 tokens, and the %s dialect names no claims", c.Env.Dialect.Name)
+		}
 		var missing []string
-		for _, k := range []string{"iss", "exp", "aud", "sub", "client_id", "iat", "jti"} {
-			if v, ok := t.claims[k]; !ok || v == nil || v == "" {
+		for _, k := range want {
+			if v, ok := t.claims[k]; (!ok || v == nil || v == "") && !slices.Contains(missing, k) {
 				missing = append(missing, k)
 			}
 		}
-		c.Must(len(missing) == 0, t.g.ex, "the JWT access token lacks the REQUIRED claims %s (RFC 9068 §2.2)", strings.Join(missing, ", "))
-		iss, _ := t.claims["iss"].(string)
-		c.Must(iss == c.Env.issuerID(), t.g.ex, "iss is %q, want the issuer %q", iss, c.Env.issuerID())
-		cid, _ := t.claims["client_id"].(string)
-		c.Must(cid == t.g.client.ID, t.g.ex, "client_id is %q, want the requesting client %q", cid, t.g.client.ID)
-		exp, ok1 := jsonNumber(t.claims["exp"])
-		iat, ok2 := jsonNumber(t.claims["iat"])
-		c.Must(ok1 && ok2, t.g.ex, "exp or iat is not a NumericDate (a JSON number)")
-		c.Must(exp > iat, t.g.ex, "exp %.0f is not after iat %.0f", exp, iat)
+		c.Must(len(missing) == 0, t.g.ex, "the JWT access token lacks the required claims %s", strings.Join(missing, ", "))
+		if rfc9068 {
+			iss, _ := t.claims["iss"].(string)
+			c.Must(iss == c.Env.issuerID(), t.g.ex, "iss is %q, want the issuer %q", iss, c.Env.issuerID())
+			cid, _ := t.claims["client_id"].(string)
+			c.Must(cid == t.g.client.ID, t.g.ex, "client_id is %q, want the requesting client %q", cid, t.g.client.ID)
+		}
+		_, hasExp := t.claims["exp"]
+		_, hasIat := t.claims["iat"]
+		if hasExp && hasIat {
+			exp, ok1 := jsonNumber(t.claims["exp"])
+			iat, ok2 := jsonNumber(t.claims["iat"])
+			c.Must(ok1 && ok2, t.g.ex, "exp or iat is not a NumericDate (a JSON number)")
+			c.Must(exp > iat, t.g.ex, "exp %.0f is not after iat %.0f", exp, iat)
+		}
 	})
 
 	e.Assert(harness.Assertion{ID: "JWT-004", Level: SHOULD, Section: "RFC 9068 §2.2.3",
 		Requirement: "When the token request carried scope, the JWT access token SHOULD carry a scope claim equal to the granted scope set."}, func(c *C) {
+		if f, _ := c.Env.TokenFormat(); f != profile.FormatJWTRFC9068 {
+			c.Skipf("the scope claim is RFC 9068's; the tokens are not declared RFC 9068 tokens")
+		}
 		scope := joinScopes(c.Env.Scopes.S1, c.Env.Scopes.S2)
 		if scope == "" {
-			c.Skipf("the %s profile has no scope values to request", c.Env.Profile.Name)
+			c.Skipf("no scope value is known to request (declare scopes to check it)")
 		}
 		t := c.jwtAccessToken(scope)
 		c.requireJWT(t)

@@ -30,9 +30,9 @@ type scopeGates struct {
 
 // requireScopeGates reads the profile's scope gates or skips.
 func (c *C) requireScopeGates() *scopeGates {
-	res := c.Env.Profile.Resources
+	res := c.Env.Dialect.Resources
 	if len(res.Rules) == 0 {
-		c.Skipf("the %s profile declares no scope-gated API (seed 001's merchant/customer endpoints)", c.Env.Profile.Name)
+		c.Skipf("the %s dialect has no scope-gated API (seed 001's merchant/customer endpoints)", c.Env.Dialect.Name)
 	}
 	g := &scopeGates{}
 	if len(res.DefaultScopes) > 0 {
@@ -46,7 +46,7 @@ func (c *C) requireScopeGates() *scopeGates {
 		}
 	}
 	if g.wide == "" || g.narrow == "" {
-		c.Skipf("the %s profile's scope gates have no scope limited to some endpoints", c.Env.Profile.Name)
+		c.Skipf("the %s dialect's scope gates have no scope limited to some endpoints", c.Env.Dialect.Name)
 	}
 	for _, r := range res.Rules {
 		switch {
@@ -165,7 +165,7 @@ func merchantScopeSpecs(e *Env) {
 		}
 		ch, _ := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
 		code := challengeError(ch)
-		if c.Env.Profile.Resources.ScopeError == profile.ScopeErrorInvalidToken {
+		if c.Env.Dialect.Resources.ScopeError == profile.ScopeErrorInvalidToken {
 			c.Must(ex.Status == http.StatusUnauthorized && code == "invalid_token", ex,
 				"a %s token on %s %s got status %d (challenge error %q); the dialect calls it an invalid token: 401 with error=\"invalid_token\"", g.narrow, g.wideOnly.Method, g.wideOnly.Path, ex.Status, code)
 			return

@@ -101,7 +101,7 @@ func (e *Env) Metadata(ctx context.Context) *Metadata {
 	}
 	md := &Metadata{}
 	mc.md = md
-	if e.HasMetadata != nil && !*e.HasMetadata {
+	if e.HasMetadata != nil && !*e.HasMetadata || e.HTTP == nil {
 		md.Disabled = true
 		return md
 	}
@@ -168,9 +168,13 @@ var metadataDefaults = map[string][]string{
 // usableMetadata returns the metadata when it may be relied on: published,
 // a JSON object, and naming the issuer it was looked up for (RFC 8414
 // §3.3: otherwise its data "MUST NOT be used"). nil otherwise.
-func (c *C) usableMetadata() *Metadata {
-	md := c.Env.Metadata(c)
-	if !md.Published || md.Doc == nil || md.String("issuer") != c.Env.issuerID() {
+func (c *C) usableMetadata() *Metadata { return c.Env.usableMetadataDoc() }
+
+// usableMetadataDoc is usableMetadata for the environment; the document is
+// fetched when the environment is set up, so no request context is needed.
+func (e *Env) usableMetadataDoc() *Metadata {
+	md := e.Metadata(context.Background())
+	if !md.Published || md.Doc == nil || md.String("issuer") != e.issuerID() {
 		return nil
 	}
 	return md
@@ -192,18 +196,6 @@ func (c *C) advertisedValues(field string) (vals []string, known bool, how strin
 		return def, true, fmt.Sprintf("the metadata (%s) omits %s, whose RFC 8414 default is %q", md.URL, field, def)
 	}
 	return nil, false, ""
-}
-
-// RequireAdvertised skips the spec when the target's metadata says it lacks
-// a capability: value is not in the list member field, or the member is
-// omitted and its RFC 8414 default does not hold value. Without usable
-// metadata, or for an omitted member without default, it does nothing: the
-// profile alone decides.
-func (c *C) RequireAdvertised(field, value string) {
-	vals, known, how := c.advertisedValues(field)
-	if known && !slices.Contains(vals, value) {
-		c.Skipf("%s is not advertised: %s", value, how)
-	}
 }
 
 // advertisedEndpoint returns the URL the usable metadata gives for an
@@ -272,6 +264,21 @@ func statuses(exs []*harness.Exchange) string {
 }
 
 func metadataSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "META-006", Level: SHOULD, Section: "RFC 8414 §2",
+		Requirement: "The metadata SHOULD advertise what the server offers: a grant type it accepts or declares, a client authentication method its clients use, PKCE where supported. Metadata is evidence, not a gate: the checks of an omitted capability still run, and the omission is reported here."}, func(c *C) {
+		c.requireMetadataDoc()
+		md := c.usableMetadata()
+		if md == nil {
+			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
+		}
+		missing := c.metaOmissions(md)
+		if len(missing) > 0 {
+			c.Warnf(exchanges(md.Ex), "the metadata omits what the server offers: %s", strings.Join(missing, "; "))
+			return
+		}
+		c.Saw("the metadata advertises every capability seen or declared")
+	})
+
 	e.Assert(harness.Assertion{ID: "META-001", Level: MUST, Section: "RFC 8414 §2, §3, §3.2, §3.3",
 		Requirement: "The metadata document at the well-known location MUST be served with 200 as application/json, and its issuer MUST be identical to the issuer it was looked up for: an https URL without query or fragment."}, func(c *C) {
 		md := c.Env.Metadata(c)
@@ -420,6 +427,64 @@ func metadataSpecs(e *Env) {
 	})
 }
 
+// metaOmissions lists what the server offers but its usable metadata does
+// not advertise: grant types it declares (or the dialect requires) or is
+// seen to accept (a placeholder request of the grant is not refused as
+// unsupported_grant_type), client authentication methods its clients are
+// declared to use, and PKCE where it is declared.
+func (c *C) metaOmissions(md *Metadata) []string {
+	var missing []string
+	grants, listed := md.Strings("grant_types_supported")
+	if !listed {
+		grants = metadataDefaults["grant_types_supported"]
+	}
+	cl := c.Env.Client(profile.RolePrimary)
+	for _, g := range profile.Grants {
+		if slices.Contains(grants, g) || !c.Env.Dialect.GrantTypes.Allows(g) {
+			continue
+		}
+		s, why := c.Env.Grant(g)
+		switch {
+		case s == Absent:
+			continue
+		case s == Declared:
+			missing = append(missing, fmt.Sprintf("grant %s (%s)", g, why))
+			continue
+		case cl == nil || c.Env.Endpoints.Token == "":
+			continue
+		}
+		ex := c.Env.Token(c, cl, metaGrantProbe(g, cl))
+		if ex.Err == nil && ex.Status < 500 && Str(Body(ex), "error") != "unsupported_grant_type" && (Issued(ex) || Str(Body(ex), "error") != "") {
+			missing = append(missing, fmt.Sprintf("grant %s (a request of it was answered %d %q, not unsupported_grant_type)", g, ex.Status, Str(Body(ex), "error")))
+		}
+	}
+	methods, listed := md.Strings("token_endpoint_auth_methods_supported")
+	if !listed {
+		methods = metadataDefaults["token_endpoint_auth_methods_supported"]
+	}
+	var declared []string
+	if c.Env.Target != nil {
+		declared = slices.Clone(c.Env.Target.AuthMethods)
+	}
+	for _, x := range c.Env.Clients {
+		if x.MethodDeclared && !slices.Contains(declared, x.Method) {
+			declared = append(declared, x.Method)
+		}
+	}
+	sort.Strings(declared)
+	for _, m := range declared {
+		if !slices.Contains(methods, m) {
+			missing = append(missing, "token endpoint auth method "+m+" (declared)")
+		}
+	}
+	if s, why := c.Env.PKCE(); s == Declared {
+		if vals, ok := md.Strings("code_challenge_methods_supported"); !ok || !slices.Contains(vals, "S256") {
+			missing = append(missing, "code_challenge_methods_supported with S256 ("+why+")")
+		}
+	}
+	return missing
+}
+
 // metaGrantTypes exercises each advertised grant type once at the token
 // endpoint: a request of that grant with placeholder credentials must not
 // be refused as unsupported_grant_type (any other answer, success or the
@@ -485,10 +550,10 @@ func (c *C) metaResponseTypes() int {
 	}
 	for _, rt := range rts {
 		o := CodeOpts{Scope: c.Env.Scopes.S1}
-		if slices.Contains(strings.Fields(rt), "code") && c.Env.Profile.SupportsPKCEMethod("S256") {
+		if slices.Contains(strings.Fields(rt), "code") && c.Env.UsesPKCE() {
 			o.Challenge, o.Method = S256(NewVerifier()), "S256"
 		}
-		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
+		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(c.Env.AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
 		c.Must(ex.Err == nil, ex, "response type %q: the request failed: %v", rt, ex.Err)
 		refused := strings.Contains(string(ex.Body), "unsupported_response_type")
 		if u, err := ex.RedirectURL(); err == nil && ex.Status >= 300 && ex.Status < 400 {
@@ -515,9 +580,9 @@ func (c *C) metaAuthMethods() int {
 		var cl *Client
 		switch m {
 		case profile.AuthBasic, profile.AuthPost:
-			cl = c.metaClient(false)
+			cl = c.metaClient(false, m)
 		case profile.AuthNone:
-			cl = c.metaClient(true)
+			cl = c.metaClient(true, m)
 		default:
 			c.Saw("token endpoint auth method %s: not exercised (the harness has no credentials for it)", m)
 			continue
@@ -545,11 +610,20 @@ func (c *C) metaAuthMethods() int {
 }
 
 // metaClient returns a configured client with a secret (public false) or
-// without one (public true).
-func (c *C) metaClient(public bool) *Client {
-	for _, role := range []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2} {
-		if cl := c.Env.Client(role); cl != nil && cl.Public() == public {
-			return cl
+// without one (public true) that may use method m: one registered for m
+// first, else one whose method is not known (a client registered for
+// another method may lawfully be refused m).
+func (c *C) metaClient(public bool, m string) *Client {
+	roles := []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2, profile.RoleMultiRedirect, profile.RoleQueryRedirect}
+	for _, undeclared := range []bool{false, true} {
+		for _, role := range roles {
+			cl := c.Env.Client(role)
+			if cl == nil || cl.Public() != public {
+				continue
+			}
+			if cl.MethodDeclared && cl.Method == m || undeclared && !cl.MethodDeclared && cl.MayUse(m) {
+				return cl
+			}
 		}
 	}
 	return nil
@@ -589,7 +663,7 @@ func (c *C) metaPKCEMethods() int {
 			c.Saw("code_challenge_method %s: not exercised (unknown to the harness)", m)
 			continue
 		}
-		res, err := c.Env.Driver.Authorize(c, AuthzRequest{Client: cl, Query: AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})})
+		res, err := c.Env.Driver.Authorize(c, AuthzRequest{Client: cl, Query: c.Env.AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})})
 		if errors.Is(err, ErrNotSupported) {
 			c.Saw("code_challenge_method %s: not exercised (the driver cannot perform it)", m)
 			continue

@@ -37,7 +37,7 @@ func passwordSpecs(e *Env) {
 		cl, u := c.pwSetup()
 		ex := c.Env.Password(c, cl, u.Username, string(u.Password), c.Env.Scopes.S1)
 		c.Tokens(ex, "password grant with the resource owner's credentials")
-		c.Infof("the %s profile enables the password grant, which RFC 9700 §2.4 says MUST NOT be used; the profile is taken as the contract", c.Env.Profile.Name)
+		c.Infof("the target offers the password grant, which RFC 9700 §2.4 says MUST NOT be used")
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-PW-002", Level: MUST, Section: "RFC 6749 §4.3.2, §5.2",

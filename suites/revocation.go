@@ -7,6 +7,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 func init() {
@@ -24,7 +25,9 @@ func (c *C) revocationURL() string {
 
 // requireRevocation returns the revocation endpoint or skips.
 func (c *C) requireRevocation() string {
-	return c.requireEndpoint("revocation", c.Env.Endpoints.Revocation, "revocation_endpoint")
+	u := c.requireEndpoint("revocation", c.Env.Endpoints.Revocation, "revocation_endpoint")
+	c.requirePresent(target.EndpointRevocation)
+	return u
 }
 
 // revoke sends an RFC 7009 revocation request as cl.
@@ -80,7 +83,6 @@ func revocationSpecs(e *Env) {
 		if cl.Public() {
 			c.Skipf("the primary client is public: there is no secret to get wrong")
 		}
-		c.RequireAdvertised("revocation_endpoint_auth_methods_supported", cl.Method)
 		g, why := c.rtTry(cl, c.Env.Scopes.S1)
 		tok := "oauthconform-garbage-" + RandomString(16)
 		if g != nil && c.Env.HasGrant(profile.GrantRefreshToken) {

@@ -20,7 +20,7 @@ var envs []*Env
 
 var _ = Describe("oauthconform", func() {
 	for _, e := range envs {
-		Describe(e.Name, Label(e.Profile.Name), func() {
+		Describe(e.Name, Label(e.Dialect.Name), func() {
 			for _, g := range groups {
 				Describe(g.ID+" "+g.Title, func() { g.Specs(e) })
 			}
@@ -244,10 +244,30 @@ func (s *Summary) Print(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "%s: all skipped (not applicable; -v lists why): %s\n", env, strings.Join(foldedBy[env], ", "))
 	}
 	if verbose {
+		// One line per reason: a precondition that fails once (no code,
+		// no second client) skips many specs for the same reason.
+		type skipGroup struct {
+			env, reason string
+			ids         []string
+		}
+		var order []*skipGroup
+		byReason := map[[2]string]*skipGroup{}
 		for _, sp := range s.Specs {
-			if sp.State == "skipped" {
-				fmt.Fprintf(w, "SKIP %s (%s): %s\n", sp.ID, sp.Env, firstLines(strings.TrimPrefix(sp.Message, sp.ID+": "), false))
+			if sp.State != "skipped" {
+				continue
 			}
+			reason := firstLines(strings.TrimPrefix(sp.Message, sp.ID+": "), false)
+			k := [2]string{sp.Env, reason}
+			g := byReason[k]
+			if g == nil {
+				g = &skipGroup{env: sp.Env, reason: reason}
+				byReason[k] = g
+				order = append(order, g)
+			}
+			g.ids = append(g.ids, sp.ID)
+		}
+		for _, g := range order {
+			fmt.Fprintf(w, "SKIP %s (%s): %s\n", strings.Join(g.ids, " "), g.env, g.reason)
 		}
 	}
 	for _, sp := range s.Specs {

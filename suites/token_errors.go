@@ -29,7 +29,7 @@ func (c *C) errSamples() []sample {
 		}
 	}
 	keep("unsupported grant_type", e.Token(c, primary, url.Values{"grant_type": {"urn:example:not-a-grant"}}))
-	if e.Profile.TokenRequest.DefaultGrantType == "" {
+	if e.Dialect.TokenRequest.DefaultGrantType == "" {
 		form := url.Values{}
 		if e.Scopes.S1 != "" {
 			form.Set("scope", e.Scopes.S1)
@@ -52,10 +52,11 @@ func (c *C) errSamples() []sample {
 	if e.HasGrant(profile.GrantClientCredentials) && !primary.Public() {
 		keep("unknown scope", e.ClientCredentials(c, primary, "zz-unknown-scope"))
 	}
-	// The grant does not matter: client authentication fails first.
-	form := url.Values{"grant_type": {e.Profile.GrantTypes[0]}}
+	// A grant the server offers, so that client authentication is what
+	// fails.
+	form := url.Values{"grant_type": {e.Dialect.GrantTypes.Allowed[0]}}
 	switch {
-	case e.HasGrant(profile.GrantClientCredentials):
+	case e.ccWorks(c, primary):
 		form.Set("grant_type", profile.GrantClientCredentials)
 	case e.HasGrant(profile.GrantAuthorizationCode):
 		form.Set("grant_type", profile.GrantAuthorizationCode)
@@ -64,7 +65,7 @@ func (c *C) errSamples() []sample {
 			form.Set("redirect_uri", r)
 		}
 	}
-	if !primary.Public() && e.Profile.HasAuthMethod(profile.AuthBasic) {
+	if !primary.Public() && primary.Method == profile.AuthBasic {
 		keep("wrong client secret (HTTP Basic)", e.Token(c, nil, form, harness.WithBasicAuth(primary.ID, "wrong-"+RandomString(9))))
 	} else {
 		form.Set("client_id", "oauthconform-unknown-"+RandomString(6))
@@ -111,23 +112,30 @@ func tokenErrorSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-003", Level: MUST, Section: "RFC 6749 §5.2, App. A.7",
 		Requirement: "The error code MUST use only the characters %x20-21 / %x23-5B / %x5D-7E."}, func(c *C) {
+		checked := 0
 		for _, s := range c.errSamples() {
 			code, isString := errObject(s.ex)["error"].(string)
 			if !isString {
 				continue // TOK-ERR-002's business
 			}
+			checked++
 			err := harness.CheckErrorCode(code)
 			c.Must(err == nil, s.ex, "%s: %v", s.what, err)
+		}
+		if checked == 0 {
+			c.Skipf("no error response carried a string error member (TOK-ERR-002 reports it)")
 		}
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-004", Level: MUST, Section: "RFC 6749 §5.2, App. A.8",
 		Requirement: "error_description, when present, MUST be a string using only the characters %x20-21 / %x23-5B / %x5D-7E (TAB, CR and LF only warn, as in the OpenID conformance suite; --strict fails them)."}, func(c *C) {
+		checked := 0
 		for _, s := range c.errSamples() {
 			d, present := c.errStringMember(s, "error_description")
 			if !present {
 				continue
 			}
+			checked++
 			err := harness.CheckErrorDescription(d)
 			if err == nil {
 				continue
@@ -136,17 +144,25 @@ func tokenErrorSpecs(e *Env) {
 			c.Must(harness.CheckErrorDescription(stripped) == nil, s.ex, "%s: %v", s.what, err)
 			c.Warnf(exchanges(s.ex), "%s: %v (TAB, CR or LF)", s.what, err)
 		}
+		if checked == 0 {
+			c.Skipf("no error response carried error_description: nothing to check")
+		}
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-005", Level: MUST, Section: "RFC 6749 §5.2, App. A.9",
 		Requirement: "error_uri, when present, MUST be a URI-reference using only the characters %x21 / %x23-5B / %x5D-7E."}, func(c *C) {
+		checked := 0
 		for _, s := range c.errSamples() {
 			u, present := c.errStringMember(s, "error_uri")
 			if !present {
 				continue
 			}
+			checked++
 			err := harness.CheckErrorURI(u)
 			c.Must(err == nil, s.ex, "%s: %v", s.what, err)
+		}
+		if checked == 0 {
+			c.Skipf("no error response carried error_uri: nothing to check")
 		}
 	})
 
@@ -167,8 +183,8 @@ func tokenErrorSpecs(e *Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-008", Level: MUST, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6, §5.2",
 		Requirement: "A token request without the REQUIRED grant_type MUST be refused with invalid_request (unsupported_grant_type only warns)."}, func(c *C) {
-		if d := c.Env.Profile.TokenRequest.DefaultGrantType; d != "" {
-			c.Skipf("the %s profile defaults grant_type to %s (token_request.default_grant_type): a request without grant_type succeeding is the dialect", c.Env.Profile.Name, d)
+		if d := c.Env.Dialect.TokenRequest.DefaultGrantType; d != "" {
+			c.Skipf("the %s dialect defaults grant_type to %s (token_request.default_grant_type): a request without grant_type succeeding is the dialect", c.Env.Dialect.Name, d)
 		}
 		primary := c.RequireClient(profile.RolePrimary)
 		form := url.Values{}

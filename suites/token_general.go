@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,37 +18,83 @@ import (
 )
 
 func init() {
-	register(Group{ID: "TOK-GEN", Title: "transport, method and request encoding", Specs: tokenGeneralSpecs})
+	register(Group{ID: "TOK-GEN", Title: "transport, method and request encoding", Specs: func(e *Env) {
+		tokenGeneralSpecs(e)
+		genDialectSpecs(e)
+	}})
 }
 
 // genBaseline returns the body of a token request that should succeed for
 // cl once Env.Token adds its client authentication, and names the grant:
-// client_credentials when the profile enables it and cl is confidential,
-// else the redemption of a fresh authorization code (PKCE S256 where the
-// profile supports it). It skips when neither is possible. Each call returns
-// a new body (with a new code), so the caller may change it.
+// client_credentials when the target offers it to cl (declared, advertised,
+// or shown by one successful request), else the redemption of a fresh
+// authorization code (PKCE S256 where PKCE may be supported). It skips when
+// neither is possible. Each call returns a new body (with a new code), so
+// the caller may change it.
 func (c *C) genBaseline(cl *Client) (url.Values, string) {
 	e := c.Env
-	if e.HasGrant(profile.GrantClientCredentials) && !cl.Public() {
+	if e.ccWorks(c, cl) {
 		form := url.Values{"grant_type": {profile.GrantClientCredentials}}
 		if e.Scopes.S1 != "" {
 			form.Set("scope", e.Scopes.S1)
 		}
 		return form, profile.GrantClientCredentials
 	}
-	if e.HasGrant(profile.GrantAuthorizationCode) && e.Driver != nil {
+	if e.HasGrant(profile.GrantAuthorizationCode) && clientGrant(cl, profile.GrantAuthorizationCode) != Absent && e.Driver != nil {
 		return c.genCodeForm(cl), profile.GrantAuthorizationCode
 	}
-	c.Skipf("client %q can use neither client_credentials (profile %s, public client: %v) nor an authorization code exchange (no driver or no code grant)",
-		cl.ID, e.Profile.Name, cl.Public())
+	c.Skipf("client %q can use neither client_credentials (public: %v; %s) nor an authorization code exchange (no driver or no code grant)",
+		cl.ID, cl.Public(), e.ccWhy(cl))
 	return nil, ""
+}
+
+// ccWorks reports whether cl can get tokens with client_credentials: the
+// grant is promised (declared or advertised, and not excluded for the
+// client), or, where nothing says, one request succeeded. The answer is
+// kept per client.
+func (e *Env) ccWorks(ctx context.Context, cl *Client) bool {
+	if cl.Public() || !e.HasGrant(profile.GrantClientCredentials) {
+		return false
+	}
+	switch clientGrant(cl, profile.GrantClientCredentials) {
+	case Absent:
+		return false
+	case Declared:
+		return true
+	}
+	if s, _ := e.Grant(profile.GrantClientCredentials); s.Expected() {
+		return true
+	}
+	if e.absent == nil {
+		return false
+	}
+	key := "cc:" + cl.ID
+	if v, ok := e.absent.Load(key); ok {
+		return v.(bool)
+	}
+	ok := Issued(e.ClientCredentials(ctx, cl, e.Scopes.S1))
+	e.absent.Store(key, ok)
+	return ok
+}
+
+func (e *Env) ccWhy(cl *Client) string {
+	if cl.Public() {
+		return "client_credentials is for confidential clients"
+	}
+	if s, why := e.Grant(profile.GrantClientCredentials); s == Absent {
+		return why
+	}
+	if clientGrant(cl, profile.GrantClientCredentials) == Absent {
+		return "the client is not registered for it"
+	}
+	return "a client_credentials request was refused and nothing promised the grant"
 }
 
 // genCodeForm obtains a fresh code for cl and returns the body redeeming it.
 func (c *C) genCodeForm(cl *Client) url.Values {
 	o := CodeOpts{Scope: c.Env.Scopes.S1}
 	verifier := ""
-	if c.Env.Profile.SupportsPKCEMethod("S256") {
+	if c.Env.UsesPKCE() {
 		verifier = NewVerifier()
 		o.Challenge, o.Method = S256(verifier), "S256"
 	}
@@ -110,7 +157,7 @@ func tokenGeneralSpecs(e *Env) {
 		// Probe without credentials first: only an endpoint that answers
 		// token requests over plain HTTP gets the credentialed request.
 		var probeOpts []harness.RequestOption
-		if h := c.Env.Profile.ClientAuth.APIKeyHeader; h != "" {
+		if h := c.Env.APIKeyHeader(); h != "" {
 			probeOpts = append(probeOpts, harness.WithoutHeader(h))
 		}
 		probe := c.Env.HTTP.PostForm(c, plain.String(), url.Values{"grant_type": {profile.GrantClientCredentials}}, probeOpts...)
@@ -280,7 +327,14 @@ func tokenGeneralSpecs(e *Env) {
 			}
 			c.Saw("both forms succeeded (granted scope %q)", s1)
 		default:
+			// Both refused: each must be a real refusal (no answer or a
+			// server error is not the same outcome as anything).
+			c.NotIssued(exOmitted, what+" without scope")
+			c.NotIssued(exEmpty, what+" with scope=")
 			e1, e2 := Str(Body(exOmitted), "error"), Str(Body(exEmpty), "error")
+			if e1 == "" || e2 == "" {
+				c.Failf(ev, "a refusal is not an OAuth error response (error %q without scope, %q with scope=)", e1, e2)
+			}
 			if e1 != e2 {
 				c.Warnf(ev, "both forms were refused, but with different errors: %q without scope, %q with scope=", e1, e2)
 			}
@@ -288,8 +342,8 @@ func tokenGeneralSpecs(e *Env) {
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-009", Level: MUST, Section: "RFC 6749 §3.2, §5.2",
-		Requirement: "A token request repeating a parameter MUST NOT yield tokens when the values differ, and SHOULD be refused with invalid_request (MUST (derived): a repeated identical value only warns)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-009", Level: SHOULD, Section: "RFC 6749 §3.2, §5.2",
+		Requirement: "A token request repeating a parameter SHOULD be refused with invalid_request, above all when the values differ (RFC 6749 §3.2 forbids clients to repeat parameters; no sentence binds the server, so a server taking the first value only warns)."}, func(c *C) {
 		primary := c.RequireClient(profile.RolePrimary)
 		type dupCase struct {
 			name   string
@@ -329,6 +383,45 @@ func tokenGeneralSpecs(e *Env) {
 			}
 			c.Refused(ex, true, "invalid_request")
 		}
+	})
+}
+
+// genDialectSpecs are the dialect's own token request rules: the seeds
+// depart from RFC 6749 in the body encoding (seed 001 sends JSON) and the
+// default grant type (seed 001 defaults to client_credentials).
+func genDialectSpecs(e *Env) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-010", Level: MUST, Section: "dialect (seed 001); RFC 6749 §3.2",
+		Requirement: "Where the dialect requires JSON request bodies, a token request sent as an application/json object MUST be processed like the same request form-encoded."}, func(c *C) {
+		if !slices.Contains(c.Env.Dialect.TokenRequest.Encodings, profile.EncodingJSON) {
+			c.Skipf("the %s dialect does not require JSON bodies (RFC 6749 §3.2: form-encoded)", c.Env.Dialect.Name)
+		}
+		primary := c.RequireClient(profile.RolePrimary)
+		form, what := c.genBaseline(primary)
+		form = c.Env.tokenDefaults(form)
+		opts := clientAuth(primary, form)
+		obj := map[string]string{}
+		for k := range form {
+			obj[k] = form.Get(k)
+		}
+		ex := c.Env.HTTP.Do(c, http.MethodPost, c.Env.Endpoints.Token, append([]harness.RequestOption{harness.WithJSON(obj), harness.WithHeader("Accept", "application/json")}, opts...)...)
+		c.Tokens(ex, what+" as a JSON body")
+	})
+
+	e.Assert(harness.Assertion{ID: "TOK-GEN-011", Level: MUST, Section: "dialect (seed 001); RFC 6749 §4.4.2",
+		Requirement: "Where the dialect defines a default grant_type, a token request without grant_type MUST be processed as that grant."}, func(c *C) {
+		def := c.Env.Dialect.TokenRequest.DefaultGrantType
+		if def == "" {
+			c.Skipf("the %s dialect has no default grant_type (RFC 6749 makes it REQUIRED: TOK-ERR-008)", c.Env.Dialect.Name)
+		}
+		if def != profile.GrantClientCredentials {
+			c.Skipf("only a client_credentials default can be exercised without a grant of its own (the dialect's is %s)", def)
+		}
+		primary := c.ccClient()
+		form := url.Values{}
+		if s := c.Env.Scopes.S1; s != "" {
+			form.Set("scope", s)
+		}
+		c.Tokens(c.Env.Token(c, primary, form), "a token request without grant_type (the dialect's default is "+def+")")
 	})
 }
 

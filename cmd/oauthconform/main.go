@@ -43,7 +43,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if cmd == nil {
 			cmd = root
 		}
-		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		if !ue.noHint {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
 		return exitUsage
 	}
 	return exitRuntime
@@ -97,6 +99,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 type usageError struct {
 	msg string
 	err error
+	// noHint leaves out the pointer to --help (a setup error names its
+	// own fix).
+	noHint bool
 }
 
 func (e *usageError) Error() string {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthconform/oauthconform/fixtures"
 	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -83,6 +84,14 @@ func TestUsageErrors(t *testing.T) {
 	writeFile(t, badFixtures, "clients:\n  - secret: x\n")
 	badProfile := filepath.Join(dir, "bad-profile.yaml")
 	writeFile(t, badProfile, "name: broken\nendpoints: {token: token}\n")
+	dialectFile := filepath.Join(dir, "custom.yaml")
+	writeFile(t, dialectFile, customDialect(t))
+	badSettings := filepath.Join(dir, "bad-mock.yaml")
+	writeFile(t, badSettings, "dialect: rfc6749\naccess_token: {lifetime: 1h}\ncode: {lifetime: 1m}\nrefresh_token: {rotation: sometimes}\n")
+	rfcSettings := filepath.Join(dir, "rfc-mock.yaml")
+	writeFile(t, rfcSettings, "dialect: rfc6749\naccess_token: {lifetime: 1h}\ncode: {lifetime: 1m}\n")
+	lostSettings := filepath.Join(dir, "lost-mock.yaml")
+	writeFile(t, lostSettings, "dialect: nowhere/custom.yaml\n")
 
 	for _, tc := range []struct {
 		name string
@@ -91,6 +100,12 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown profile", []string{"serve", "--profile", "nope"}, []string{"--profile", `"nope"`, "rfc6749"}},
 		{"bad profile file", []string{"serve", "--profile", badProfile}, []string{"--profile", "endpoints.token"}},
+		{"bad profile file with settings", []string{"serve", "--profile", badProfile, "--settings", rfcSettings}, []string{"--profile", "endpoints.token"}},
+		{"dialect file without settings", []string{"serve", "--profile", dialectFile}, []string{"--settings", "required", dialectFile}},
+		{"missing settings", []string{"serve", "--settings", filepath.Join(dir, "none.yaml")}, []string{"--settings", "none.yaml"}},
+		{"bad settings", []string{"serve", "--settings", badSettings}, []string{"--settings", "refresh_token.rotation", `"sometimes"`}},
+		{"settings of another dialect", []string{"serve", "--profile", "oob-pkce", "--settings", rfcSettings}, []string{"--settings", `"rfc6749"`, `"oob-pkce"`}},
+		{"settings naming a missing dialect", []string{"serve", "--settings", lostSettings}, []string{"--settings", "dialect"}},
 		{"unknown quirk", []string{"serve", "--quirk", "no-pragma,bogus"}, []string{"--quirk", `"bogus"`}},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, []string{"--log-level", `"loud"`}},
 		{"bad log format", []string{"serve", "--log-format", "xml"}, []string{"--log-format", `"xml"`}},
@@ -336,14 +351,17 @@ func TestServeProfiles(t *testing.T) {
 		t.Run(tc.profile, func(t *testing.T) {
 			t.Parallel()
 			s := startServe(t, "--profile", tc.profile)
-			p := profile.MustLoad(tc.profile)
+			set, p := mockserver.MustLoadSettings(tc.profile)
 			out := s.stdout.String()
 			for _, want := range []string{
 				"profile  " + p.Name + ": " + p.Description,
 				s.issuer + p.Endpoints.Token,
 				"conf-client-2", "alice-password", "demo-api-key",
 				"quirks   none",
+				"Choices of the " + p.Name + " dialect",
 				p.Choices[0],
+				"Choices of the mock (built-in settings of " + p.Name + ")",
+				set.Choices[0],
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("banner lacks %q:\n%s", want, out)
@@ -361,6 +379,61 @@ func TestServeProfiles(t *testing.T) {
 				t.Errorf("no clean stop in log: %q", s.stderr.String())
 			}
 		})
+	}
+}
+
+// customDialect is the rfc6749 dialect renamed custom, as a file.
+func customDialect(t *testing.T) string {
+	t.Helper()
+	b, err := fixtures.FS.ReadFile("profiles/rfc6749.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(string(b), "name: rfc6749", "name: custom", 1)
+}
+
+// TestServeSettingsFile plays a dialect file with a settings file naming it
+// by a path relative to the settings file.
+func TestServeSettingsFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "dialects"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "dialects", "custom.yaml"), customDialect(t))
+	settings := filepath.Join(dir, "mock.yaml")
+	writeFile(t, settings, `dialect: dialects/custom.yaml
+access_token: {format: opaque, lifetime: 10m}
+refresh_token: {issue_for: [password], rotation: never, lifetime: 1h}
+code: {lifetime: 30s, style: base32}
+choices:
+  - "Opaque tokens valid 10 minutes; codes in base32."
+`)
+	for _, args := range [][]string{
+		{"--settings", settings},
+		{"--settings", settings, "--profile", filepath.Join(dir, "dialects", "custom.yaml")},
+	} {
+		s := startServe(t, args...)
+		out := s.stdout.String()
+		for _, want := range []string{
+			"profile  custom: ",
+			s.issuer + "/token",
+			"Choices of the custom dialect",
+			"Choices of the mock (" + settings + ")",
+			"Opaque tokens valid 10 minutes; codes in base32.",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: banner lacks %q:\n%s", args, want, out)
+			}
+		}
+		req := formRequest(t, s.issuer+"/token", url.Values{"grant_type": {"client_credentials"}})
+		req.SetBasicAuth("conf-client", "conf-secret")
+		status, tr := postToken(t, http.DefaultClient, req)
+		if status != http.StatusOK || strings.Count(tr.AccessToken, ".") == 2 || tr.ExpiresIn != float64(600) {
+			t.Fatalf("%v: status %d: %+v", args, status, tr)
+		}
+		if code := s.stop(t); code != exitOK {
+			t.Fatalf("exit %d", code)
+		}
 	}
 }
 

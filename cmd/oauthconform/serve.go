@@ -28,7 +28,10 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 type serveOptions struct {
-	profile       string
+	profile string
+	// profileSet: --profile was given (not just its default).
+	profileSet    bool
+	settings      string
 	addr          string
 	issuer        string
 	config        string
@@ -46,30 +49,37 @@ func newServeCmd() *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the mock OAuth 2.0 provider for a profile",
-		Long: "serve runs the reference mock provider playing one profile (a built-in dialect or a profile\n" +
-			"YAML file) with the default test fixtures, or those of --config. It prints the issuer, the\n" +
-			"endpoints and the test credentials, and stops gracefully on SIGINT or SIGTERM.",
+		Short: "Run the mock OAuth 2.0 provider for a dialect",
+		Long: "serve runs the reference mock provider playing one dialect (--profile: a built-in name or a\n" +
+			"dialect YAML file) with the mock's settings, its choices where the dialect leaves a server free:\n" +
+			"the built-in ones of a built-in dialect, or a --settings file (required for a dialect file).\n" +
+			"It uses the default test fixtures, or those of --config. It prints the issuer, the endpoints,\n" +
+			"the test credentials and the choices of the dialect and of the mock, and stops gracefully on\n" +
+			"SIGINT or SIGTERM.",
 		Example: "  oauthconform serve\n" +
 			"  oauthconform serve --profile oob-pkce --addr 127.0.0.1:9000\n" +
+			"  oauthconform serve --settings my-mock.yaml\n" +
 			"  oauthconform serve --quirk reusable-codes,no-pragma --log-level debug\n" +
 			"  oauthconform serve --tls-self-signed\n" +
 			"  oauthconform serve --list-quirks",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.profileSet = cmd.Flags().Changed("profile")
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.SortFlags = false
 	f.StringVar(&o.profile, "profile", profile.DefaultName,
-		"profile to play: a built-in name ("+strings.Join(profile.Names(), ", ")+") or a profile YAML file")
+		"dialect to play, `NAME|FILE`: a built-in name ("+strings.Join(profile.Names(), ", ")+") or a dialect YAML file (which needs --settings)")
+	f.StringVar(&o.settings, "settings", "",
+		"mock settings YAML `file`: the mock's choices within the dialect it names (a built-in name, or a dialect file relative to it); default: the built-in settings of --profile")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free port)")
 	f.StringVar(&o.issuer, "issuer", "", "external base `URL` of the provider (default: the listening URL)")
 	f.StringVar(&o.config, "config", "", "fixtures YAML `file` that extends (mode: extend) or replaces (mode: replace) the default clients, users and API keys")
 	f.StringSliceVar(&o.quirks, "quirk", nil, "turn on quirks, comma-separated or repeated (see --list-quirks)")
 	f.BoolVar(&o.listQuirks, "list-quirks", false, "print the quirks and exit")
-	f.BoolVar(&o.listProfiles, "list-profiles", false, "print the built-in profiles and exit")
+	f.BoolVar(&o.listProfiles, "list-profiles", false, "print the built-in dialects and exit")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (with --tls-key)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	f.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away self-signed certificate for 127.0.0.1 and localhost")
@@ -115,7 +125,7 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		quirks = []string{}
 	}
 	st.log.Info("mock provider listening", "url", srv.URL, "issuer", srv.Issuer(),
-		"profile", srv.Profile().Name, "quirks", quirks, "tls", st.tlsDesc != "")
+		"profile", srv.Dialect().Name, "settings", st.settingsDesc, "quirks", quirks, "tls", st.tlsDesc != "")
 
 	<-sigCtx.Done()
 	stop() // a second signal now kills the process at once
@@ -136,6 +146,8 @@ type serveSetup struct {
 	log  *slog.Logger
 	// tlsDesc describes the certificate when serving HTTPS.
 	tlsDesc string
+	// settingsDesc says where the mock's settings come from.
+	settingsDesc string
 	// defaults are the default fixtures, whose secrets may be printed.
 	defaults *profile.Fixtures
 }
@@ -155,11 +167,11 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 			return nil, flagError("issuer", err)
 		}
 	}
-	prof, err := profile.Load(o.profile)
+	dialect, settings, settingsDesc, err := o.dialectSettings()
 	if err != nil {
-		return nil, flagError("profile", err)
+		return nil, err
 	}
-	st := &serveSetup{log: logger, defaults: profile.DefaultFixtures()}
+	st := &serveSetup{log: logger, defaults: profile.DefaultFixtures(), settingsDesc: settingsDesc}
 	fx := st.defaults
 	if o.config != "" {
 		if fx, err = profile.LoadFixturesFile(o.config); err != nil {
@@ -180,7 +192,8 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 		}
 	}
 	st.cfg = mockserver.Config{
-		Profile:  prof,
+		Dialect:  dialect,
+		Settings: settings,
 		Fixtures: fx,
 		Quirks:   quirks,
 		Issuer:   o.issuer,
@@ -197,6 +210,48 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 		st.tlsDesc = desc
 	}
 	return st, nil
+}
+
+// dialectSettings loads the dialect of --profile and the mock settings
+// (--settings, else the dialect's built-in ones), resolved and validated
+// against each other, and says where the settings come from.
+func (o *serveOptions) dialectSettings() (*profile.Dialect, *mockserver.Settings, string, error) {
+	if o.settings == "" {
+		d, err := profile.Load(o.profile)
+		if err != nil {
+			return nil, nil, "", flagError("profile", err)
+		}
+		if profile.LooksLikeFile(o.profile) {
+			return nil, nil, "", flagErrorf("settings", "required with the dialect file %s: the mock has built-in settings for the built-in dialects only (%s)",
+				o.profile, strings.Join(profile.Names(), ", "))
+		}
+		s, _, err := mockserver.LoadSettings(d.Name)
+		if err != nil {
+			return nil, nil, "", flagError("profile", err)
+		}
+		return d, s, "built-in settings of " + d.Name, nil
+	}
+	var d *profile.Dialect
+	if o.profileSet {
+		var err error
+		if d, err = profile.Load(o.profile); err != nil {
+			return nil, nil, "", flagError("profile", err)
+		}
+	}
+	s, sd, err := mockserver.LoadSettings(o.settings)
+	if err != nil {
+		return nil, nil, "", flagError("settings", err)
+	}
+	if d == nil {
+		return sd, s, o.settings, nil
+	}
+	if d.Name != sd.Name {
+		return nil, nil, "", flagErrorf("settings", "%s names the dialect %q, but --profile is %q", o.settings, sd.Name, d.Name)
+	}
+	if err := s.Clone().Resolve(d); err != nil {
+		return nil, nil, "", flagError("settings", err)
+	}
+	return d, s, o.settings, nil
 }
 
 func (o *serveOptions) tlsConfig() (*tls.Config, string, error) {
@@ -278,7 +333,7 @@ func checkIssuer(s string) error {
 // printBanner writes what a user of the running mock needs: where it is,
 // what it plays, and the credentials to call it with.
 func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
-	p := srv.Profile()
+	d, set := srv.Dialect(), srv.Settings()
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 
@@ -287,7 +342,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 	if srv.URL != srv.Issuer() {
 		fmt.Fprintf(tw, "  listening\t%s\n", srv.URL)
 	}
-	fmt.Fprintf(tw, "  profile\t%s: %s\n", p.Name, p.Description)
+	fmt.Fprintf(tw, "  profile\t%s: %s\n", d.Name, d.Description)
 	if st.tlsDesc != "" {
 		fmt.Fprintf(tw, "  tls\t%s\n", st.tlsDesc)
 	}
@@ -299,7 +354,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 	tw.Flush()
 
 	fmt.Fprintf(tw, "\nEndpoints\n")
-	e := p.Endpoints
+	e := set.Endpoints
 	for _, ep := range []struct{ name, path string }{
 		{"token", e.Token}, {"authorize", e.Authorize}, {"revocation", e.Revocation},
 		{"introspection", e.Introspection}, {"jwks", e.JWKS}, {"resource", e.Resource}, {"oob", e.OOB},
@@ -344,8 +399,8 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 		tw.Flush()
 	}
 	if len(fx.APIKeys) > 0 {
-		where := "not used by this profile"
-		if h := p.ClientAuth.APIKeyHeader; h != "" {
+		where := "not used by this dialect"
+		if h := set.ClientAuth.APIKeyHeader; h != "" {
 			where = "send in the " + h + " header"
 		}
 		fmt.Fprintf(&b, "\n  API KEYS (%s)\n", where)
@@ -358,9 +413,15 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 		}
 	}
 
-	if len(p.Choices) > 0 {
-		fmt.Fprintf(&b, "\nChoices of the %s profile\n", p.Name)
-		for _, c := range p.Choices {
+	if len(d.Choices) > 0 {
+		fmt.Fprintf(&b, "\nChoices of the %s dialect (how it reads its source)\n", d.Name)
+		for _, c := range d.Choices {
+			fmt.Fprintf(&b, "  - %s\n", c)
+		}
+	}
+	if len(set.Choices) > 0 {
+		fmt.Fprintf(&b, "\nChoices of the mock (%s), where the dialect leaves a server free\n", st.settingsDesc)
+		for _, c := range set.Choices {
 			fmt.Fprintf(&b, "  - %s\n", c)
 		}
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oauthconform/oauthconform/mockserver/mocktarget"
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites"
 	"github.com/oauthconform/oauthconform/suites/target"
@@ -30,6 +31,10 @@ type testOptions struct {
 	issuer       string
 	clientID     string
 	clientSecret string
+	scopes       []string
+	redirectURI  string
+	authMethod   string
+	endpoints    map[string]string
 	profiles     []string
 	quirks       []string
 	labelFilter  string
@@ -69,6 +74,13 @@ func newTestCmd() *cobra.Command {
 	f.StringVar(&o.issuer, "issuer", "", "base `URL` of the server to check (the common case, instead of --target)")
 	f.StringVar(&o.clientID, "client-id", "", "client id of the primary client (with --issuer)")
 	f.StringVar(&o.clientSecret, "client-secret", "", "client secret of the primary client (with --issuer; omit for a public client). Prefer the environment variable "+clientSecretEnv+": a flag shows in ps and shell history")
+	f.StringArrayVar(&o.scopes, "scope", nil, "with --issuer: a scope value the client may request (repeatable, or space-separated); none given: no scope is assumed")
+	f.StringVar(&o.redirectURI, "redirect-uri", "", "with --issuer: the client's registered redirect `URI`")
+	f.StringVar(&o.authMethod, "auth-method", "", "with --issuer: how the client authenticates: client_secret_basic, client_secret_post or none (default: from the metadata)")
+	o.endpoints = map[string]string{}
+	for _, ep := range []string{"token", "authorize", "revocation", "introspection"} {
+		f.Var(endpointFlag{o.endpoints, ep}, ep+"-endpoint", "with --issuer: the "+ep+" endpoint (`URL` or path; none: the server has none); default: the metadata's, else the dialect's path")
+	}
 	f.StringSliceVar(&o.profiles, "profile", nil, "profile(s) to check: with --issuer the target's dialect (default rfc6749); with no target the embedded mocks to run (default: all)")
 	f.StringSliceVar(&o.quirks, "quirk", nil, "with no target: turn these quirks on in the embedded mocks (see `serve --list-quirks`)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression`, e.g. 'MUST && !slow' (default '!intrusive')")
@@ -83,7 +95,7 @@ func newTestCmd() *cobra.Command {
 	return cmd
 }
 
-func (o *testOptions) envs() ([]*suites.Env, func(), error) {
+func (o *testOptions) envs(ctx context.Context) ([]*suites.Env, func(), error) {
 	var envs []*suites.Env
 	var stops []func()
 	stopAll := func() {
@@ -91,6 +103,7 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 			s()
 		}
 	}
+	quickOnly := len(o.scopes) > 0 || o.redirectURI != "" || o.authMethod != "" || len(o.endpoints) > 0
 	switch {
 	case o.targetFile != "" && o.issuer != "":
 		return nil, nil, &usageError{msg: "--target and --issuer: give one or the other"}
@@ -104,6 +117,9 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 		if o.targetFile != "" {
 			if len(o.profiles) > 0 {
 				return nil, nil, &usageError{msg: "--profile: the target file names its profile"}
+			}
+			if quickOnly {
+				return nil, nil, &usageError{msg: "--scope, --redirect-uri, --auth-method and the endpoint flags go with --issuer; a target file says these itself"}
 			}
 			if t, err = target.Load(o.targetFile); err != nil {
 				return nil, nil, &usageError{msg: "--target", err: err}
@@ -122,11 +138,16 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 			} else if len(o.profiles) == 1 {
 				prof = o.profiles[0]
 			}
-			if t, err = target.FromFlags(o.issuer, o.clientID, o.clientSecret, prof); err != nil {
+			q := target.Quick{Issuer: o.issuer, ClientID: o.clientID, ClientSecret: o.clientSecret, Profile: prof,
+				Scopes: o.scopes, RedirectURI: o.redirectURI, AuthMethod: o.authMethod, Endpoints: map[target.Endpoint]string{}}
+			for k, v := range o.endpoints {
+				q.Endpoints[target.Endpoint(k)] = v
+			}
+			if t, err = target.FromQuick(q); err != nil {
 				return nil, nil, &usageError{msg: "--issuer", err: err}
 			}
 			u, _ := url.Parse(o.issuer)
-			name = t.Profile.Name + "@" + u.Host
+			name = t.Dialect.Name + "@" + u.Host
 		}
 		if o.insecure {
 			t.TLS.Insecure = true
@@ -134,21 +155,21 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 		if o.caFile != "" {
 			t.TLS.CAFile = o.caFile
 		}
-		e, err := suites.NewEnv(t, name)
+		e, err := suites.NewEnv(ctx, t, suites.EnvOptions{Name: name})
 		if err != nil {
-			return nil, nil, &usageError{msg: "target", err: err}
+			return nil, nil, setupErr(err)
 		}
 		envs = append(envs, e)
 	default:
-		if o.clientID != "" || o.clientSecret != "" {
-			return nil, nil, &usageError{msg: "--client-id and --client-secret go with --issuer"}
+		if o.clientID != "" || o.clientSecret != "" || quickOnly {
+			return nil, nil, &usageError{msg: "--client-id, --client-secret, --scope, --redirect-uri, --auth-method and the endpoint flags go with --issuer"}
 		}
 		names := o.profiles
 		if len(names) == 0 {
 			names = suites.Profiles
 		}
 		for _, n := range names {
-			e, stop, err := suites.EmbeddedEnv(n, o.quirks...)
+			e, stop, err := mocktarget.Start(ctx, n, mocktarget.Options{Quirks: o.quirks})
 			if err != nil {
 				stopAll()
 				return nil, nil, &usageError{msg: "--profile/--quirk", err: err}
@@ -163,12 +184,29 @@ func (o *testOptions) envs() ([]*suites.Env, func(), error) {
 	return envs, stopAll, nil
 }
 
-func (o *testOptions) run(_ context.Context, stdout io.Writer) error {
-	envs, stop, err := o.envs()
+// setupErr makes a suites.SetupError a configuration error (exit 2).
+func setupErr(err error) error {
+	var se *suites.SetupError
+	if errors.As(err, &se) {
+		return &usageError{msg: "setup", err: se, noHint: true}
+	}
+	return &usageError{msg: "target", err: err}
+}
+
+func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	envs, stop, err := o.envs(ctx)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	for _, e := range envs {
+		for _, n := range e.Notes {
+			fmt.Fprintf(stdout, "NOTE %s: %s\n", e.Name, n)
+		}
+	}
 	filter := o.labelFilter
 	if filter == "" {
 		filter = "!" + suites.LabelIntrusive
@@ -189,6 +227,16 @@ func (o *testOptions) run(_ context.Context, stdout io.Writer) error {
 	}
 	return nil
 }
+
+// endpointFlag sets one endpoint of the quick form.
+type endpointFlag struct {
+	m    map[string]string
+	name string
+}
+
+func (f endpointFlag) String() string     { return f.m[f.name] }
+func (f endpointFlag) Set(v string) error { f.m[f.name] = v; return nil }
+func (f endpointFlag) Type() string       { return "URL" }
 
 func newListCmd() *cobra.Command {
 	var markdown bool

@@ -276,6 +276,30 @@ func BasicAuthHeader(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(cred))
 }
 
+// ParseBasicAuth reads an HTTP Basic Authorization value as RFC 6749
+// §2.3.1 writes it (each part form-encoded); ok is false for anything else.
+func ParseBasicAuth(value string) (id, secret string, ok bool) {
+	scheme, cred, found := strings.Cut(value, " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return "", "", false
+	}
+	u, p, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", false
+	}
+	if du, err := url.QueryUnescape(u); err == nil {
+		u = du
+	}
+	if dp, err := url.QueryUnescape(p); err == nil {
+		p = dp
+	}
+	return u, p, true
+}
+
 // PostForm posts a form to the target (a path or absolute URL) with
 // Accept: application/json, as the token endpoint expects.
 func (c *Client) PostForm(ctx context.Context, target string, form url.Values, opts ...RequestOption) *Exchange {

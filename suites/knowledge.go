@@ -1,0 +1,264 @@
+package suites
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/oauthconform/oauthconform/profile"
+)
+
+// Support is what the harness knows of one capability of the target. Only
+// what the dialect requires, the target declares or its metadata
+// advertises is expected: a refusal of anything else is the server's lawful
+// choice, and the specs that need it skip.
+type Support int
+
+// Levels of knowledge, weakest first.
+const (
+	// Unknown: nothing says; the specs try, and a refusal skips them.
+	Unknown Support = iota
+	// Absent: the target declares it lacks it, or the dialect has no such
+	// thing; the specs skip.
+	Absent
+	// Advertised: the metadata lists it.
+	Advertised
+	// Declared: the target declares it, or the dialect requires it.
+	Declared
+)
+
+// Expected reports whether a refusal of the capability is the server's
+// fault.
+func (s Support) Expected() bool { return s >= Advertised }
+
+func (s Support) String() string {
+	switch s {
+	case Absent:
+		return "absent"
+	case Advertised:
+		return "advertised"
+	case Declared:
+		return "declared"
+	}
+	return "unknown"
+}
+
+// support resolves one value of a kind from the dialect's set, the target's
+// declared list (nil: undeclared) and the metadata member.
+func (e *Env) support(set profile.Set, declared []string, member, v string) (Support, string) {
+	switch {
+	case !set.Allows(v):
+		return Absent, fmt.Sprintf("the %s dialect has no %s", e.Dialect.Name, v)
+	case set.Requires(v):
+		return Declared, fmt.Sprintf("the %s dialect requires %s", e.Dialect.Name, v)
+	case declared != nil && slices.Contains(declared, v):
+		return Declared, "the target declares " + v
+	case declared != nil:
+		return Absent, fmt.Sprintf("the target declares no %s", v)
+	}
+	if md := e.usableMetadataDoc(); md != nil {
+		if vals, ok := md.Strings(member); ok && slices.Contains(vals, v) {
+			return Advertised, fmt.Sprintf("the metadata advertises %s in %s", v, member)
+		}
+		if def, ok := metadataDefaults[member]; ok {
+			if _, present := md.Doc[member]; !present && slices.Contains(def, v) {
+				return Advertised, fmt.Sprintf("%s is RFC 8414's default of the omitted %s", v, member)
+			}
+		}
+	}
+	return Unknown, fmt.Sprintf("neither the dialect, the target nor its metadata says whether it offers %s", v)
+}
+
+// Grant says what is known of grant type g.
+func (e *Env) Grant(g string) (Support, string) {
+	var declared []string
+	if e.Target != nil {
+		declared = e.Target.GrantTypes
+	}
+	return e.support(e.Dialect.GrantTypes, declared, "grant_types_supported", g)
+}
+
+// HasGrant reports whether grant g may be offered (it is not known absent).
+func (e *Env) HasGrant(g string) bool {
+	s, _ := e.Grant(g)
+	return s != Absent
+}
+
+// ResponseType says what is known of response type rt.
+func (e *Env) ResponseType(rt string) (Support, string) {
+	var declared []string
+	if e.Target != nil {
+		declared = e.Target.ResponseTypes
+	}
+	return e.support(e.Dialect.ResponseTypes, declared, "response_types_supported", rt)
+}
+
+// HasResponseType reports whether response type rt may be offered.
+func (e *Env) HasResponseType(rt string) bool {
+	s, _ := e.ResponseType(rt)
+	return s != Absent
+}
+
+// AuthMethod says what is known of token endpoint authentication method m.
+func (e *Env) AuthMethod(m string) (Support, string) {
+	var declared []string
+	if e.Target != nil {
+		declared = e.Target.AuthMethods
+	}
+	s, why := e.support(e.Dialect.ClientAuth.Methods, declared, "token_endpoint_auth_methods_supported", m)
+	if s == Unknown || s == Absent && declared == nil {
+		// A configured client that uses the method shows it is offered.
+		for _, c := range e.Clients {
+			if c.MethodDeclared && c.Method == m {
+				return Declared, "a configured client is declared to use " + m
+			}
+		}
+	}
+	return s, why
+}
+
+// HasAuthMethod reports whether method m may be offered.
+func (e *Env) HasAuthMethod(m string) bool {
+	s, _ := e.AuthMethod(m)
+	return s != Absent
+}
+
+// PKCE says what is known of RFC 7636 support.
+func (e *Env) PKCE() (Support, string) {
+	decl := ""
+	if e.Target != nil {
+		decl = e.Target.PKCE
+	}
+	switch {
+	case e.Dialect.PKCE.Support == profile.PKCEUnsupported:
+		return Absent, fmt.Sprintf("the %s dialect has no PKCE", e.Dialect.Name)
+	case decl == profile.PKCEUnsupported:
+		return Absent, "the target declares no PKCE support"
+	case decl != "":
+		return Declared, "the target declares PKCE " + decl
+	case e.Dialect.PKCE.Support == profile.PKCESupported || e.Dialect.PKCE.Support == profile.PKCERequired:
+		return Declared, fmt.Sprintf("the %s dialect requires PKCE support", e.Dialect.Name)
+	case e.SecurityBCP():
+		return Declared, "the target claims RFC 9700, whose §2.1.1 requires PKCE support"
+	}
+	if md := e.usableMetadataDoc(); md != nil {
+		if vals, ok := md.Strings("code_challenge_methods_supported"); ok && len(vals) > 0 {
+			return Advertised, fmt.Sprintf("the metadata advertises code_challenge_methods_supported %q", vals)
+		}
+	}
+	return Unknown, "neither the dialect, the target nor its metadata says whether it supports PKCE"
+}
+
+// PKCERequired reports whether every authorization request must carry a
+// code_challenge (the dialect or the target says so).
+func (e *Env) PKCERequired() bool {
+	return e.Dialect.PKCE.Support == profile.PKCERequired || e.Target != nil && e.Target.PKCE == profile.PKCERequired
+}
+
+// PKCEMethod says what is known of code_challenge_method m.
+func (e *Env) PKCEMethod(m string) (Support, string) {
+	s, why := e.PKCE()
+	if s == Absent {
+		return s, why
+	}
+	if m == "S256" && s == Declared {
+		return Declared, why + "; S256 is mandatory to implement (RFC 7636 §4.2)"
+	}
+	if slices.Contains(e.Dialect.PKCE.Methods, m) && s == Declared {
+		return Declared, fmt.Sprintf("the %s dialect requires %s", e.Dialect.Name, m)
+	}
+	if md := e.usableMetadataDoc(); md != nil {
+		if vals, ok := md.Strings("code_challenge_methods_supported"); ok {
+			if slices.Contains(vals, m) {
+				return Advertised, "the metadata advertises " + m
+			}
+		}
+	}
+	return Unknown, "nothing says whether " + m + " is supported"
+}
+
+// UsesPKCE reports whether the harness sends a code_challenge with its
+// authorization requests: wherever PKCE may be supported. A server without
+// PKCE ignores the parameter (RFC 6749 §3.1).
+func (e *Env) UsesPKCE() bool {
+	s, _ := e.PKCE()
+	return s != Absent
+}
+
+// TokenFormat is the access token format the dialect requires or the target
+// declares ("" when unknown: the JWT rules then skip).
+func (e *Env) TokenFormat() (format, why string) {
+	decl := ""
+	if e.Target != nil {
+		decl = e.Target.AccessToken.Format
+	}
+	df := e.Dialect.AccessToken.Format
+	switch {
+	case decl != "":
+		return decl, "the target declares " + decl + " access tokens"
+	case df != profile.FormatAny:
+		return df, fmt.Sprintf("the %s dialect's access tokens are %s", e.Dialect.Name, df)
+	}
+	return "", "neither the dialect nor the target declares the access token format (RFC 6749 §1.4: opaque to clients)"
+}
+
+// JWTAlg is the JWS alg the dialect requires or the target declares.
+func (e *Env) JWTAlg() string {
+	if e.Target != nil && e.Target.AccessToken.Alg != "" {
+		return e.Target.AccessToken.Alg
+	}
+	return e.Dialect.AccessToken.Alg
+}
+
+// JWTTyp is the JWS typ the dialect requires or the target declares; an
+// RFC 9068 token's is at+jwt.
+func (e *Env) JWTTyp() string {
+	if e.Target != nil && e.Target.AccessToken.Typ != "" {
+		return e.Target.AccessToken.Typ
+	}
+	if e.Dialect.AccessToken.Typ != "" {
+		return e.Dialect.AccessToken.Typ
+	}
+	if f, _ := e.TokenFormat(); f == profile.FormatJWTRFC9068 {
+		return "at+jwt"
+	}
+	return ""
+}
+
+// SecurityBCP reports whether RFC 9700's rules apply: the dialect requires
+// it or the target claims it.
+func (e *Env) SecurityBCP() bool {
+	if e.Target != nil && e.Target.SecurityBCP != nil {
+		return *e.Target.SecurityBCP
+	}
+	return e.Dialect.SecurityBCP
+}
+
+// Rotation is the declared refresh token rotation policy ("" unknown).
+func (e *Env) Rotation() string {
+	if e.Target != nil && e.Target.Rotation != "" {
+		return e.Target.Rotation
+	}
+	if r := e.Dialect.RefreshToken.Rotation; r != profile.RotationAny {
+		return r
+	}
+	return ""
+}
+
+// RequiresRefreshFor reports whether the dialect requires a refresh token
+// in every success of grant g.
+func (e *Env) RequiresRefreshFor(g string) bool { return e.Dialect.RequiresRefreshFor(g) }
+
+// APIKeyHeader is the dialect's API key header, if any.
+func (e *Env) APIKeyHeader() string { return e.Dialect.ClientAuth.APIKeyHeader }
+
+// clientGrant says whether client cl is registered for grant g: declared
+// yes, declared no, or unknown (nil GrantTypes).
+func clientGrant(cl *Client, g string) Support {
+	switch {
+	case cl == nil || cl.GrantTypes == nil:
+		return Unknown
+	case slices.Contains(cl.GrantTypes, g):
+		return Declared
+	}
+	return Absent
+}

@@ -1,0 +1,566 @@
+package suites
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
+)
+
+// SetupError is a misconfiguration found before any spec runs: the issuer
+// cannot be reached, its TLS certificate is not trusted, the client's
+// credentials are refused, the endpoints are not there. It names the fix;
+// the command exits 2.
+type SetupError struct {
+	// Problem says what is wrong, Fix what to change.
+	Problem, Fix string
+	Evidence     []*harness.Exchange
+}
+
+func (e *SetupError) Error() string {
+	if e.Fix == "" {
+		return e.Problem
+	}
+	return e.Problem + "\n  fix: " + e.Fix
+}
+
+// EnvOptions adjust how NewEnv builds an environment.
+type EnvOptions struct {
+	// Name labels the environment in reports (default: the dialect's name).
+	Name string
+	// HTTP adjusts the harness client options (an in-memory CA, say).
+	HTTP func(*harness.Options)
+	// Driver and Browser, when set, replace the drivers the target's
+	// driver.kind would build (the embedded mock's minting driver).
+	Driver, Browser Driver
+	// Clock is the target's clock when the harness controls it.
+	Clock Clock
+	// NoPreflight skips the setup checks (tests of hostile targets).
+	NoPreflight bool
+}
+
+// NewEnv describes a target's server as an environment: it builds the HTTP
+// client, reads the metadata (unless the target says there is none),
+// resolves each endpoint (the target's own setting, else the metadata's,
+// else the dialect's path), chooses undeclared client authentication
+// methods and the scope values, and runs the preflight checks.
+//
+// The authorization driver comes from driver.kind:
+//   - form: the scripted user agent ([FormDriver]); on a dialect with an
+//     out-of-band redirect URI it reads the result page ([OOBDriver]);
+//   - oob: the out-of-band reader ([OOBDriver]);
+//   - command: the user's program ([CommandDriver]);
+//   - mock: the embedded mock's minting hook exists only in process
+//     (EnvOptions.Driver); a target file pointing at `oauthconform serve`
+//     gets the form driver, which its login page serves;
+//   - none: no driver; the specs that need one skip.
+func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
+	if t == nil || t.Dialect == nil {
+		return nil, errors.New("suites: no target")
+	}
+	// One connection pool for the env's client and every driver flow: each
+	// flow keeps its own cookie jar but not its own TLS handshakes.
+	hopts := t.HTTPOptions()
+	hopts.Pool = &harness.ConnPool{}
+	if o.HTTP != nil {
+		o.HTTP(&hopts)
+	}
+	hc, err := harness.NewClient(hopts)
+	if err != nil {
+		return nil, &SetupError{Problem: fmt.Sprintf("the HTTP client cannot be built: %v", err), Fix: "check tls.ca_file (--ca-file): it must be a PEM file of CA certificates"}
+	}
+	name := o.Name
+	if name == "" {
+		name = t.Dialect.Name
+	}
+	e := &Env{
+		Name:         name,
+		Dialect:      t.Dialect,
+		Target:       t,
+		HTTP:         hc,
+		EndpointFrom: map[target.Endpoint]string{},
+		Clients:      map[string]*Client{},
+		CodeLifetime: t.CodeLifetime,
+		RefreshGrace: t.RefreshGrace,
+		Issuer:       strings.TrimRight(t.Issuer, "/"),
+		HasMetadata:  t.Metadata,
+		Clock:        o.Clock,
+		absent:       &sync.Map{},
+	}
+	if strings.HasSuffix(t.Issuer, "/") && len(t.Issuer) > len(e.Issuer) {
+		// The issuer identifier is compared exactly (RFC 8414 §3.3): keep
+		// the one given, trailing slash and all.
+		e.Issuer = t.Issuer
+	}
+	e.Notes = append(e.Notes, t.Warnings...)
+	md := e.Metadata(ctx)
+	if !o.NoPreflight {
+		if err := e.preflightReach(ctx, md); err != nil {
+			return nil, err
+		}
+	}
+	e.resolveEndpoints()
+	e.resolveClients()
+	e.resolveScopes()
+	if len(t.AuthorizeParams) > 0 {
+		e.AuthorizeParams = url.Values{}
+		for k, v := range t.AuthorizeParams {
+			e.AuthorizeParams.Set(k, v)
+		}
+	}
+	if t.User != nil {
+		e.User = &User{Username: t.User.Username, Password: t.User.Password}
+	}
+	// The target's driver serves both as Driver (codes for the token specs)
+	// and Browser (the authorize endpoint's own specs), unless the caller
+	// brings its own.
+	d, err := targetDriver(t, e, hopts)
+	if err != nil {
+		return nil, err
+	}
+	e.Driver, e.Browser = o.Driver, o.Browser
+	if e.Driver == nil {
+		e.Driver = d
+	}
+	if e.Browser == nil {
+		e.Browser = d
+	}
+	if !o.NoPreflight {
+		if err := e.preflightToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// metadataMember is the metadata member advertising an endpoint.
+var metadataMember = map[target.Endpoint]string{
+	target.EndpointToken:         "token_endpoint",
+	target.EndpointAuthorize:     "authorization_endpoint",
+	target.EndpointRevocation:    "revocation_endpoint",
+	target.EndpointIntrospection: "introspection_endpoint",
+	target.EndpointJWKS:          "jwks_uri",
+}
+
+// resolveEndpoints takes each endpoint from the target's own setting, else
+// the metadata, else the dialect's path.
+func (e *Env) resolveEndpoints() {
+	t := e.Target
+	md := e.usableMetadataDoc()
+	for _, ep := range target.AllEndpoints {
+		dst := e.Endpoints.field(ep)
+		if u, set := t.Explicit(ep); set {
+			*dst = u
+			if u != "" {
+				e.EndpointFrom[ep] = FromTarget
+			}
+			if mu := md.String(metadataMember[ep]); u != "" && mu != "" && mu != u {
+				e.Notes = append(e.Notes, fmt.Sprintf("endpoints.%s is %s, but the metadata advertises %s; the target's setting is used", ep, u, mu))
+			}
+			continue
+		}
+		if m := metadataMember[ep]; m != "" {
+			if u := md.String(m); u != "" {
+				*dst, e.EndpointFrom[ep] = u, FromMetadata
+				continue
+			}
+		}
+		if p := target.DialectPath(t.Dialect, ep); p != "" {
+			*dst, e.EndpointFrom[ep] = t.Abs(p), FromDialect
+		}
+	}
+	if e.Endpoints.OOB == "" && t.Dialect.Authorize.OOBRedirectURI != "" && e.Endpoints.Authorize != "" {
+		// No result page is named: the out-of-band reader will find the
+		// code on whatever page the flow ends.
+		e.EndpointFrom[target.EndpointOOB] = FromDialect
+	}
+}
+
+// resolveClients copies the configured clients, choosing how undeclared
+// ones authenticate: none without a secret; else what the metadata lists
+// (Basic first, which RFC 6749 §2.3.1 makes mandatory), else what the
+// dialect requires.
+func (e *Env) resolveClients() {
+	t := e.Target
+	oob := t.Dialect.Authorize.OOBRedirectURI
+	for role, c := range t.Clients {
+		if c == nil {
+			continue
+		}
+		redirects := slices.Clone(c.RedirectURIs)
+		if len(redirects) == 0 && oob != "" {
+			redirects = []string{oob}
+		}
+		cl := &Client{ID: c.ID, Secret: c.Secret, Method: c.AuthMethod, MethodDeclared: c.AuthMethod != "",
+			RedirectURIs: redirects, Scopes: slices.Clone(c.Scopes), GrantTypes: slices.Clone(c.GrantTypes),
+			ResponseTypes: slices.Clone(c.ResponseTypes), Native: c.Native}
+		if c.RequirePKCE != nil {
+			cl.RequirePKCE = *c.RequirePKCE
+		}
+		if cl.Method == "" {
+			cl.Method = e.defaultMethod(cl)
+		}
+		e.Clients[role] = cl
+	}
+}
+
+func (e *Env) defaultMethod(c *Client) string {
+	if c.Public() {
+		return profile.AuthNone
+	}
+	d := e.Dialect.ClientAuth.Methods
+	if md := e.usableMetadataDoc(); md != nil {
+		if vals, ok := md.Strings("token_endpoint_auth_methods_supported"); ok {
+			for _, m := range []string{profile.AuthBasic, profile.AuthPost} {
+				if slices.Contains(vals, m) && d.Allows(m) {
+					return m
+				}
+			}
+		}
+	}
+	if e.Target.AuthMethods != nil {
+		for _, m := range []string{profile.AuthBasic, profile.AuthPost} {
+			if slices.Contains(e.Target.AuthMethods, m) {
+				return m
+			}
+		}
+	}
+	switch {
+	case d.Requires(profile.AuthBasic):
+		return profile.AuthBasic
+	case d.Requires(profile.AuthPost):
+		return profile.AuthPost
+	case d.Allows(profile.AuthBasic):
+		return profile.AuthBasic
+	}
+	return profile.AuthPost
+}
+
+// wellKnownScopes are OpenID Connect's scope values: a vocabulary taken from
+// the metadata leaves them out, since they ask for more than access.
+var wellKnownScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access", "offline"}
+
+// resolveScopes picks S1, S2 and S3: the target's s1/s2/s3, else the
+// primary client's registered scopes and the vocabulary (the target's, the
+// dialect's), else — as a guess whose refusal only skips — the metadata's
+// scopes_supported.
+func (e *Env) resolveScopes() {
+	t := e.Target
+	sc := Scopes{Required: slices.Clone(t.Scopes.Required), Refresh: slices.Clone(t.Scopes.Refresh)}
+	vocab, declared := t.Scopes.Supported, t.Scopes.Declared()
+	if vocab == nil && len(t.Dialect.Scopes.Supported) > 0 {
+		vocab, declared = t.Dialect.Scopes.Supported, true
+	}
+	var granted []string
+	if p := t.Clients[profile.RolePrimary]; p != nil && p.Scopes != nil {
+		granted, declared = p.Scopes, true
+	}
+	skip := func(s string) bool { return slices.Contains(sc.Required, s) || slices.Contains(sc.Refresh, s) }
+	if !declared {
+		if vals, ok := e.usableMetadataDoc().Strings("scopes_supported"); ok {
+			for _, s := range vals {
+				if !slices.Contains(wellKnownScopes, s) && profile.ValidScopeToken(s) {
+					vocab = append(vocab, s)
+				}
+			}
+			if len(vocab) > 0 {
+				e.Notes = append(e.Notes, fmt.Sprintf("no scope is declared: the scope checks use %q from the metadata's scopes_supported, and a refusal of them skips a check instead of failing it", vocab))
+			}
+		}
+	}
+	var pick []string
+	for _, s := range append(slices.Clone(granted), vocab...) {
+		if !skip(s) && !slices.Contains(pick, s) {
+			pick = append(pick, s)
+		}
+	}
+	// S3 is a valid scope the grant of S1 does not include: prefer one
+	// outside the primary's registration.
+	var s3 string
+	for _, s := range vocab {
+		if !skip(s) && !slices.Contains(granted, s) && (len(pick) == 0 || s != pick[0]) {
+			s3 = s
+			break
+		}
+	}
+	at := func(i int) string {
+		if i < len(pick) {
+			return pick[i]
+		}
+		return ""
+	}
+	sc.S1, sc.S2 = at(0), at(1)
+	if s3 == "" || s3 == sc.S2 {
+		s3 = at(2)
+	}
+	sc.S3 = s3
+	if t.Scopes.S1 != "" || t.Scopes.S2 != "" || t.Scopes.S3 != "" {
+		sc.S1, sc.S2, sc.S3 = t.Scopes.S1, t.Scopes.S2, t.Scopes.S3
+	}
+	sc.Declared = declared
+	switch {
+	case t.Scopes.Default != nil:
+		sc.Default, sc.DefaultKnown = *t.Scopes.Default, true
+	case t.Dialect.Scopes.Default != "":
+		sc.Default, sc.DefaultKnown = t.Dialect.Scopes.Default, true
+	}
+	e.Scopes = sc
+}
+
+// targetDriver builds the driver a target file asks for (nil for none).
+func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error) {
+	kind := t.Driver.Kind
+	if kind == "" {
+		return nil, nil
+	}
+	if e.Endpoints.Authorize == "" {
+		return nil, &SetupError{Problem: fmt.Sprintf("driver.kind %s: the target has no authorization endpoint", kind),
+			Fix: "set endpoints.authorize, or remove the driver"}
+	}
+	fields := FormFields{Username: t.Driver.Fields.Username, Password: t.Driver.Fields.Password, Consent: t.Driver.Fields.Consent}
+	switch kind {
+	case target.DriverCommand:
+		return NewCommandDriver(t.Driver.Command, e.Endpoints.Authorize, e.User), nil
+	case target.DriverOOB:
+		return NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+	case target.DriverForm, target.DriverMock:
+		if t.Dialect.Authorize.OOBRedirectURI != "" {
+			return NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+		}
+		return NewFormDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+	}
+	return nil, fmt.Errorf("target: driver.kind %q is not one of mock, form, oob, command", kind)
+}
+
+// preflightReach turns a metadata request or a first token endpoint request
+// that cannot reach the server into a setup error naming the fix, and
+// recognises a wrong issuer from the metadata.
+func (e *Env) preflightReach(ctx context.Context, md *Metadata) error {
+	for _, ex := range md.Tried {
+		if se := transportSetupError(ex, e.Target); se != nil {
+			return se
+		}
+	}
+	if md.Published && md.Doc != nil {
+		iss := md.String("issuer")
+		// Only an issuer whose metadata lives elsewhere can be a wrong
+		// --issuer: one that differs by a trailing slash names this very
+		// document, and META-001 judges it.
+		if iss != "" && iss != e.issuerID() && !slices.Equal(metadataURLs(iss), metadataURLs(e.issuerID())) {
+			// A wrong --issuer, or a server that misstates its issuer
+			// (META-001's business)? If the named issuer serves metadata
+			// naming itself, the configuration is what is wrong.
+			for _, u := range metadataURLs(iss) {
+				ex := e.HTTP.Get(ctx, u, harness.WithHeader("Accept", "application/json"))
+				if ex.Err != nil || ex.Status != http.StatusOK {
+					continue
+				}
+				if doc, err := harness.DecodeJSONObject(ex.Body); err == nil {
+					if s, _ := doc["issuer"].(string); s == iss {
+						return &SetupError{
+							Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, not %s", md.URL, iss, e.issuerID()),
+							Fix:      fmt.Sprintf("use --issuer %s (issuer: %s in the target file): the issuer identifier is compared exactly (RFC 8414 §3.3)", iss, iss),
+							Evidence: []*harness.Exchange{md.Ex, ex},
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// preflightToken checks the token endpoint once before the specs: that it
+// answers (not 404, not a TLS or connection failure) and that each
+// configured client's credentials are accepted. A client whose method is not
+// declared and is refused with it is tried with the other, and the setup
+// error says which to declare. A garbage answer is left to the specs, which
+// fail it with the evidence.
+func (e *Env) preflightToken(ctx context.Context) error {
+	tok := e.Endpoints.Token
+	if tok == "" {
+		return &SetupError{Problem: "the target has no token endpoint", Fix: "set endpoints.token (--token-endpoint)"}
+	}
+	primary := e.Client(profile.RolePrimary)
+	if primary == nil {
+		return nil
+	}
+	probe := e.authProbe(ctx, primary)
+	if se := transportSetupError(probe, e.Target); se != nil {
+		return se
+	}
+	if probe.Status == http.StatusNotFound {
+		fix := "check the issuer URL (its path too), or set endpoints.token (--token-endpoint)"
+		if e.EndpointFrom[target.EndpointToken] == FromDialect {
+			fix = fmt.Sprintf("the token endpoint path %s is the %s dialect's; is that the dialect this server speaks (profile:)? Otherwise set endpoints.token (--token-endpoint), or check the issuer URL",
+				target.DialectPath(e.Dialect, target.EndpointToken), e.Dialect.Name)
+		}
+		return &SetupError{Problem: fmt.Sprintf("the token endpoint %s answered 404 Not Found", tok), Fix: fix, Evidence: []*harness.Exchange{probe}}
+	}
+	roles := make([]string, 0, len(e.Clients))
+	for role := range e.Clients {
+		roles = append(roles, role)
+	}
+	slices.Sort(roles)
+	for _, role := range roles {
+		cl := e.Clients[role]
+		if role == profile.RoleSacrificial {
+			continue // the brute-force checks' client; may be locked
+		}
+		ex := probe
+		if role != profile.RolePrimary {
+			ex = e.authProbe(ctx, cl)
+		}
+		if Str(Body(ex), "error") != "invalid_client" {
+			continue
+		}
+		if role != profile.RolePrimary {
+			// Only the primary client gates the run: another client's
+			// refusal may be the very bug a check is about (Basic with
+			// reserved characters not form-decoded), so it is noted and
+			// left to the specs.
+			e.Notes = append(e.Notes, fmt.Sprintf("the server refused the credentials of client %q (%s) in the preflight (invalid_client with %s): the checks using it will fail if the configuration is wrong; check clients.%s", cl.ID, role, cl.Method, role))
+			continue
+		}
+		if !cl.Public() && !cl.MethodDeclared {
+			// A server may hold each client to its registered method (RFC
+			// 7591 token_endpoint_auth_method). Only a declaration may
+			// excuse a refused method, so name the one that works.
+			alt := profile.AuthPost
+			if cl.Method == profile.AuthPost {
+				alt = profile.AuthBasic
+			}
+			try := *cl
+			try.Method = alt
+			if ax := e.authProbe(ctx, &try); ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+				return &SetupError{
+					Problem:  fmt.Sprintf("the server refused client %q (%s) with %s (invalid_client, status %d) but accepted it with %s", cl.ID, role, cl.Method, ex.Status, alt),
+					Fix:      fmt.Sprintf("if the client is registered for %s, declare clients.%s.auth_method: %s (--auth-method %s); a server that refuses %s to every client fails the checks of it", alt, role, alt, alt, cl.Method),
+					Evidence: []*harness.Exchange{ex, ax},
+				}
+			}
+		}
+		what := "secret"
+		switch {
+		case cl.Public() && e.APIKeyHeader() != "":
+			what = "API key (api_key, sent in " + e.APIKeyHeader() + ")"
+		case cl.Public():
+			what = "client_id (it was sent as a public client, without a secret)"
+		}
+		fix := fmt.Sprintf("check the %s client's %s", role, what)
+		if !cl.Public() {
+			fix += fmt.Sprintf(" (clients.%s.secret", role)
+			if role == profile.RolePrimary {
+				fix += ", or OAUTHCONFORM_CLIENT_SECRET with --issuer"
+			}
+			fix += fmt.Sprintf("), and its auth_method (%s was tried)", cl.Method)
+		}
+		return &SetupError{Problem: fmt.Sprintf("the server refused the credentials of client %q (%s; invalid_client, status %d)", cl.ID, role, ex.Status),
+			Fix: fix, Evidence: []*harness.Exchange{ex}}
+	}
+	return nil
+}
+
+// authProbe sends a token request that succeeds at nothing but client
+// authentication: an unknown grant type, or, where the server checks the
+// grant first, a placeholder refresh token or code.
+func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
+	probe := e.Token(ctx, cl, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
+	if Str(Body(probe), "error") == "unsupported_grant_type" && !cl.Public() {
+		for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode} {
+			if !e.HasGrant(g) {
+				continue
+			}
+			probe = e.Token(ctx, cl, metaGrantProbe(g, cl))
+			if Str(Body(probe), "error") != "unsupported_grant_type" {
+				break
+			}
+		}
+	}
+	return probe
+}
+
+// transportSetupError classifies a request that got no response because of
+// the configuration: TLS trust, a host that does not resolve, a refused
+// connection. Other failures (a timeout, a reset) are the target's, and the
+// specs report them.
+func transportSetupError(ex *harness.Exchange, t *target.Target) *SetupError {
+	if ex == nil || ex.Err == nil {
+		return nil
+	}
+	err := ex.Err
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var certErr *tls.CertificateVerificationError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &unknownCA) || errors.As(err, &certErr) && !errors.As(err, &hostErr):
+		return &SetupError{Problem: fmt.Sprintf("the TLS certificate of %s is not trusted: %v", hostOf(ex.URL), err),
+			Fix:      "trust the server's CA with --ca-file FILE (tls.ca_file), or, for a throw-away test server only, --insecure (tls.insecure: true)",
+			Evidence: []*harness.Exchange{ex}}
+	case errors.As(err, &hostErr):
+		return &SetupError{Problem: fmt.Sprintf("the TLS certificate of %s is not valid for that host name: %v", hostOf(ex.URL), err),
+			Fix:      "use the host name the certificate names in the issuer URL, or --insecure for a throw-away test server",
+			Evidence: []*harness.Exchange{ex}}
+	case errors.As(err, &dnsErr):
+		return &SetupError{Problem: fmt.Sprintf("the host of %s does not resolve: %v", ex.URL, err),
+			Fix: "check the issuer URL (--issuer, issuer:)", Evidence: []*harness.Exchange{ex}}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return &SetupError{Problem: fmt.Sprintf("cannot connect to %s: %v", hostOf(ex.URL), err),
+			Fix: "is the server running? check the issuer URL and its port (--issuer, issuer:)", Evidence: []*harness.Exchange{ex}}
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return &SetupError{Problem: fmt.Sprintf("%s speaks plain HTTP, not HTTPS", hostOf(ex.URL)),
+			Fix: "use an http:// issuer URL", Evidence: []*harness.Exchange{ex}}
+	}
+	_ = t
+	return nil
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
+
+// requirePresent skips when endpoint ep is only the dialect's guess and the
+// server answers 404 there: the guess missed, which says nothing against the
+// server (an endpoint nobody configured).
+func (c *C) requirePresent(ep target.Endpoint) {
+	e := c.Env
+	if e.EndpointFrom[ep] != FromDialect || e.absent == nil {
+		return
+	}
+	u := *e.Endpoints.field(ep)
+	if u == "" {
+		return
+	}
+	v, seen := e.absent.Load(ep)
+	if !seen {
+		var ex *harness.Exchange
+		switch ep {
+		case target.EndpointRevocation, target.EndpointIntrospection:
+			ex = e.HTTP.PostForm(c, u, url.Values{})
+		default:
+			ex = e.HTTP.Get(c, u)
+		}
+		v = ex.Err == nil && ex.Status == http.StatusNotFound
+		e.absent.Store(ep, v)
+	}
+	if v.(bool) {
+		c.Skipf("the target names no %s endpoint (not configured, not in its metadata), and the %s dialect's path %s answered 404: it has none there",
+			ep, e.Dialect.Name, target.DialectPath(e.Dialect, ep))
+	}
+}
