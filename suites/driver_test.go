@@ -536,3 +536,37 @@ func TestNewEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandResultLines: the four result forms of the command driver's last
+// line, the error page among them.
+func TestCommandResultLines(t *testing.T) {
+	tests := []struct {
+		line     string
+		code     string
+		frag     string
+		page     int
+		pageText string
+		redirect bool
+	}{
+		{line: "https://client.example/cb?code=c1&state=s", code: "c1", redirect: true},
+		{line: "code=c2&state=s", code: "c2"},
+		{line: "#access_token=t&state=s", frag: "t"},
+		{line: "c3", code: "c3"},
+		{line: "page: 400 Invalid redirect URI", page: 400, pageText: "Invalid redirect URI"},
+		{line: "page: the client is unknown", page: 200, pageText: "the client is unknown"},
+	}
+	for _, tt := range tests {
+		res := &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+		parseCommandResult(tt.line, res)
+		if res.Code() != tt.code || res.Fragment.Get("access_token") != tt.frag || (res.Redirect != nil) != tt.redirect {
+			t.Errorf("%q: %+v", tt.line, res)
+		}
+		if tt.page != 0 {
+			if res.Page == nil || res.Page.Status != tt.page || string(res.Page.Body) != tt.pageText {
+				t.Errorf("%q: page %+v", tt.line, res.Page)
+			}
+		} else if res.Page != nil {
+			t.Errorf("%q: a page", tt.line)
+		}
+	}
+}

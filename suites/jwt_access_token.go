@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 func init() {
@@ -159,6 +160,7 @@ func jwtSpecs(e *Env) {
 		if u == "" {
 			c.Skipf("alg is %s (not none), but the target has no JWK Set URL (jwks endpoint or jwks_uri) to verify the signature with", alg)
 		}
+		c.requirePresent(target.EndpointJWKS)
 		keys, jex := c.fetchJWKS(u)
 		c.Must(len(keys) > 0, jex, "the JWK Set at %s holds no usable key (status %d)", u, jex.Status)
 		kid, _ := t.header["kid"].(string)

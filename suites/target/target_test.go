@@ -1146,3 +1146,16 @@ func TestRoles(t *testing.T) {
 		t.Error("Roles returns the package's slice")
 	}
 }
+
+// TestImplicitGrantRegistration: RFC 7591 lists "implicit" among a client's
+// grant types; a target copied from a registration keeps working, the value
+// being the token response type rather than a token endpoint grant.
+func TestImplicitGrantRegistration(t *testing.T) {
+	tg, err := Parse([]byte("issuer: https://as.example\ngrant_types: [authorization_code, implicit]\nclients:\n  primary: {id: c1, secret: s, grant_types: [authorization_code, implicit, refresh_token]}\n"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := tg.Client(profile.RolePrimary); !slices.Equal(c.GrantTypes, []string{"authorization_code", "refresh_token"}) || !slices.Equal(tg.GrantTypes, []string{"authorization_code"}) {
+		t.Errorf("grants %v, client %v", tg.GrantTypes, c.GrantTypes)
+	}
+}
