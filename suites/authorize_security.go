@@ -78,7 +78,7 @@ func authorizeSecuritySpecs(e *Env) {
 		for _, ex := range pages {
 			ok, how := frameProtected(ex.Header)
 			if !ok {
-				c.Warnf(exchanges(ex), "the page with the login or consent form has neither X-Frame-Options DENY/SAMEORIGIN nor CSP frame-ancestors (frame-busting script, which headers cannot show, would also satisfy RFC 6749 §10.13)")
+				c.Warnf(exchanges(ex), "the page with the login or consent form (%s) has neither X-Frame-Options DENY/SAMEORIGIN nor CSP frame-ancestors (frame-busting script, which headers cannot show, would also satisfy RFC 6749 §10.13)", harness.RedactURL(ex.URL))
 				continue
 			}
 			c.Saw("framing forbidden by %s", how)

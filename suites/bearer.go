@@ -113,7 +113,7 @@ func challengeError(challenge string) string {
 
 func bearerSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "BEAR-001", Level: MUST, Section: "RFC 6750 §3, §3.1",
-		Requirement: "A protected resource MUST refuse a garbage or revoked bearer token with 401 and a WWW-Authenticate Bearer challenge, which SHOULD carry error=\"invalid_token\"."}, func(c *C) {
+		Requirement: "A protected resource MUST refuse a garbage or revoked bearer token with a WWW-Authenticate Bearer challenge; it SHOULD answer 401 with error=\"invalid_token\" (RFC 6750 §3.1)."}, func(c *C) {
 		res := c.requireResource()
 		type probe struct{ what, tok string }
 		probes := []probe{{"a garbage token", "oauthconform-garbage-" + RandomString(16)}}
@@ -121,6 +121,9 @@ func bearerSpecs(e *Env) {
 			cl := c.RequireClient(profile.RolePrimary)
 			if g, why := c.tryAT(cl, c.Env.Scopes.S1); g == nil {
 				c.Saw("no access token to revoke: %s", why)
+			} else if before := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+g.at)); before.Err != nil || before.Status < 200 || before.Status >= 300 {
+				// A token the resource never accepted proves nothing revoked.
+				c.Saw("the resource does not accept the %s grant's access token even before revocation (status %d): only a garbage token is sent", g.via, before.Status)
 			} else {
 				ex := c.Env.endpointPost(c, rev, cl, url.Values{"token": {g.at}, "token_type_hint": {"access_token"}})
 				if ex.Err == nil && ex.Status == http.StatusOK {
@@ -135,22 +138,26 @@ func bearerSpecs(e *Env) {
 		for _, p := range probes {
 			ex := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+p.tok))
 			c.Must(ex.Err == nil, ex, "%s: the request failed: %v", p.what, ex.Err)
-			c.Must(ex.Status == http.StatusUnauthorized, ex, "%s: the protected resource answered %d, want 401 (RFC 6750 §3.1 invalid_token)", p.what, ex.Status)
+			c.Must(ex.Status >= 400 && ex.Status < 500, ex, "%s: the protected resource answered %d: it must refuse the token", p.what, ex.Status)
 			ch, ok := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
-			c.Must(ok, ex, "%s: the 401 has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)", p.what)
+			c.Must(ok, ex, "%s: the refusal (%d) has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)", p.what, ex.Status)
 			code := challengeError(ch)
+			c.Should(ex.Status == http.StatusUnauthorized, ex, "%s: answered %d; RFC 6750 §3.1 says SHOULD 401 for invalid_token", p.what, ex.Status)
 			c.Should(code == "invalid_token", ex, "%s: the challenge's error is %q, not invalid_token (RFC 6750 §3.1)", p.what, code)
 		}
 	})
 
 	e.Assert(harness.Assertion{ID: "BEAR-002", Level: MUST, Section: "RFC 6750 §3, §3.1",
-		Requirement: "A request without a token MUST be answered 401 with a WWW-Authenticate Bearer challenge, which SHOULD NOT carry an error code (the request lacked authentication)."}, func(c *C) {
+		Requirement: "A request without a token MUST be refused with a WWW-Authenticate Bearer challenge (RFC 6750 §3); 401 is the expected status, and the challenge SHOULD NOT carry an error code (the request lacked authentication)."}, func(c *C) {
 		res := c.requireResource()
 		ex := c.Env.HTTP.Get(c, res)
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
-		c.Must(ex.Status == http.StatusUnauthorized, ex, "a request without a token got status %d, want 401 (RFC 6750 §3)", ex.Status)
+		c.Must(ex.Status >= 400 && ex.Status < 500, ex, "a request without a token got status %d: it must be refused", ex.Status)
 		ch, ok := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
-		c.Must(ok, ex, "the 401 has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)")
+		c.Must(ok, ex, "the refusal (%d) has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)", ex.Status)
+		if ex.Status != http.StatusUnauthorized {
+			c.Warnf(exchanges(ex), "a request without a token got status %d; 401 is the status of a missing authentication (RFC 6750 §3, RFC 9110 §15.5.2)", ex.Status)
+		}
 		if code := challengeError(ch); code != "" {
 			c.Warnf(exchanges(ex), "the challenge to a request without a token carries error=%q (RFC 6750 §3.1: SHOULD NOT)", code)
 		}

@@ -368,6 +368,10 @@ func (e *Env) lawfulAuthzRefusal(cl *Client, q url.Values, code string) string {
 		if !e.Scopes.Declared {
 			return fmt.Sprintf("the scope %q was taken from the metadata, not declared, and was refused (invalid_scope)", q.Get("scope"))
 		}
+	case "access_denied":
+		if !e.Scopes.Declared && strings.TrimSpace(q.Get("scope")) == "" {
+			return "a request asking for no scope was refused after consent (access_denied): the server may grant nothing without a scope; declare the scopes a client asks for (scopes.supported, or scopes.required such as openid)"
+		}
 	case "invalid_request":
 		if !q.Has("code_challenge") && e.PKCERequiredFor(cl) == Unknown {
 			return "the server may require PKCE of this client (invalid_request to a request without code_challenge), which is its policy (RFC 7636 §4.4.1)"

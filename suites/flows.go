@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/url"
 
 	"github.com/oauthconform/oauthconform/suites/harness"
@@ -85,7 +86,11 @@ func (c *C) Code(cl *Client, o CodeOpts) (string, *AuthzResult) {
 	}
 	code := res.Code()
 	if code == "" {
-		c.Skipf("precondition not met: the authorization response carried no code (error %q, %s)", res.Error(), res.Query.Get("error_description"))
+		why := fmt.Sprintf("the authorization response carried no code (error %q, %s)", res.Error(), res.Query.Get("error_description"))
+		if hint := c.Env.lawfulAuthzRefusal(cl, c.Env.AuthzQuery(cl, "code", o), res.Error()); hint != "" {
+			why += ": " + hint
+		}
+		c.Skipf("precondition not met: %s", why)
 	}
 	return code, res
 }

@@ -136,7 +136,7 @@ func (c *C) introspectOwn(u string, cl *Client, tok, hint string) *harness.Excha
 
 func introspectionSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "INTR-001", Level: MUST, Section: "RFC 7662 §2.1, §2.3",
-		Requirement: "The introspection endpoint MUST require authorization: a request without any credentials is answered 401 and reveals nothing about the token."}, func(c *C) {
+		Requirement: "The introspection endpoint MUST require authorization: a request without any credentials is refused (400 or 401, RFC 6749 §5.2's invalid_client) and reveals nothing about the token."}, func(c *C) {
 		u := c.requireIntrospection()
 		g := c.obtainAT(c.RequireClient(profile.RolePrimary), c.Env.Scopes.S1)
 		opts := []harness.RequestOption{}
@@ -153,7 +153,8 @@ func introspectionSpecs(e *Env) {
 			}
 		}
 		c.Must(len(leaked) == 0, ex, "an unauthenticated introspection request got token information (%s)", strings.Join(leaked, ", "))
-		c.Must(ex.Status == http.StatusUnauthorized, ex, "an unauthenticated introspection request got status %d, want 401 (RFC 7662 §2.3)", ex.Status)
+		c.Must(ex.Status == http.StatusUnauthorized || ex.Status == http.StatusBadRequest, ex, "an unauthenticated introspection request got status %d, want 400 or 401 (RFC 7662 §2.3, RFC 6749 §5.2)", ex.Status)
+		c.Saw("refused with %d %q", ex.Status, Str(b, "error"))
 	})
 
 	e.Assert(harness.Assertion{ID: "INTR-002", Level: MUST, Section: "RFC 7662 §2.2",

@@ -42,7 +42,10 @@ func findRedirect(e *Env, roles []string, ok func(string) bool) (*Client, string
 func (c *C) primaryWeb() (*Client, string) {
 	cl := c.azClient(profile.RolePrimary)
 	r := cl.RedirectURI()
-	if !webURI(r) {
+	switch {
+	case r == "":
+		c.Skipf("the primary client has no configured redirect URI (clients.primary.redirect_uri, --redirect-uri)")
+	case !webURI(r):
 		c.Skipf("the primary client's redirect URI %q is not an http(s) URI (out of band): its variants cannot be probed", r)
 	}
 	return cl, r
