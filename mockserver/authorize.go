@@ -247,7 +247,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	clientID, rawRedirect := ap.get("client_id"), ap.get("redirect_uri")
-	rc := p.clients[clientID]
+	rc := p.client(clientID)
 	if rc == nil {
 		desc := descUnknownClient
 		if clientID == "" {
@@ -298,7 +298,8 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	}
 	if p.quirk(QuirkAuthorizeUnknownParamRejected) {
 		for k := range ap.vals {
-			known := slices.Contains([]string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"}, k)
+			known := slices.Contains([]string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"}, k) ||
+				k == "nonce" && p.settings.OpenID()
 			if !known && !slices.ContainsFunc(p.settings.Authorize.Extras, func(x profile.ExtraParam) bool { return x.Name == k }) {
 				fail(errInvalidRequest, "The request has an unrecognized parameter.")
 				return
@@ -371,12 +372,21 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		p.authzError(w, r, t, oerr)
 		return
 	}
+	// OpenID Connect: the nonce comes back in the ID token (OIDC Core
+	// §3.1.2.1); other requests' nonce is an unknown parameter, ignored.
+	var nonce string
+	if rt == "code" && p.openIDScope(scope) {
+		if nonce = ap.get("nonce"); !validNonce(nonce) {
+			fail(errInvalidRequest, "The nonce parameter is malformed.")
+			return
+		}
+	}
 
 	pa := &pendingAuthz{
 		id: randomToken(), csrf: randomToken(),
 		client: rc, redirectURI: redirect, responseURI: sendTo, redirectSent: redirectSent, oob: t.oob,
 		responseType: rt, state: t.state, scope: scope,
-		challenge: challenge, method: method, claims: claims,
+		challenge: challenge, method: method, claims: claims, nonce: nonce,
 		expires: p.clock.Now().Add(pendingLifetime),
 	}
 	p.pending.put(p.clock.Now(), pa)
@@ -434,8 +444,8 @@ const maxExtraLen = 512
 
 // authorizeExtras validates the settings' extension parameters and returns
 // the claims they carry into the tokens.
-func (p *Provider) authorizeExtras(ap *authzParams) (map[string]string, *oauthError) {
-	var claims map[string]string
+func (p *Provider) authorizeExtras(ap *authzParams) (map[string]any, *oauthError) {
+	var claims map[string]any
 	for _, x := range p.settings.Authorize.Extras {
 		v := ap.get(x.Name)
 		if v == "" {
@@ -452,7 +462,7 @@ func (p *Provider) authorizeExtras(ap *authzParams) (map[string]string, *oauthEr
 		}
 		if x.Claim != "" {
 			if claims == nil {
-				claims = make(map[string]string, len(p.settings.Authorize.Extras))
+				claims = make(map[string]any, len(p.settings.Authorize.Extras))
 			}
 			claims[x.Claim] = v
 		}
@@ -527,7 +537,7 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 		if u, ok := p.checkUser(username, password); ok {
 			user = u
 		} else if len(p.fixtures.Users) > 0 {
-			user = p.users[p.fixtures.Users[0].Username]
+			user = p.user(p.fixtures.Users[0].Username)
 		}
 		if user == nil {
 			p.renderLogin(w, r, &pa, username, descLoginFailed)
@@ -590,7 +600,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 	}
 	code, err := p.issueCode(ctx, codeParams{
 		client: pa.client.Client, subject: u.subject, redirectURI: pa.redirectURI, redirectSent: pa.redirectSent,
-		scope: pa.scope, challenge: pa.challenge, method: pa.method, claims: pa.claims,
+		scope: pa.scope, challenge: pa.challenge, method: pa.method, claims: pa.claims, nonce: pa.nonce,
 		nonVSCHAR: p.quirk(QuirkNonVSCHARCode) && !t.oob, // the oob page refuses to show it
 	})
 	if err != nil {

@@ -262,9 +262,11 @@ type pendingAuthz struct {
 	scope     string
 	challenge string
 	method    string
-	claims    map[string]string
-	attempts  int
-	expires   time.Time
+	claims    map[string]any
+	// nonce is an OpenID Connect request's nonce.
+	nonce    string
+	attempts int
+	expires  time.Time
 }
 
 // pendingStore is safe for concurrent use; its zero value is ready.

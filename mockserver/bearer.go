@@ -230,7 +230,7 @@ func (p *Provider) writeBearerError(w http.ResponseWriter, e *bearerError) {
 		if e.scope != "" {
 			c += `, scope="` + e.scope + `"`
 		}
-		if !(e.code == "" && p.quirk(QuirkResourceNoChallenge)) {
+		if !(e.code == "" && p.quirk(QuirkResourceNoChallenge)) && !(e.code == "invalid_token" && p.quirk(QuirkResourceInvalidTokenNoChallenge)) {
 			h.Set("WWW-Authenticate", c)
 		}
 	}

@@ -153,3 +153,23 @@ func BenchmarkServerStartFirstToken(b *testing.B) {
 		s.Close()
 	}
 }
+
+// BenchmarkClientCredentialsClaims is the client_credentials path of a
+// client with extra access token claims (the slow path of the JWT writer).
+func BenchmarkClientCredentialsClaims(b *testing.B) {
+	set, d := MustLoadSettings("rfc6749")
+	fx := profile.DefaultFixtures()
+	fx.Clients[0].AccessTokenClaims = map[string]any{"tenant": "acme", "tier": 3, "roles": []any{"a", "b"}, "aud": []any{"http://127.0.0.1:8080", "api"}}
+	p, err := New(Config{Dialect: d, Settings: set, Fixtures: fx, Issuer: "http://127.0.0.1:8080"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
+	auth := basicHeader(fx.Clients[0].ID, string(fx.Clients[0].Secret))
+	benchHandler(b, p, func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=client_credentials&scope=read"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", auth)
+		return r
+	})
+}

@@ -319,7 +319,7 @@ func TestAccessTokenFormats(t *testing.T) {
 	})
 	t.Run("a plain JWT carries the extras' claims", func(t *testing.T) {
 		ts := NewTestServer(t, "oauth20-intents")
-		code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Claims: map[string]string{"intent_id": "i-1", "intent_type": "payments"}})
+		code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Claims: map[string]any{"intent_id": "i-1", "intent_type": "payments"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -430,7 +430,7 @@ func TestRequiredScopes(t *testing.T) {
 	})
 	t.Run("a required value outside the vocabulary is refused", func(t *testing.T) {
 		set, d := MustLoadSettings("rfc6749")
-		set.Scopes.Required = []string{"openid"}
+		set.Scopes.Required = []string{"offline_access"}
 		var se *SettingsError
 		if _, err := New(Config{Dialect: d, Settings: set}); !errors.As(err, &se) || se.Field != "scopes" {
 			t.Fatalf("err %v", err)

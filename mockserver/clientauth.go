@@ -107,7 +107,7 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 	}
 
 	if bodyID != "" {
-		c := p.clients[bodyID]
+		c := p.client(bodyID)
 		if c == nil {
 			return authResult{}, p.invalidClient("Client authentication failed.", false)
 		}
@@ -154,7 +154,7 @@ func (p *Provider) checkSecret(id, secret string, viaHeader bool) (*registeredCl
 	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
 		return nil, lockedError(p.invalidClient("", viaHeader), wait)
 	}
-	c := p.clients[id]
+	c := p.client(id)
 	want := dummyHash
 	if c != nil && !c.Public() {
 		want = c.secretHash

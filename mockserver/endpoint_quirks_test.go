@@ -164,6 +164,10 @@ var endpointQuirkRules = map[Quirk]endpointRule{
 	}},
 	QuirkResourceNoChallenge:       ruleNoTokenChallenge,
 	QuirkResourceErrorWithoutToken: ruleNoTokenChallenge,
+	QuirkResourceInvalidTokenNoChallenge: {"rfc6749", func(t *testing.T, e *ep) bool {
+		res := e.resource(t, "garbage-token")
+		return res.status == 401 && strings.Contains(res.header.Get("WWW-Authenticate"), `error="invalid_token"`)
+	}},
 	QuirkCustomerTokenAccepted: {"merchant-customer", func(t *testing.T, e *ep) bool {
 		customer := mustToken(t, e.ts, e.req(ccBody+"&scope=customer")).str("access_token")
 		res := doAt(t, e.ts, e.ts.URL+"/client-id/conf-client/transactions", tokenReq{method: "GET", authz: "Bearer " + customer})

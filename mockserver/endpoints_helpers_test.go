@@ -178,17 +178,7 @@ func newTestServerDialect(t *testing.T, d *profile.Dialect, opts ...TestOption) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := NewOffsetClock()
-	cfg := Config{Dialect: d, Settings: set, Clock: clock, RecordRequests: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return &TestServer{Server: s, Clock: clock}
+	return newTestServer(t, Config{Dialect: d, Settings: set}, opts)
 }
 
 // challengeHasError reports whether a WWW-Authenticate value carries an

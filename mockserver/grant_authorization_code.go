@@ -66,7 +66,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 		return nil, errBadCode
 	}
 	if tr.client == unidentifiedClient { // code-client-inferred quirk
-		if rc := p.clients[c.ClientID]; rc != nil && rc.Public() {
+		if rc := p.client(c.ClientID); rc != nil && rc.Public() {
 			tr.client = rc
 		}
 	}
@@ -96,6 +96,9 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 		grantType: profile.GrantAuthorizationCode, refresh: p.settings.IssuesRefreshFor(profile.GrantAuthorizationCode)}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
+		return nil, errServer
+	}
+	if tr.idToken, err = p.idTokenFor(g, g.Scope, res.accessToken, true); err != nil {
 		return nil, errServer
 	}
 	return res, nil

@@ -36,11 +36,11 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	if oerr != nil {
 		return nil, oerr
 	}
-	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, grantType: profile.GrantClientCredentials}
+	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, claims: c.AccessTokenClaims, grantType: profile.GrantClientCredentials}
 	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
 	// demands one (merchant-customer).
 	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
-		g, err := p.newGrant(ctx, c.ID, c.ID, scope, nil)
+		g, err := p.saveGrant(ctx, c.ID, c.ID, scope, c.AccessTokenClaims)
 		if err != nil {
 			return nil, errServer
 		}

@@ -42,9 +42,10 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 	if oerr != nil {
 		return nil, oerr
 	}
-	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, grantType: profile.GrantPassword}
+	claims := mergeClaims(c.AccessTokenClaims, u.user.AccessTokenClaims)
+	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, claims: claims, grantType: profile.GrantPassword}
 	if p.settings.IssuesRefreshFor(profile.GrantPassword) {
-		g, err := p.newGrant(ctx, c.ID, u.subject, scope, nil)
+		g, err := p.saveGrant(ctx, c.ID, u.subject, scope, claims)
 		if err != nil {
 			return nil, errServer
 		}

@@ -107,6 +107,11 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	if err != nil {
 		return nil, errServer
 	}
+	// OIDC Core §12.2: a new ID token for a grant that was an OpenID
+	// Connect authentication, as long as the scope keeps openid.
+	if tr.idToken, err = p.idTokenFor(g, scope, res.accessToken, false); err != nil {
+		return nil, errServer
+	}
 	return res, nil
 }
 

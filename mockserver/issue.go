@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -51,16 +53,109 @@ type issued struct {
 
 // issueSpec says what to issue.
 type issueSpec struct {
-	grant     *Grant // nil for a client_credentials token without refresh
-	clientID  string
-	subject   string
-	scope     string
-	claims    map[string]string
+	grant    *Grant // nil for a client_credentials token without refresh
+	clientID string
+	subject  string
+	scope    string
+	// claims are the extra claims of a token without a grant; a grant's
+	// tokens carry the grant's (Grant.Claims) instead.
+	claims    map[string]any
 	grantType string
 	// refresh asks for a new refresh token; keepRefresh returns this one
 	// instead (no rotation).
 	refresh     bool
 	keepRefresh string
+	// lifetime, when positive, replaces the settings' access token
+	// lifetime (IssueToken).
+	lifetime time.Duration
+}
+
+// accessClaims is what an access token states: its record, and the claims
+// of a JWT. extra are the claims beyond the provider's own; a registered
+// claim among them replaces the provider's value (applyRegistered).
+type accessClaims struct {
+	clientID, subject, scope, jti string
+	iat, exp                      time.Time
+	extra                         map[string]any
+}
+
+// registeredClaims are the JWT claims the provider writes itself (RFC 7519
+// §4.1, RFC 9068 §2.2, RFC 8693 scope and client_id), in the order it
+// writes them. An extra claim of one of these names takes its place.
+var registeredClaims = [...]string{"iss", "sub", "aud", "client_id", "scope", "iat", "exp", "nbf", "jti"}
+
+func isRegisteredClaim(name string) bool {
+	for _, r := range registeredClaims {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// applyRegistered makes the extra claims that replace what the provider
+// knows of the token (sub, client_id and scope of the right type, exp, iat,
+// jti) the token's own, so its record, introspection and the resource
+// server say what the JWT says. Of the wrong JSON type they go into the JWT
+// only, which the provider's own verification then refuses.
+func (a *accessClaims) applyRegistered() {
+	x := a.extra
+	if v, ok := x["sub"].(string); ok {
+		a.subject = v
+	}
+	if v, ok := x["client_id"].(string); ok {
+		a.clientID = v
+	}
+	if v, ok := x["scope"].(string); ok {
+		a.scope = v
+	}
+	if v, ok := x["jti"]; ok {
+		a.jti, _ = v.(string) // not a string: no jti to find the token by
+	}
+	if t, ok := claimTime(x["iat"]); ok {
+		a.iat = t
+	}
+	if t, ok := claimTime(x["exp"]); ok {
+		a.exp = t
+	}
+}
+
+// claimTime reads a NumericDate claim value (RFC 7519 §2): a JSON number of
+// seconds, as any Go number type or json.Number, or a time.Time.
+func claimTime(v any) (time.Time, bool) {
+	var secs float64
+	switch n := v.(type) {
+	case time.Time:
+		return n, true
+	case int:
+		secs = float64(n)
+	case int32:
+		secs = float64(n)
+	case int64:
+		secs = float64(n)
+	case uint:
+		secs = float64(n)
+	case uint32:
+		secs = float64(n)
+	case uint64:
+		secs = float64(n)
+	case float32:
+		secs = float64(n)
+	case float64:
+		secs = n
+	case json.Number:
+		f, err := n.Float64()
+		if err != nil {
+			return time.Time{}, false
+		}
+		secs = f
+	default:
+		return time.Time{}, false
+	}
+	if math.IsNaN(secs) || math.IsInf(secs, 0) {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(secs), 0), true
 }
 
 var claimsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -70,15 +165,26 @@ var claimsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); retur
 func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	now := p.clock.Now()
 	life := p.settings.AccessToken.Lifetime.D()
-	exp := now.Add(life)
-	out := &issued{scope: s.scope, expiresIn: int64(life / time.Second)}
+	if s.lifetime > 0 {
+		life = s.lifetime
+	}
+	a := accessClaims{clientID: s.clientID, subject: s.subject, scope: s.scope, iat: now, exp: now.Add(life), extra: s.claims}
+	if s.grant != nil {
+		a.extra = s.grant.Claims
+	}
+	if p.keys != nil && p.jwt.jti {
+		a.jti = randomToken()
+	}
+	expiresIn := int64(life / time.Second)
+	if len(a.extra) > 0 {
+		a.applyRegistered()
+		expiresIn = int64(a.exp.Sub(now) / time.Second)
+	}
+	out := &issued{scope: a.scope, expiresIn: expiresIn}
 
-	var jti, signed string
+	var signed string
 	if p.keys != nil {
-		if p.jwt.jti {
-			jti = randomToken()
-		}
-		tok, err := p.signAccessToken(s, jti, now, exp)
+		tok, err := p.signAccessToken(&a)
 		if err != nil {
 			return nil, fmt.Errorf("sign access token: %w", err)
 		}
@@ -96,8 +202,8 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	// stored only when they belong to a grant family that may be revoked,
 	// keeping the client_credentials path free of store writes
 	// (accessTokenKey has the details).
-	if key, ok := p.accessTokenKey(out.accessToken, signed, jti, s.grant != nil); ok {
-		t := &Token{Kind: KindAccess, ClientID: s.clientID, Subject: s.subject, Scope: s.scope, Claims: s.claims, IssuedAt: now, ExpiresAt: exp}
+	if key, ok := p.accessTokenKey(out.accessToken, signed, a.jti, s.grant != nil); ok {
+		t := &Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
 		}
@@ -112,7 +218,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	case s.refresh && s.grant != nil:
 		rt := randomToken()
 		rexp := now.Add(p.settings.RefreshToken.Lifetime.D())
-		t := &Token{Kind: KindRefresh, GrantID: s.grant.ID, ClientID: s.clientID, Subject: s.subject, Scope: s.grant.Scope, Claims: s.claims, IssuedAt: now, ExpiresAt: rexp}
+		t := &Token{Kind: KindRefresh, GrantID: s.grant.ID, ClientID: s.clientID, Subject: s.subject, Scope: s.grant.Scope, Claims: s.grant.Claims, IssuedAt: now, ExpiresAt: rexp}
 		if err := p.store.SaveToken(ctx, rt, t); err != nil {
 			return nil, fmt.Errorf("save refresh token: %w", err)
 		}
@@ -135,8 +241,22 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 // jtiKey is the store key of a JWT access token.
 func jtiKey(jti string) string { return "jti:" + jti }
 
-// newGrant records a grant family.
-func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string, claims map[string]string) (*Grant, error) {
+// newGrant records a grant family of a client for a subject: a user's
+// (whose claims the grant's tokens carry, with the client's and those of
+// the request), or an IssueToken subject of no registered user.
+func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string, claims map[string]any) (*Grant, error) {
+	var client, user map[string]any
+	if rc := p.client(clientID); rc != nil {
+		client = rc.AccessTokenClaims
+	}
+	if u := p.userBySubject(subject); u != nil {
+		user = u.user.AccessTokenClaims
+	}
+	return p.saveGrant(ctx, clientID, subject, scope, mergeClaims(client, user, claims))
+}
+
+// saveGrant stores a new grant with exactly these claims.
+func (p *Provider) saveGrant(ctx context.Context, clientID, subject, scope string, claims map[string]any) (*Grant, error) {
 	g := &Grant{
 		ID: randomToken(), ClientID: clientID, Subject: subject, Scope: scope, Claims: claims,
 		ExpiresAt: p.clock.Now().Add(max(p.settings.RefreshToken.Lifetime.D(), p.settings.Code.Lifetime.D(), p.settings.AccessToken.Lifetime.D())),
@@ -147,48 +267,71 @@ func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string
 	return g, nil
 }
 
+// mergeClaims combines claim sets, a later one's claim replacing an earlier
+// one's of the same name. A single non-empty set is returned as it is (all
+// are read-only), none as nil.
+func mergeClaims(sets ...map[string]any) map[string]any {
+	var out map[string]any
+	shared := false
+	for _, m := range sets {
+		switch {
+		case len(m) == 0:
+		case out == nil:
+			out, shared = m, true
+		default:
+			if shared {
+				out, shared = maps.Clone(out), false
+			}
+			maps.Copy(out, m)
+		}
+	}
+	return out
+}
+
 // signAccessToken builds the JWT: header from the provider's cache, claims
 // appended by hand (no reflection), signature by the active key. An RFC 9068
 // token carries iss, sub, aud, client_id, scope, iat, exp and jti; a plain
 // one iss, sub, scope, iat and exp (and aud, client_id or jti only where the
-// dialect requires them). Both add the claims of the dialect's extras.
-func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) (string, error) {
+// dialect requires them). Both add the extra claims (the client's, the
+// user's, the request's, the dialect's extras): see appendExtraClaims.
+func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 	key := p.keys.current()
 	bp := claimsBufPool.Get().(*[]byte)
 	claims := (*bp)[:0]
-	claims = append(claims, `{"iss":`...)
-	claims = appendJSONString(claims, p.issuer)
-	claims = append(claims, `,"sub":`...)
-	claims = appendJSONString(claims, s.subject)
-	if p.jwt.aud {
-		claims = append(claims, `,"aud":`...)
-		claims = appendJSONString(claims, p.audience)
-	}
-	if p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims) {
-		claims = append(claims, `,"client_id":`...)
-		claims = appendJSONString(claims, s.clientID)
-	}
-	if s.scope != "" && !p.quirk(QuirkJWTNoScope) {
-		claims = append(claims, `,"scope":`...)
-		claims = appendJSONString(claims, s.scope)
-	}
-	claims = append(claims, `,"iat":`...)
-	claims = strconv.AppendInt(claims, iat.Unix(), 10)
-	claims = append(claims, `,"exp":`...)
-	claims = strconv.AppendInt(claims, p.accessTokenExpClaim(iat, exp).Unix(), 10)
-	if jti != "" && !p.quirk(QuirkJWTMissingClaims) {
-		claims = append(claims, `,"jti":`...)
-		claims = appendJSONString(claims, jti)
-	}
-	if len(s.claims) > 0 {
-		for _, k := range slices.Sorted(maps.Keys(s.claims)) {
-			claims = append(claims, ',')
-			claims = appendJSONString(claims, k)
-			claims = append(claims, ':')
-			claims = appendJSONString(claims, s.claims[k])
+	if len(a.extra) > 0 {
+		var err error
+		if claims, err = p.appendExtraClaims(claims, a); err != nil {
+			*bp = claims[:0]
+			claimsBufPool.Put(bp)
+			return "", err
 		}
+	} else {
+		claims = append(claims, `{"iss":`...)
+		claims = appendJSONString(claims, p.issuer)
+		claims = append(claims, `,"sub":`...)
+		claims = appendJSONString(claims, a.subject)
+		if p.jwt.aud {
+			claims = append(claims, `,"aud":`...)
+			claims = appendJSONString(claims, p.audience)
+		}
+		if p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims) {
+			claims = append(claims, `,"client_id":`...)
+			claims = appendJSONString(claims, a.clientID)
+		}
+		if a.scope != "" && !p.quirk(QuirkJWTNoScope) {
+			claims = append(claims, `,"scope":`...)
+			claims = appendJSONString(claims, a.scope)
+		}
+		claims = append(claims, `,"iat":`...)
+		claims = strconv.AppendInt(claims, a.iat.Unix(), 10)
+		claims = append(claims, `,"exp":`...)
+		claims = strconv.AppendInt(claims, p.accessTokenExpClaim(a.iat, a.exp).Unix(), 10)
+		if a.jti != "" && !p.quirk(QuirkJWTMissingClaims) {
+			claims = append(claims, `,"jti":`...)
+			claims = appendJSONString(claims, a.jti)
+		}
+		claims = append(claims, '}')
 	}
-	claims = append(claims, '}')
 
 	hdr := p.headers[key.kid]
 	n := base64.RawURLEncoding.EncodedLen(len(claims))
@@ -207,6 +350,81 @@ func (p *Provider) signAccessToken(s issueSpec, jti string, iat, exp time.Time) 
 		return "", err
 	}
 	return string(out), nil
+}
+
+// appendExtraClaims writes the claims of a token with extra claims: the
+// provider's own in their usual order, each replaced by the extra claim of
+// its name when there is one (also where the provider would not write it,
+// e.g. nbf, or aud in a plain JWT), then the other extra claims sorted by
+// name. No member is written twice (RFC 7519 §4). Strings are written as
+// JSON strings, a time.Time as a NumericDate, anything else as
+// encoding/json encodes it (json.RawMessage verbatim).
+func (p *Provider) appendExtraClaims(b []byte, a *accessClaims) ([]byte, error) {
+	x := a.extra
+	var err error
+	// member writes name with the extra value, else (when mine) with the
+	// provider's, else not at all.
+	member := func(name string, mine bool, value func([]byte) []byte) {
+		v, given := x[name]
+		if err != nil || !given && !mine {
+			return
+		}
+		if name != "iss" {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		if given {
+			b, err = appendClaimValue(b, name, v)
+		} else {
+			b = value(b)
+		}
+	}
+	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return appendJSONString(b, s) } }
+	date := func(t time.Time) func([]byte) []byte {
+		return func(b []byte) []byte { return strconv.AppendInt(b, t.Unix(), 10) }
+	}
+	b = append(b, '{')
+	member("iss", true, str(p.issuer))
+	member("sub", true, str(a.subject))
+	member("aud", p.jwt.aud, str(p.audience))
+	member("client_id", p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims), str(a.clientID))
+	member("scope", a.scope != "" && !p.quirk(QuirkJWTNoScope), str(a.scope))
+	member("iat", true, date(a.iat))
+	member("exp", true, date(p.accessTokenExpClaim(a.iat, a.exp)))
+	member("nbf", false, nil)
+	member("jti", a.jti != "" && !p.quirk(QuirkJWTMissingClaims), str(a.jti))
+	for _, k := range slices.Sorted(maps.Keys(x)) {
+		if err != nil {
+			break
+		}
+		if isRegisteredClaim(k) {
+			continue
+		}
+		b = append(b, ',')
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b, err = appendClaimValue(b, k, x[k])
+	}
+	if err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendClaimValue appends one claim value as JSON.
+func appendClaimValue(b []byte, name string, v any) ([]byte, error) {
+	switch t := v.(type) {
+	case string:
+		return appendJSONString(b, t), nil
+	case time.Time:
+		return strconv.AppendInt(b, t.Unix(), 10), nil
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return b, fmt.Errorf("claim %s: %w", name, err)
+	}
+	return append(b, js...), nil
 }
 
 // appendTokenResponse writes the RFC 6749 §5.1 success body.

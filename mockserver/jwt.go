@@ -80,11 +80,12 @@ func (p *Provider) jwtShapeQuirk() bool {
 //     validation then rests on its record, so such a quirk breaks only the
 //     token's shape, never revocation, introspection or the resource server.
 //   - Other (RFC 9068) JWTs of a grant family are stored under their jti, so that
-//     revoking the family reaches them; the rest are stateless (revocable
+//     revoking the family reaches them (under themselves when an extra
+//     claim left them no string jti); the rest are stateless (revocable
 //     through the store's jti set).
 func (p *Provider) accessTokenKey(token, signed, jti string, family bool) (string, bool) {
 	switch {
-	case !p.jwt.rfc9068, token != signed, p.jwtShapeQuirk():
+	case !p.jwt.rfc9068, token != signed, p.jwtShapeQuirk(), family && jti == "":
 		return token, true
 	case family:
 		return jtiKey(jti), true

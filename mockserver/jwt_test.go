@@ -79,15 +79,22 @@ func TestJWKSVerifiesAcrossRotation(t *testing.T) {
 	}
 }
 
-// HS256 keys are never published.
+// HS256 keys are never published (with OpenID Connect on, the ES256 ID
+// token keys are: see TestOIDCSigningKeys).
 func TestJWKSWithoutSymmetricKeys(t *testing.T) {
-	ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Alg = "HS256" }))
+	ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Alg, s.OIDC = "HS256", false }))
 	if set := fetchJWKS(t, ts); len(set.Keys) != 0 {
 		t.Fatalf("HS256 keys published: %+v", set)
 	}
 	doc, _, _ := getMetadata(t, ts, WellKnownOAuth)
 	if _, ok := doc["jwks_uri"]; ok {
 		t.Fatal("jwks_uri advertised without public keys")
+	}
+	oidcOn := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Alg = "HS256" }))
+	for _, k := range fetchJWKS(t, oidcOn).Keys {
+		if !k.IsPublic() || k.Algorithm != "ES256" {
+			t.Fatalf("with oidc: %s key published (%s)", k.Algorithm, k.KeyID)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,6 +40,9 @@ type keyring struct {
 	mu     sync.RWMutex
 	keys   []*signingKey
 	active int
+	// published are further public keys in the key set that never sign
+	// access tokens (the ID token keys beside HS256 access tokens).
+	published []*signingKey
 }
 
 var keyFiles = map[string][]string{
@@ -149,12 +153,21 @@ func (r *keyring) rotate() *signingKey {
 	return r.keys[r.active]
 }
 
-// publicJWKS returns the public keys as a JWK set (none for HS256).
+// publish adds public keys to the key set; they never sign access tokens
+// nor verify them.
+func (r *keyring) publish(keys []*signingKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.published = append(r.published, keys...)
+}
+
+// publicJWKS returns the public keys as a JWK set (none for HS256), then
+// the published ones.
 func (r *keyring) publicJWKS() jose.JSONWebKeySet {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var set jose.JSONWebKeySet
-	for _, k := range r.keys {
+	for _, k := range slices.Concat(r.keys, r.published) {
 		if k.priv == nil {
 			continue
 		}

@@ -108,14 +108,14 @@ func (p *Provider) metadata() []byte {
 	}
 	issuer := p.issuer
 	if p.quirk(QuirkMetadataIssuerMismatch) {
-		issuer += "/"
+		issuer += "/other-tenant"
 	}
 	add("issuer", issuer)
 	if e.Authorize != "" {
 		add("authorization_endpoint", p.URL(e.Authorize))
 	}
 	add("token_endpoint", p.URL(e.Token))
-	if e.JWKS != "" && p.keys != nil && len(p.keys.publicJWKS().Keys) > 0 {
+	if p.publishesJWKS() {
 		add("jwks_uri", p.URL(e.JWKS))
 	}
 	addList("scopes_supported", p.settings.Scopes.Supported)
@@ -157,6 +157,7 @@ func (p *Provider) metadata() []byte {
 	if p.quirk(QuirkMetadataEmptyArrays) {
 		addList("ui_locales_supported", nil)
 	}
+	p.oidcMetadata(add, addList)
 
 	if p.quirk(QuirkMetadataHTTPEndpoints) {
 		for i, m := range doc {

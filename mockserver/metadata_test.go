@@ -50,7 +50,7 @@ func TestMetadataPerProfile(t *testing.T) {
 		scopes     []string
 		intrMethod []string
 	}{
-		{"rfc6749", true, true, []string{"code", "token"}, []string{"authorization_code", "client_credentials", "password", "refresh_token", "implicit"}, []string{"S256", "plain"}, []string{"read", "write", "admin"}, []string{"client_secret_basic", "client_secret_post"}},
+		{"rfc6749", true, true, []string{"code", "token"}, []string{"authorization_code", "client_credentials", "password", "refresh_token", "implicit"}, []string{"S256", "plain"}, []string{"read", "write", "admin", "openid", "profile", "email"}, []string{"client_secret_basic", "client_secret_post"}},
 		{"oauth20-intents", true, true, []string{"code", "token"}, []string{"authorization_code", "password", "client_credentials", "refresh_token", "implicit"}, []string{"S256", "plain"}, []string{"payments", "rewards", "redemptions", "accounts", "customers"}, []string{"client_secret_basic", "client_secret_post"}},
 		{"merchant-customer", false, false, nil, []string{"password", "refresh_token", "client_credentials"}, nil, []string{"merchant", "customer"}, []string{"client_secret_basic", "client_secret_post"}},
 		{"oob-pkce", true, false, []string{"code"}, []string{"authorization_code", "refresh_token"}, []string{"S256", "plain"}, nil, []string{"none"}},

@@ -48,17 +48,29 @@ type Config struct {
 	Logger *slog.Logger
 	// RecordRequests keeps a log of received requests (see Requests).
 	RecordRequests bool
+	// RecordSecrets keeps the credentials in the request log as received
+	// (the Authorization, Cookie and API key headers, and the body members
+	// that carry secrets, see RecordedRequest) instead of redacting them.
+	// For tests that assert what their client sent; never in a shared log.
+	RecordSecrets bool
 	// SweepInterval is how often expired state is dropped; default 30s.
 	SweepInterval time.Duration
+
+	// What the options of NewServer and NewTestServer set beyond the
+	// fields above (see ServerOption).
+	server        serverOptions
+	settingsEdits []func(*Settings)
 }
 
 // Provider is the mock authorization server as an http.Handler.
 type Provider struct {
 	settings *Settings
 	dialect  *profile.Dialect
+	// fixtures are the start-up registrations (AddClient and AddUser do
+	// not change them); reg holds every registration (see registry).
 	fixtures *profile.Fixtures
-	clients  map[string]*registeredClient
-	users    map[string]*registeredUser
+	reg      atomic.Pointer[registry]
+	regMu    sync.Mutex
 	apiKeys  [][32]byte
 	quirks   quirkSet
 	issuer   string
@@ -77,6 +89,8 @@ type Provider struct {
 	mux           *http.ServeMux
 	handler       http.Handler
 	recorder      *requestLog
+	// faults are the answers queued by Enqueue (see faults.go).
+	faults faultQueue
 	// pending holds authorization requests awaiting login and consent.
 	pending pendingStore
 
@@ -92,16 +106,10 @@ type Provider struct {
 	closeOnce sync.Once
 }
 
-type registeredUser struct {
-	username     string
-	subject      string
-	passwordHash [32]byte
-}
-
 // New builds a provider. It generates no keys (signing keys come from the
 // fixtures) and does no I/O, so it is ready in microseconds.
 func New(cfg Config) (*Provider, error) {
-	set, d, err := resolveConfig(cfg.Dialect, cfg.Settings)
+	set, d, err := resolveConfig(cfg.Dialect, cfg.Settings, cfg.settingsEdits...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +129,6 @@ func New(cfg Config) (*Provider, error) {
 		settings: set,
 		dialect:  d,
 		fixtures: fx,
-		clients:  map[string]*registeredClient{},
-		users:    map[string]*registeredUser{},
 		quirks:   qs,
 		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
 		realm:    "oauthconform",
@@ -147,17 +153,7 @@ func New(cfg Config) (*Provider, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
-	for i := range fx.Clients {
-		c := &fx.Clients[i]
-		p.clients[c.ID] = &registeredClient{Client: c, secretHash: hashSecret(string(c.Secret))}
-	}
-	for _, u := range fx.Users {
-		sub := u.Subject
-		if sub == "" {
-			sub = u.Username
-		}
-		p.users[u.Username] = &registeredUser{username: u.Username, subject: sub, passwordHash: hashSecret(string(u.Password))}
-	}
+	p.reg.Store(newRegistry(fx))
 	for _, k := range fx.APIKeys {
 		p.apiKeys = append(p.apiKeys, hashSecret(string(k)))
 	}
@@ -174,9 +170,9 @@ func New(cfg Config) (*Provider, error) {
 	p.grants = p.grantHandlers()
 	p.routes()
 	if cfg.RecordRequests {
-		p.recorder = &requestLog{apiKeyHeader: set.ClientAuth.APIKeyHeader}
+		p.recorder = &requestLog{apiKeyHeader: set.ClientAuth.APIKeyHeader, secrets: cfg.RecordSecrets}
 	}
-	p.handler = p.recover(p.withIssuerPath(p.mux))
+	p.handler = p.recover(p.withFaults(p.withIssuerPath(p.mux)))
 	if p.recorder != nil {
 		p.handler = p.recorder.wrap(p.handler)
 	}
@@ -190,8 +186,10 @@ func New(cfg Config) (*Provider, error) {
 }
 
 // resolveConfig returns the settings to play, resolved against their
-// dialect and validated, and the dialect (see Config).
-func resolveConfig(d *profile.Dialect, s *Settings) (*Settings, *profile.Dialect, error) {
+// dialect and validated, and the dialect (see Config). The edits (of
+// WithSettings) change a private copy of the settings before they are
+// resolved.
+func resolveConfig(d *profile.Dialect, s *Settings, edits ...func(*Settings)) (*Settings, *profile.Dialect, error) {
 	fromSettings := false
 	if d == nil {
 		name := profile.DefaultName
@@ -218,6 +216,9 @@ func resolveConfig(d *profile.Dialect, s *Settings) (*Settings, *profile.Dialect
 	}
 	if fromSettings && profile.LooksLikeFile(s.Dialect) {
 		s.Dialect = d.Name
+	}
+	for _, f := range edits {
+		f(s)
 	}
 	if err := s.Resolve(d); err != nil {
 		return nil, nil, err
@@ -276,10 +277,6 @@ func (p *Provider) Settings() *Settings { return p.settings }
 
 // Dialect returns the dialect the provider plays. Treat it as read-only.
 func (p *Provider) Dialect() *profile.Dialect { return p.dialect }
-
-// Fixtures returns the registered clients, users and API keys, as adapted to
-// the settings. Treat it as read-only.
-func (p *Provider) Fixtures() *profile.Fixtures { return p.fixtures }
 
 // Issuer returns the issuer URL.
 func (p *Provider) Issuer() string { return p.issuer }
@@ -349,7 +346,7 @@ func (p *Provider) sweepLoop(every time.Duration) {
 
 // checkUser verifies a resource owner's password in constant time.
 func (p *Provider) checkUser(username, password string) (*registeredUser, bool) {
-	u := p.users[username]
+	u := p.user(username)
 	want := dummyHash
 	if u != nil {
 		want = u.passwordHash
@@ -373,14 +370,19 @@ type CodeRequest struct {
 	Username            string
 	CodeChallenge       string
 	CodeChallengeMethod string
-	// Claims are extra access token claims (e.g. intent_id).
-	Claims map[string]string
+	// Claims are extra access token claims of the grant, of any JSON type
+	// (the dialect's extras such as intent_id among them): see
+	// IssueRequest.Claims for how they combine with the client's and the
+	// user's, and replace registered claims.
+	Claims map[string]any
+	// Nonce is the OpenID Connect nonce the ID token carries back.
+	Nonce string
 }
 
 // MintCode issues an authorization code as if the user had approved the
 // request at the authorize endpoint. It validates like the endpoint does.
 func (p *Provider) MintCode(ctx context.Context, req CodeRequest) (string, error) {
-	rc := p.clients[req.ClientID]
+	rc := p.client(req.ClientID)
 	if rc == nil {
 		return "", fmt.Errorf("mint code: unknown client %q", req.ClientID)
 	}
@@ -393,12 +395,15 @@ func (p *Provider) MintCode(ctx context.Context, req CodeRequest) (string, error
 	}
 	var u *registeredUser
 	if req.Username == "" && len(p.fixtures.Users) > 0 {
-		u = p.users[p.fixtures.Users[0].Username]
+		u = p.user(p.fixtures.Users[0].Username)
 	} else {
-		u = p.users[req.Username]
+		u = p.user(req.Username)
 	}
 	if u == nil {
 		return "", fmt.Errorf("mint code: unknown user %q", req.Username)
+	}
+	if err := profile.ValidClaims(req.Claims); err != nil {
+		return "", fmt.Errorf("mint code: claims: %w", err)
 	}
 	scope, oerr := p.grantScope(rc.Client, req.Scope, false)
 	if oerr == nil {
@@ -414,6 +419,7 @@ func (p *Provider) MintCode(ctx context.Context, req CodeRequest) (string, error
 	return p.issueCode(ctx, codeParams{
 		client: rc.Client, subject: u.subject, redirectURI: redirect, redirectSent: !req.OmitRedirectURI,
 		scope: scope, challenge: req.CodeChallenge, method: method, claims: req.Claims,
+		nonce: req.Nonce,
 	})
 }
 
@@ -425,7 +431,8 @@ type codeParams struct {
 	scope        string
 	challenge    string
 	method       string
-	claims       map[string]string
+	claims       map[string]any
+	nonce        string
 	// nonVSCHAR: the non-vschar-code quirk.
 	nonVSCHAR bool
 }
@@ -434,6 +441,9 @@ type codeParams struct {
 func (p *Provider) issueCode(ctx context.Context, cp codeParams) (string, error) {
 	g, err := p.newGrant(ctx, cp.client.ID, cp.subject, cp.scope, cp.claims)
 	if err != nil {
+		return "", err
+	}
+	if err := p.recordAuthentication(ctx, g, cp.nonce); err != nil {
 		return "", err
 	}
 	code := p.newCode()

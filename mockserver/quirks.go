@@ -162,6 +162,7 @@ const (
 	QuirkResourceAcceptsRevoked
 	QuirkResourceNoChallenge
 	QuirkResourceErrorWithoutToken
+	QuirkResourceInvalidTokenNoChallenge
 	QuirkCustomerTokenAccepted
 	QuirkCustomerEndpointsMerchantOnly
 	QuirkCustomerEndpointsCustomerOnly
@@ -271,7 +272,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkRefreshReuseNoRevocation:          {QuirkRefreshReuseNoRevocation, "refresh-reuse-no-revocation", "refuses a replayed rotated-out refresh token but leaves the active refresh token of its grant valid", []string{"TOK-RT-012"}},
 	QuirkExtraResponseMember:               {QuirkExtraResponseMember, "extra-response-member", "adds a member to the token response (legal in RFC 6749, but outside a closed profile schema)", []string{"TOK-RESP-012"}},
 	QuirkStateDroppedOnError:               {QuirkStateDroppedOnError, "state-dropped-on-error", "drops state from error redirects", []string{"AUTHZ-ERR-001"}},
-	QuirkStateMangled:                      {QuirkStateMangled, "state-mangled", "returns state altered (decoded once too often)", []string{"AUTHZ-RESP-002"}},
+	QuirkStateMangled:                      {QuirkStateMangled, "state-mangled", "returns state altered (decoded once too often)", []string{"AUTHZ-RESP-002", "AUTHZ-IMP-002"}},
 	QuirkOpenRedirect:                      {QuirkOpenRedirect, "open-redirect", "redirects to any redirect_uri, registered or not", []string{"AUTHZ-RURI-002", "AUTHZ-RURI-003", "AUTHZ-RURI-004", "AUTHZ-RURI-005", "AUTHZ-RURI-007"}},
 	QuirkPrefixRedirectMatch:               {QuirkPrefixRedirectMatch, "prefix-redirect-match", "accepts any redirect_uri that starts with a registered one", []string{"AUTHZ-RURI-003"}},
 	QuirkUnknownClientRedirect:             {QuirkUnknownClientRedirect, "unknown-client-redirect", "redirects with an error when the client_id is missing or unknown", []string{"AUTHZ-REQ-009"}},
@@ -306,7 +307,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkImplicitExpiresInDecimal:          {QuirkImplicitExpiresInDecimal, "implicit-expires-in-decimal", `writes expires_in of the implicit grant as a decimal ("3600.0")`, []string{"AUTHZ-IMP-005"}},
 	QuirkPKCES256AsPlain:                   {QuirkPKCES256AsPlain, "pkce-s256-as-plain", "records an S256 code_challenge of the authorize endpoint as plain, so the matching code_verifier is refused at the token endpoint", []string{"AUTHZ-PKCE-001"}},
 	QuirkPKCEChallengeNotRequired:          {QuirkPKCEChallengeNotRequired, "pkce-challenge-not-required", "issues codes without a code_challenge to clients registered to require PKCE", []string{"AUTHZ-PKCE-003"}},
-	QuirkMetadataIssuerMismatch:            {QuirkMetadataIssuerMismatch, "metadata-issuer-mismatch", "serves metadata whose issuer is not the issuer identifier (a trailing slash added)", []string{"META-001"}},
+	QuirkMetadataIssuerMismatch:            {QuirkMetadataIssuerMismatch, "metadata-issuer-mismatch", "serves metadata whose issuer is not the issuer identifier (a path /other-tenant added, where no metadata is served)", []string{"META-001"}},
 	QuirkMetadataEmptyArrays:               {QuirkMetadataEmptyArrays, "metadata-empty-arrays", "serves metadata with zero-element arrays instead of omitting them", []string{"META-002"}},
 	QuirkMetadataUnsupportedGrant:          {QuirkMetadataUnsupportedGrant, "metadata-unsupported-grant", "advertises a grant type in grant_types_supported that the token endpoint does not support", []string{"META-003"}},
 	QuirkMetadataNoS256:                    {QuirkMetadataNoS256, "metadata-no-s256", "advertises code_challenge_methods_supported with plain only (no S256)", []string{"META-004"}},
@@ -329,6 +330,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkResourceAcceptsRevoked:            {QuirkResourceAcceptsRevoked, "resource-accepts-revoked", "the protected resource accepts revoked access tokens", []string{"BEAR-001"}},
 	QuirkResourceNoChallenge:               {QuirkResourceNoChallenge, "resource-no-challenge", "the protected resource answers a request without a token with 401 but no WWW-Authenticate", []string{"BEAR-002"}},
 	QuirkResourceErrorWithoutToken:         {QuirkResourceErrorWithoutToken, "resource-error-without-token", `the protected resource puts error="invalid_token" in its challenge to a request that carried no token`, []string{"BEAR-002"}},
+	QuirkResourceInvalidTokenNoChallenge:   {QuirkResourceInvalidTokenNoChallenge, "resource-invalid-token-no-challenge", "the protected resource refuses an invalid token with 401 but no WWW-Authenticate challenge", []string{"BEAR-001", "RES-SCOPE-002"}},
 	QuirkCustomerTokenAccepted:             {QuirkCustomerTokenAccepted, "customer-token-accepted", "the scope-gated API accepts a token whose scope the endpoint does not allow (merchant-customer: a customer token on a merchant-only endpoint)", []string{"RES-SCOPE-002"}},
 	QuirkCustomerEndpointsMerchantOnly:     {QuirkCustomerEndpointsMerchantOnly, "customer-endpoints-merchant-only", "the scope-gated API accepts only the default (merchant) scope everywhere, refusing customer tokens on the customer-facing endpoints", []string{"RES-SCOPE-001"}},
 	QuirkCustomerEndpointsCustomerOnly:     {QuirkCustomerEndpointsCustomerOnly, "customer-endpoints-customer-only", "the customer-facing endpoints of the scope-gated API accept only customer tokens, refusing merchant tokens that the seed makes valid everywhere", []string{"RES-SCOPE-003"}},

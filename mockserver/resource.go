@@ -17,6 +17,8 @@ import (
 // resourceRoutes registers the generic resource (and its scope-gated
 // sub-paths) and the settings' scope-gated API.
 func (p *Provider) resourceRoutes() {
+	// The UserInfo endpoint is a protected resource too (OIDC Core §5.3).
+	p.oidcRoutes()
 	if e := p.settings.Endpoints.Resource; e != "" {
 		p.mux.HandleFunc(e, p.handleResource)
 		p.mux.HandleFunc(strings.TrimSuffix(e, "/")+"/", p.handleResource)

@@ -3,11 +3,13 @@ package mockserver
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -18,57 +20,171 @@ import (
 // httptest.Server.
 type Server struct {
 	*Provider
-	// URL is the base URL (the issuer), e.g. http://127.0.0.1:41234.
+	// URL is the base URL the server listens at, e.g.
+	// http://127.0.0.1:41234: the issuer too, unless Config.Issuer (or
+	// WithIssuer) names another. The URL methods of Server (TokenURL,
+	// JWKSURL, MetadataURL, ...) are under it; the issuer's are in the
+	// metadata and the tokens.
 	URL string
 
 	listener net.Listener
 	srv      *http.Server
 	client   *http.Client
 	done     chan struct{}
+	// ca issued the certificate of WithTLS() (nil otherwise).
+	ca *x509.Certificate
 }
 
-// ServerOption adjusts a Server's configuration.
-type ServerOption func(*serverOptions)
+// TestOption adjusts NewTestServer, and NewServer, which takes the same
+// options (ServerOption). An option is a function of the Config, so a test
+// may write its own: func(c *mockserver.Config) { c.SweepInterval = time.Second }.
+type TestOption func(*Config)
 
+// ServerOption adjusts NewServer. It is TestOption: every option works with
+// both NewServer and NewTestServer.
+type ServerOption = TestOption
+
+// serverOptions are what the listening options set (Config.server).
 type serverOptions struct {
 	addr      string
 	tlsConfig *tls.Config
+	// generateTLS: WithTLS without a configuration.
+	generateTLS bool
+	// err is an invalid option's, returned by NewServer.
+	err error
 }
 
 // WithAddr listens on addr instead of 127.0.0.1:0.
-func WithAddr(addr string) ServerOption { return func(o *serverOptions) { o.addr = addr } }
+func WithAddr(addr string) ServerOption { return func(c *Config) { c.server.addr = addr } }
 
-// WithTLS serves HTTPS with the given configuration (it must hold a
-// certificate).
-func WithTLS(c *tls.Config) ServerOption { return func(o *serverOptions) { o.tlsConfig = c } }
+// WithTLS serves HTTPS; URL, and the issuer unless one is set, start with
+// https.
+//   - Without a configuration (WithTLS()), the server gets a certificate
+//     for 127.0.0.1, ::1, localhost and the issuer's host, issued by a CA
+//     generated in memory for this server alone (ECDSA P-256, valid for a
+//     year). Client trusts that CA and nothing else, not even the system
+//     roots; RootCAs and Certificate hand it to other clients.
+//   - With one (it must hold a certificate, e.g. FixtureTLS's), the server
+//     uses it, and Client does not verify the certificate: it is the
+//     caller's, who knows its CA.
+func WithTLS(conf ...*tls.Config) ServerOption {
+	return func(c *Config) {
+		switch {
+		case len(conf) > 1:
+			c.server.err = errors.New("mockserver: WithTLS takes at most one configuration")
+		case len(conf) == 1 && conf[0] != nil:
+			c.server.tlsConfig, c.server.generateTLS = conf[0], false
+		default:
+			c.server.tlsConfig, c.server.generateTLS = nil, true
+		}
+	}
+}
+
+// WithIssuer sets the issuer (Config.Issuer) apart from the listening URL,
+// as behind a proxy or for a Docker service name: the iss claim, the
+// metadata's issuer and the endpoint URLs it lists name it, while requests
+// still go to URL (TokenURL and the other URL methods of Server). u is an
+// absolute http or https URL without query or fragment; a trailing slash is
+// dropped. With WithTLS() its host is in the certificate too.
+func WithIssuer(u string) ServerOption {
+	return func(c *Config) {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Scheme != "http" && pu.Scheme != "https" || pu.Host == "" || pu.RawQuery != "" || pu.Fragment != "" || pu.User != nil {
+			c.server.err = fmt.Errorf("mockserver: WithIssuer(%q): not an absolute http or https URL without query, fragment or user info", u)
+			return
+		}
+		c.Issuer = u
+	}
+}
+
+// WithClock runs the provider on c (Config.Clock) instead of a clock of its
+// own; NewTestServer's TestServer.Clock is c. Servers, and a test's own
+// code (its resource server checking exp, say), that share one clock move
+// together with one Advance.
+func WithClock(c *OffsetClock) ServerOption {
+	return func(cfg *Config) {
+		if c != nil {
+			cfg.Clock = c
+		}
+	}
+}
+
+// WithRecordSecrets records requests (Config.RecordRequests) and keeps
+// their credentials as received (Config.RecordSecrets): header values,
+// form and JSON members that are otherwise redacted. Off by default; for a
+// test that asserts the secrets its client sent.
+func WithRecordSecrets() ServerOption {
+	return func(c *Config) { c.RecordRequests, c.RecordSecrets = true, true }
+}
+
+// WithQuirks turns quirks on.
+func WithQuirks(names ...string) ServerOption {
+	return func(c *Config) { c.Quirks = append(c.Quirks, names...) }
+}
+
+// WithFixtures replaces the default fixtures.
+func WithFixtures(f *profile.Fixtures) ServerOption { return func(c *Config) { c.Fixtures = f } }
+
+// WithStore uses another Store.
+func WithStore(st Store) ServerOption { return func(c *Config) { c.Store = st } }
+
+// WithSettings changes choices of the settings played: f gets a private copy
+// of them as written (NewTestServer's: the built-in settings file, or the
+// named settings file; NewServer's: Config.Settings, or the built-in
+// settings of the dialect when it is nil), before what they leave empty is
+// filled from the dialect and the result validated. A result the dialect
+// does not allow fails with the settings error (NewTestServer: the test).
+// The caller's Settings are never changed.
+func WithSettings(f func(*Settings)) ServerOption {
+	return func(c *Config) { c.settingsEdits = append(c.settingsEdits, f) }
+}
 
 // NewServer starts a provider on a loopback port (or the WithAddr address).
-// When cfg.Issuer is empty it becomes the listening URL.
+// When cfg.Issuer is empty it becomes the listening URL. The options apply
+// to a copy of cfg, after its fields.
 func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
-	o := serverOptions{addr: "127.0.0.1:0"}
 	for _, f := range opts {
-		f(&o)
+		f(&cfg)
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	o := cfg.server
+	if o.err != nil {
+		return nil, o.err
+	}
+	addr := o.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: listen: %w", err)
 	}
+	tlsConf := o.tlsConfig
 	scheme := "http"
-	if o.tlsConfig != nil {
+	if tlsConf != nil || o.generateTLS {
 		scheme = "https"
 	}
-	url := scheme + "://" + ln.Addr().String()
+	base := scheme + "://" + ln.Addr().String()
 	if cfg.Issuer == "" {
-		cfg.Issuer = url
+		cfg.Issuer = base
+	}
+	var ca *memoryCA
+	if o.generateTLS {
+		if ca, err = newMemoryCA(); err == nil {
+			tlsConf, err = ca.serverConfig(ln.Addr(), cfg.Issuer)
+		}
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("mockserver: TLS: %w", err)
+		}
 	}
 	p, err := New(cfg)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	if o.tlsConfig != nil {
+	if tlsConf != nil {
 		// The transport quirks (plain-http-too, tls-*) act here.
-		tln, err := p.tlsListener(ln, o.tlsConfig)
+		tln, err := p.tlsListener(ln, tlsConf)
 		if err != nil {
 			ln.Close()
 			p.Close()
@@ -78,7 +194,7 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 	}
 	s := &Server{
 		Provider: p,
-		URL:      url,
+		URL:      base,
 		listener: ln,
 		srv: &http.Server{
 			Handler:           p,
@@ -94,7 +210,11 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 		done: make(chan struct{}),
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	if o.tlsConfig != nil {
+	switch {
+	case ca != nil:
+		s.ca = ca.cert
+		tr.TLSClientConfig = &tls.Config{RootCAs: ca.pool(), MinVersion: tls.VersionTLS12}
+	case tlsConf != nil:
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // loopback test client
 	}
 	s.client = &http.Client{
@@ -114,8 +234,25 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 }
 
 // Client returns an *http.Client for the server that does not follow
-// redirects (and trusts the server's certificate when it serves TLS).
+// redirects (and trusts the server's certificate when it serves TLS: see
+// WithTLS).
 func (s *Server) Client() *http.Client { return s.client }
+
+// Certificate returns the certificate of the CA that issued the server's
+// under WithTLS() (nil otherwise), e.g. to write it as PEM for another
+// process.
+func (s *Server) Certificate() *x509.Certificate { return s.ca }
+
+// RootCAs returns a new pool holding only the CA of WithTLS() (nil
+// otherwise), for a client of the test's own: &tls.Config{RootCAs: ts.RootCAs()}.
+func (s *Server) RootCAs() *x509.CertPool {
+	if s.ca == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(s.ca)
+	return pool
+}
 
 // TokenURL returns the token endpoint URL.
 func (s *Server) TokenURL() string { return s.URL + s.settings.Endpoints.Token }
@@ -126,6 +263,25 @@ func (s *Server) AuthorizeURL() string {
 		return ""
 	}
 	return s.URL + s.settings.Endpoints.Authorize
+}
+
+// JWKSURL returns the URL of the JWK set ("" when the settings publish
+// none: opaque or HS256 access tokens, without OpenID Connect).
+func (s *Server) JWKSURL() string {
+	if !s.publishesJWKS() {
+		return ""
+	}
+	return s.URL + s.settings.Endpoints.JWKS
+}
+
+// MetadataURL returns the URL of the RFC 8414 metadata at the listening
+// address ("" when the settings serve none). The document names the issuer
+// (Provider.MetadataURL is the issuer's location of it).
+func (s *Server) MetadataURL() string {
+	if !s.settings.ServesMetadata() {
+		return ""
+	}
+	return s.URL + WellKnownOAuth + s.issuerPath()
 }
 
 // Shutdown stops the server gracefully, waiting for requests in flight until
@@ -147,65 +303,46 @@ func (s *Server) Close() {
 	}
 }
 
-// TestOption adjusts NewTestServer.
-type TestOption func(*Config)
-
-// WithQuirks turns quirks on.
-func WithQuirks(names ...string) TestOption {
-	return func(c *Config) { c.Quirks = append(c.Quirks, names...) }
-}
-
-// WithFixtures replaces the default fixtures.
-func WithFixtures(f *profile.Fixtures) TestOption { return func(c *Config) { c.Fixtures = f } }
-
-// WithStore uses another Store.
-func WithStore(st Store) TestOption { return func(c *Config) { c.Store = st } }
-
-// WithSettings changes choices of the settings NewTestServer plays: f gets a
-// private copy of them as written (the built-in settings file, or the named
-// settings file), before what they leave empty is filled from the dialect and
-// the result validated. A result the dialect does not allow fails the test
-// with the settings error.
-func WithSettings(f func(*Settings)) TestOption {
-	return func(c *Config) {
-		if c.Settings != nil {
-			f(c.Settings)
-		}
-	}
-}
-
 // TestServer is a Server for Go tests, with a clock the test moves.
 type TestServer struct {
 	*Server
-	// Clock is the provider's clock: Advance it to expire codes and tokens.
+	// Clock is the provider's clock (WithClock's, else one of its own):
+	// ts.Clock.Advance(d) expires codes and tokens, ts.Clock.Now() is the
+	// provider's time. The field hides the Clock method of the embedded
+	// Provider, which returns the same clock as a Clock interface
+	// (ts.Provider.Clock()). It is nil only when an option set Config.Clock
+	// to another Clock than an *OffsetClock.
 	Clock *OffsetClock
 }
 
 // NewTestServer starts a provider for the named dialect with its built-in
 // settings (or for a settings file, which names its dialect) and closes it
-// when the test ends. It records requests and runs on an OffsetClock. Every
-// call gets its own state.
+// when the test ends. It records requests and runs on an OffsetClock of its
+// own (or WithClock's). Every call gets its own state.
 func NewTestServer(t testing.TB, name string, opts ...TestOption) *TestServer {
 	t.Helper()
 	set, d, err := readSettings(name)
 	if err != nil {
 		t.Fatalf("mockserver: %v", err)
 	}
-	clock := NewOffsetClock()
-	cfg := Config{Dialect: d, Settings: set, Clock: clock, RecordRequests: true}
+	return newTestServer(t, Config{Dialect: d, Settings: set}, opts)
+}
+
+// newTestServer is NewTestServer of a configuration.
+func newTestServer(t testing.TB, cfg Config, opts []TestOption) *TestServer {
+	t.Helper()
+	cfg.RecordRequests = true
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = NewOffsetClock()
 	}
 	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatalf("mockserver: %v", err)
 	}
 	t.Cleanup(s.Close)
+	clock, _ := cfg.Clock.(*OffsetClock)
 	return &TestServer{Server: s, Clock: clock}
-}
-
-// ClientByRole returns the registered client playing that role
-// (profile.RolePrimary, RoleSecond, RolePublic, ...).
-func (p *Provider) ClientByRole(role string) (*profile.Client, bool) {
-	return p.fixtures.ByRole(role)
 }

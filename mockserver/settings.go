@@ -52,6 +52,17 @@ type Settings struct {
 
 	// SecurityBCP makes the mock follow, and claim, RFC 9700.
 	SecurityBCP bool `yaml:"security_bcp"`
+	// OIDC makes the mock an OpenID Provider too (OpenID Connect Core 1.0,
+	// authorization code flow): a code request whose scope holds openid
+	// (which must then be in scopes.supported to be granted) is an
+	// authentication request; its token response carries an ID token, the
+	// UserInfo endpoint (endpoints.userinfo) answers its access tokens, and
+	// the metadata lists the OpenID Provider members. Without it, openid
+	// is a scope value like any other. It needs the authorization_code
+	// grant and a token response schema that admits id_token; the ID token
+	// keys are published at endpoints.jwks. Empty endpoints.jwks and
+	// endpoints.userinfo get paths next to the token endpoint's.
+	OIDC bool `yaml:"oidc,omitempty"`
 	// Metadata serves RFC 8414 metadata (default true; false: none).
 	Metadata *bool `yaml:"metadata,omitempty"`
 	// PublicClientCredentialsError is the error a public client asking for
@@ -307,6 +318,8 @@ func (s *Settings) Resolve(d *profile.Dialect) error {
 	fill(&s.Endpoints.Token, d.Endpoints.Token)
 	fill(&s.Endpoints.Authorize, d.Endpoints.Authorize)
 	fill(&s.Endpoints.OOB, d.Endpoints.OOB)
+	fill(&s.Endpoints.UserInfo, d.Endpoints.UserInfo)
+	s.resolveOIDC()
 	if len(s.TokenRequest.Encodings) == 0 {
 		s.TokenRequest.Encodings = slices.Clone(d.TokenRequest.Encodings)
 	}
@@ -431,6 +444,7 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 		{"endpoints.token", ep.Token}, {"endpoints.authorize", ep.Authorize},
 		{"endpoints.revocation", ep.Revocation}, {"endpoints.introspection", ep.Introspection},
 		{"endpoints.jwks", ep.JWKS}, {"endpoints.resource", ep.Resource}, {"endpoints.oob", ep.OOB},
+		{"endpoints.userinfo", ep.UserInfo},
 	} {
 		if f.v != "" && !strings.HasPrefix(f.v, "/") {
 			return bad(f.field, "%q must be a path starting with /", f.v)
@@ -623,7 +637,7 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 	if s.TokenResponseSchema != d.TokenResponseSchema {
 		return bad("token_response_schema", "%q, but the dialect's is %q", s.TokenResponseSchema, d.TokenResponseSchema)
 	}
-	return nil
+	return s.validateOIDC(d)
 }
 
 func sameSet(a, b []string) bool {
@@ -666,6 +680,12 @@ func (s *Settings) Rotates(public bool) bool {
 
 // ServesMetadata reports whether RFC 8414 metadata is served.
 func (s *Settings) ServesMetadata() bool { return s.Metadata == nil || *s.Metadata }
+
+// OpenID reports whether OpenID Connect is on and can be asked for: oidc
+// set, and openid in the scope vocabulary.
+func (s *Settings) OpenID() bool {
+	return s.OIDC && s.HasGrant(profile.GrantAuthorizationCode) && slices.Contains(s.Scopes.Supported, scopeOpenID)
+}
 
 // IsJWT reports whether access tokens are JWTs.
 func (s *Settings) IsJWT() bool { return profile.IsJWT(s.AccessToken.Format) }

@@ -19,8 +19,15 @@ type Grant struct {
 	// Scope is the originally granted scope (space-separated); refreshes may
 	// narrow but never widen it.
 	Scope string
-	// Claims are extra access token claims (e.g. intent_id).
-	Claims    map[string]string
+	// Claims are the extra access token claims of the grant's tokens, of
+	// any JSON type: the client's, the user's and the request's (e.g.
+	// intent_id) together. Treat them as read-only.
+	Claims map[string]any
+	// AuthTime is when the end-user authenticated for an OpenID Connect
+	// authentication request (OIDC Core 1.0 §2 auth_time); zero for any
+	// other grant. Nonce is that request's nonce ("" when none was sent).
+	AuthTime  time.Time
+	Nonce     string
 	Revoked   bool
 	ExpiresAt time.Time
 }
@@ -57,7 +64,7 @@ type Token struct {
 	ClientID  string
 	Subject   string
 	Scope     string
-	Claims    map[string]string
+	Claims    map[string]any
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	// Retired marks a rotated-out refresh token, kept to detect its reuse.

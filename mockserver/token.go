@@ -18,6 +18,9 @@ type tokenRequest struct {
 	params *params
 	client *registeredClient
 	method string
+	// idToken is the OpenID Connect ID token a grant handler issued with
+	// the access token ("" for none).
+	idToken string
 }
 
 // grantHandler handles one grant type (one handler per grant, as in fosite).
@@ -115,6 +118,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	bp := respBufPool.Get().(*[]byte)
 	body := p.appendTokenResponse((*bp)[:0], res, ps.get("scope"))
+	body = appendIDTokenMember(body, tr.idToken)
 	status := http.StatusOK
 	if p.quirk(QuirkTokenStatus201) {
 		status = http.StatusCreated

@@ -377,7 +377,7 @@ func TestRefreshTokenGrant(t *testing.T) {
 
 func TestNoRotationProfile(t *testing.T) {
 	ts := NewTestServer(t, "oauth20-intents")
-	code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Claims: map[string]string{"intent_id": "i-1"}})
+	code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Claims: map[string]any{"intent_id": "i-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

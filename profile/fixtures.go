@@ -2,10 +2,12 @@ package profile
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 
@@ -74,6 +76,9 @@ type Client struct {
 	// Native marks a native application (RFC 8252): its loopback redirect
 	// URIs may use any port.
 	Native bool `yaml:"native,omitempty"`
+	// AccessTokenClaims are extra claims of every access token issued to
+	// the client, of any JSON type, by claim name (see User's).
+	AccessTokenClaims map[string]any `yaml:"access_token_claims,omitempty"`
 }
 
 // Public reports whether the client has no secret.
@@ -90,6 +95,15 @@ type User struct {
 	Password Secret `yaml:"password"`
 	// Subject is the sub claim; defaults to the username.
 	Subject string `yaml:"subject,omitempty"`
+	// Claims are the user's claims (OpenID Connect's standard claims such
+	// as name, email and email_verified, and any others), by claim name.
+	Claims map[string]any `yaml:"claims,omitempty"`
+	// AccessTokenClaims are extra claims of every access token issued for
+	// the user, of any JSON type, by claim name; they override the client's
+	// of the same name. Unlike Claims they are released whatever the scope.
+	// A registered claim (sub, aud, iss, exp, iat, nbf, jti, client_id,
+	// scope) replaces the provider's own value.
+	AccessTokenClaims map[string]any `yaml:"access_token_claims,omitempty"`
 }
 
 // Fixtures are the registrations a provider starts with.
@@ -178,6 +192,9 @@ func (f *Fixtures) Validate() error {
 				return fmt.Errorf("fixtures: clients[%d].grant_types[%d]: %q is not a grant type", i, j, g)
 			}
 		}
+		if err := ValidClaims(c.AccessTokenClaims); err != nil {
+			return fmt.Errorf("fixtures: clients[%d].access_token_claims: %w", i, err)
+		}
 	}
 	users := map[string]bool{}
 	for i, u := range f.Users {
@@ -188,6 +205,26 @@ func (f *Fixtures) Validate() error {
 			return fmt.Errorf("fixtures: users[%d].username: %q registered twice", i, u.Username)
 		}
 		users[u.Username] = true
+		if err := ValidClaims(u.AccessTokenClaims); err != nil {
+			return fmt.Errorf("fixtures: users[%d].access_token_claims: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// ValidClaims checks a set of JWT claims: non-empty names and values that
+// encode as JSON (a YAML mapping with a non-string key does not).
+func ValidClaims(claims map[string]any) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(claims)) {
+		if k == "" {
+			return errors.New("a claim name is empty")
+		}
+		if _, err := json.Marshal(claims[k]); err != nil {
+			return fmt.Errorf("%s: not encodable as JSON: %w", k, err)
+		}
 	}
 	return nil
 }
@@ -221,10 +258,14 @@ func (f *Fixtures) Merge(o *Fixtures) *Fixtures {
 // Clone returns a deep copy.
 func (f *Fixtures) Clone() *Fixtures {
 	out := &Fixtures{Mode: f.Mode, Users: slices.Clone(f.Users), APIKeys: slices.Clone(f.APIKeys)}
+	for i := range out.Users {
+		out.Users[i].AccessTokenClaims = maps.Clone(out.Users[i].AccessTokenClaims)
+	}
 	for _, c := range f.Clients {
 		c.RedirectURIs = slices.Clone(c.RedirectURIs)
 		c.GrantTypes = slices.Clone(c.GrantTypes)
 		c.Scopes = slices.Clone(c.Scopes)
+		c.AccessTokenClaims = maps.Clone(c.AccessTokenClaims)
 		out.Clients = append(out.Clients, c)
 	}
 	return out

@@ -165,6 +165,8 @@ type Endpoints struct {
 	Resource string `yaml:"resource,omitempty"`
 	// OOB is where codes issued to the out-of-band redirect URI are shown.
 	OOB string `yaml:"oob,omitempty"`
+	// UserInfo is the OpenID Connect UserInfo endpoint (OIDC Core 1.0 §5.3).
+	UserInfo string `yaml:"userinfo,omitempty"`
 }
 
 // TokenRequest says how token requests are encoded.

@@ -41,6 +41,9 @@ func acUsesPKCE(e *Env, cl *Client) bool {
 // returns it with the matching code_verifier ("" without PKCE). A flow that
 // yields no code fails the spec (see C.Code).
 func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
+	if o.Scope == "" {
+		o.Scope = c.Env.Scopes.S1
+	}
 	if acUsesPKCE(c.Env, cl) {
 		verifier = NewVerifier()
 		o.Challenge, o.Method = S256(verifier), "S256"
@@ -59,12 +62,14 @@ func (c *C) acTryCode(cl *Client, o CodeOpts) (string, *AuthzResult) {
 	if errors.Is(err, ErrNotSupported) {
 		c.Skipf("the authorization driver cannot perform this request")
 	}
-	if err != nil || res == nil {
-		var ev []*harness.Exchange
-		if res != nil {
-			ev = res.Exchanges
-		}
-		c.Failf(ev, "could not run the authorization request: %v", err)
+	if res == nil {
+		res = &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+	}
+	if last, broke := res.brokeAtServer(); broke {
+		c.Failf(res.Exchanges, "the authorization flow broke at the server (status %d, %v)", last.Status, err)
+	}
+	if err != nil {
+		c.Skipf("precondition not met: the authorization request could not be run: %v", err)
 	}
 	return res.Code(), res
 }
@@ -151,7 +156,19 @@ func authorizationCodeSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-AC-003", Level: MUST, Section: "RFC 6749 §5.2",
 		Requirement: "An invalid (unknown) authorization code MUST be refused with invalid_grant."}, func(c *C) {
 		cl := c.acPrimary()
-		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), ""), false, "invalid_grant")
+		// A verifier where PKCE may be supported: a server requiring it may
+		// check for a missing one before it looks the code up.
+		v := ""
+		if c.Env.UsesPKCE() {
+			v = NewVerifier()
+		}
+		if cl.RedirectURI() == "" {
+			// Without a configured redirect URI the request lacks one a
+			// server may require first (invalid_request).
+			c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), "", v), true, "invalid_grant", "invalid_request")
+			return
+		}
+		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
 	})
 
 	// The slow variant is declared first: the catalogue keeps the last
@@ -343,11 +360,18 @@ func authorizationCodeSpecs(e *Env) {
 		if !declared {
 			c.Infof("no code lifetime is declared: assuming the RECOMMENDED maximum of 10 minutes")
 		}
-		code, v := c.acCode(cl, CodeOpts{})
+		code, v := c.acCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
 		if err := c.Env.Wait(c, wait); err != nil {
-			c.Failf(nil, "interrupted while waiting %s: %v", wait, err)
+			c.Skipf("interrupted while waiting %s: %v", wait, err)
 		}
-		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
+		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
+		if !declared && Issued(ex) {
+			// Without a declared lifetime only the RECOMMENDED maximum is
+			// known: a longer-lived code breaches a SHOULD, not a MUST.
+			c.Warnf(exchanges(ex), "the code was still redeemed %s after issue; RFC 6749 §4.1.2 RECOMMENDS at most 10 minutes (declare code_lifetime to check the server's own)", wait)
+			return
+		}
+		c.Refused(ex, false, "invalid_grant")
 	}, acSlow(e, wait)...)
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-012", Level: MUST, Section: "RFC 6749 §3.2.1, §4.1.3",

@@ -51,6 +51,7 @@ func (c *C) arTry(req AuthzRequest) (res *AuthzResult, err error, ok bool) {
 	if res.Fragment == nil {
 		res.Fragment = url.Values{}
 	}
+	res.Request, res.Client = req.Query, req.Client
 	return res, err, true
 }
 
@@ -64,10 +65,10 @@ func (c *C) arFlow(req AuthzRequest) *AuthzResult {
 	if !ok {
 		c.Skipf("the authorization driver cannot perform this request: %v", err)
 	}
+	if last, broke := res.brokeAtServer(); broke {
+		c.Failf(res.Exchanges, "the authorization flow broke at the server (status %d, %v): no answer or a server error is never a refusal", last.Status, err)
+	}
 	if err != nil {
-		if last := lastExchange(res); last != nil && (last.Err != nil || last.Status >= 500) {
-			c.Failf(res.Exchanges, "the authorization flow broke at the server: %v", err)
-		}
 		c.Skipf("precondition not met: the authorization driver could not complete the flow: %v", err)
 	}
 	return res
@@ -150,6 +151,12 @@ func (c *C) arCodeIssued(req AuthzRequest) (*AuthzResult, string, url.Values) {
 		e, _ := arError(res)
 		if why := c.Env.lawfulAuthzRefusal(req.Client, req.Query, e); e != "" && why != "" {
 			c.Skipf("precondition not met: %s", why)
+		}
+		if e == "" && res.Redirect == nil && res.Page != nil && res.Page.Status < 400 && !c.isOOB(req.Query.Get("redirect_uri")) {
+			// RFC 6749 §1.7: the redirection may use any method of the user
+			// agent; a page with no form and no error (a script redirect)
+			// is beyond the form driver, not a refusal.
+			c.Skipf("precondition not met: the flow ended on a page the driver cannot get past (status %d; a script or meta refresh redirect?): a command driver can follow it", res.Page.Status)
 		}
 		c.Failf(res.Exchanges, "a valid authorization request got no code: the flow ended with %s (error %q)", arDescribe(res), e)
 	}
@@ -259,21 +266,29 @@ func authorizeResponseSpecs(e *Env) {
 		}
 		// No metadata is read yet: without authorization_response_iss_parameter_supported
 		// the parameter is optional, and only a wrong value is a failure.
-		ok, _, _ := c.arCodeIssued(c.arCodeRequest(cl, RandomString(16)))
-		results := []*AuthzResult{ok}
+		var results []*AuthzResult
+		if ok, _, supported := c.arTry(c.arCodeRequest(cl, RandomString(16))); supported {
+			results = append(results, ok)
+		}
 		deny := c.arCodeRequest(cl, RandomString(16))
 		deny.Deny = true
 		if res, err, supported := c.arTry(deny); supported && err == nil {
 			results = append(results, res)
 		}
-		seen := 0
+		seen, answered := 0, 0
 		for _, res := range results {
+			if len(res.Query)+len(res.Fragment) > 0 {
+				answered++
+			}
 			for _, where := range []url.Values{res.Query, res.Fragment} {
 				for _, iss := range where["iss"] {
 					seen++
 					c.Must(sameIssuer(iss), lastExchange(res), "iss is %q; the issuer is %q", iss, issuer)
 				}
 			}
+		}
+		if answered == 0 {
+			c.Skipf("no authorization response reached the client (the flows ended on pages), so there is no iss to check")
 		}
 		if seen == 0 {
 			c.Saw("no iss parameter (RFC 9207 not used)")
@@ -294,6 +309,13 @@ func authorizeErrorSpecs(e *Env) {
 				continue
 			}
 			if res.Query.Get("error") == "" && res.Fragment.Get("error") != "" {
+				if req.Query.Get("response_type") != "code" {
+					// For an unknown response type the server cannot know
+					// which flow's encoding applies (RFC 6749 §4.1.2.1,
+					// §4.2.2.1 both define the error).
+					c.Saw("the error %q for response_type=%s is in the fragment", res.Fragment.Get("error"), req.Query.Get("response_type"))
+					continue
+				}
 				c.Failf(res.Exchanges, "the error %q of a code-flow request is in the fragment, not the query", res.Fragment.Get("error"))
 			}
 			q := res.Query
@@ -393,6 +415,7 @@ func authorizeErrorSpecs(e *Env) {
 			return
 		}
 		// Accepted: the unknown value must be dropped and the grant reported.
+		c.requireClosedVocabulary(arUnknownScope)
 		ex := c.Env.ExchangeCode(c, cl, code, req.Query.Get("redirect_uri"), req.Verifier)
 		body := c.Tokens(ex, "code exchange for the accepted request")
 		granted, present := body["scope"].(string)
@@ -401,10 +424,13 @@ func authorizeErrorSpecs(e *Env) {
 		c.Saw("ignored the unknown scope value and reported scope %q", granted)
 	})
 
-	e.Assert(harness.Assertion{ID: "AUTHZ-ERR-005", Level: MUST, Section: "RFC 6749 §4.1.2.1",
-		Requirement: "A client not allowed the authorization code flow MUST be refused and MUST NOT get a code; the refusal SHOULD be unauthorized_client or unsupported_response_type (or an error page): another error code only warns."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-ERR-005", Level: SHOULD, Section: "RFC 6749 §4.1.2.1",
+		Requirement: "A client not allowed the authorization code flow SHOULD be refused (unauthorized_client or unsupported_response_type, or an error page) rather than given a code it cannot redeem (RFC 6749 defines the error but no sentence requires the check at the authorization endpoint)."}, func(c *C) {
 		c.RequireBrowser()
 		cl := c.RequireClient(profile.RoleNoCode)
+		if slices.Contains(cl.ResponseTypes, profile.ResponseCode) || slices.Contains(cl.GrantTypes, profile.GrantAuthorizationCode) {
+			c.Skipf("the %q client (%s) is declared for the code flow", profile.RoleNoCode, cl.ID)
+		}
 		c.arRefused(c.arFlow(c.arCodeRequest(cl, RandomString(16))), true, "unauthorized_client", "unsupported_response_type")
 	})
 }

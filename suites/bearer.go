@@ -115,8 +115,11 @@ func bearerSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "BEAR-001", Level: MUST, Section: "RFC 6750 §3, §3.1",
 		Requirement: "A protected resource MUST refuse a garbage or revoked bearer token with a WWW-Authenticate Bearer challenge; it SHOULD answer 401 with error=\"invalid_token\" (RFC 6750 §3.1)."}, func(c *C) {
 		res := c.requireResource()
-		type probe struct{ what, tok string }
-		probes := []probe{{"a garbage token", "oauthconform-garbage-" + RandomString(16)}}
+		type probe struct {
+			what, tok string
+			revoked   bool
+		}
+		probes := []probe{{what: "a garbage token", tok: "oauthconform-garbage-" + RandomString(16)}}
 		if rev := c.revocationURL(); rev != "" {
 			cl := c.RequireClient(profile.RolePrimary)
 			if g, why := c.tryAT(cl, c.Env.Scopes.S1); g == nil {
@@ -127,7 +130,7 @@ func bearerSpecs(e *Env) {
 			} else {
 				ex := c.Env.endpointPost(c, rev, cl, url.Values{"token": {g.at}, "token_type_hint": {"access_token"}})
 				if ex.Err == nil && ex.Status == http.StatusOK {
-					probes = append(probes, probe{"a revoked access token", g.at})
+					probes = append(probes, probe{what: "a revoked access token", tok: g.at, revoked: true})
 				} else {
 					c.Saw("the access token could not be revoked (status %d, error %q): only a garbage token is sent", ex.Status, Str(Body(ex), "error"))
 				}
@@ -138,6 +141,12 @@ func bearerSpecs(e *Env) {
 		for _, p := range probes {
 			ex := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+p.tok))
 			c.Must(ex.Err == nil, ex, "%s: the request failed: %v", p.what, ex.Err)
+			if p.revoked && ex.Status >= 200 && ex.Status < 300 {
+				// RFC 7009 §2: access token revocation is a SHOULD, and a
+				// self-contained token checked locally may outlive it (§3).
+				c.Warnf(exchanges(ex), "%s is still accepted by the protected resource (RFC 7009 §2: SHOULD support revoking access tokens)", p.what)
+				continue
+			}
 			c.Must(ex.Status >= 400 && ex.Status < 500, ex, "%s: the protected resource answered %d: it must refuse the token", p.what, ex.Status)
 			ch, ok := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
 			c.Must(ok, ex, "%s: the refusal (%d) has no WWW-Authenticate Bearer challenge (RFC 6750 §3: MUST)", p.what, ex.Status)

@@ -85,6 +85,7 @@ func clientCredentialsSpecs(e *Env) {
 			c.Saw("refused the unknown scope with invalid_scope (status %d)", ex.Status)
 			return
 		}
+		c.requireClosedVocabulary(unknown)
 		scope, reported := scopeGranted(Body(ex), unknown)
 		c.Must(reported, ex, "tokens were issued for scope %q and the response has no scope member: it claims the unknown value was granted (RFC 6749 §3.3 requires scope when the grant differs)", unknown)
 		c.Must(!harness.ScopeSet(scope)[unknown], ex, "the unknown scope value was granted (scope %q)", scope)

@@ -40,6 +40,25 @@ type AuthzResult struct {
 	LoginResponse *harness.Exchange
 	// Exchanges is the whole flow, the evidence.
 	Exchanges []*harness.Exchange
+	// Request and Client are the request the flow was run for (set by the
+	// specs' helpers, not by drivers), for explaining a refusal.
+	Request url.Values
+	Client  *Client
+}
+
+// brokeAtServer reports whether a flow ended because of the server: no
+// answer, or a server error. Anything else a driver could not follow (a
+// login page it does not understand, a script redirect) is the driver's
+// limit, not evidence against the server.
+func (r *AuthzResult) brokeAtServer() (*harness.Exchange, bool) {
+	if r == nil || len(r.Exchanges) == 0 {
+		return nil, false
+	}
+	last := r.Exchanges[len(r.Exchanges)-1]
+	if r.Page != nil {
+		last = r.Page
+	}
+	return last, last.Err != nil || last.Status >= 500
 }
 
 // Code returns the code of a code-flow response.

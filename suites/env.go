@@ -208,7 +208,31 @@ func (e *Env) tokenDefaults(form url.Values) url.Values {
 func (e *Env) Token(ctx context.Context, c *Client, form url.Values, opts ...harness.RequestOption) *harness.Exchange {
 	form = e.tokenDefaults(cloneValues(form))
 	auth := clientAuth(c, form)
-	return e.HTTP.PostForm(ctx, e.Endpoints.Token, form, append(auth, opts...)...)
+	ex := e.HTTP.PostForm(ctx, e.Endpoints.Token, form, append(auth, opts...)...)
+	e.noteGrant(ex)
+	return ex
+}
+
+// noteGrant remembers that the server issued tokens to a client with a
+// grant: evidence that a later refusal of the same is not a lawful choice.
+func (e *Env) noteGrant(ex *harness.Exchange) {
+	if e.absent == nil || !Issued(ex) {
+		return
+	}
+	form := requestForm(ex)
+	if cl := e.clientOf(ex, form); cl != nil {
+		e.absent.Store("issued:"+cl.ID+":"+form.Get("grant_type"), true)
+	}
+}
+
+// grantShown reports whether the server issued tokens to client id with
+// grant g in this run.
+func (e *Env) grantShown(id, g string) bool {
+	if e.absent == nil {
+		return false
+	}
+	_, ok := e.absent.Load("issued:" + id + ":" + g)
+	return ok
 }
 
 // clientAuth authenticates a request of c (nil: none) by its method, as at

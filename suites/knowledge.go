@@ -55,14 +55,11 @@ func (e *Env) support(set profile.Set, declared []string, member, v string) (Sup
 	case declared != nil:
 		return Absent, fmt.Sprintf("the target declares no %s", v)
 	}
+	// Only a listed value counts: RFC 8414's default of an omitted member
+	// is too weak a promise to fail a server on (META-003 judges it).
 	if md := e.usableMetadataDoc(); md != nil {
 		if vals, ok := md.Strings(member); ok && slices.Contains(vals, v) {
 			return Advertised, fmt.Sprintf("the metadata advertises %s in %s", v, member)
-		}
-		if def, ok := metadataDefaults[member]; ok {
-			if _, present := md.Doc[member]; !present && slices.Contains(def, v) {
-				return Advertised, fmt.Sprintf("%s is RFC 8414's default of the omitted %s", v, member)
-			}
 		}
 	}
 	return Unknown, fmt.Sprintf("neither the dialect, the target nor its metadata says whether it offers %s", v)
@@ -261,4 +258,13 @@ func clientGrant(cl *Client, g string) Support {
 		return Declared
 	}
 	return Absent
+}
+
+// ClosedVocabulary reports whether the scope values the server knows are
+// known to the harness (the target declares scopes.supported, or the dialect
+// fixes a vocabulary or how unknown values are treated): only then is a
+// value outside them "unknown". RFC 6749 §3.3: the strings are defined by
+// the authorization server, which may accept any.
+func (e *Env) ClosedVocabulary() bool {
+	return e.Target != nil && e.Target.Scopes.Supported != nil || len(e.Dialect.Scopes.Supported) > 0 || e.Dialect.Scopes.Unknown != profile.UnknownScopeAny
 }

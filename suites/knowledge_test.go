@@ -51,8 +51,8 @@ func TestSupport(t *testing.T) {
 			func(e *Env) Support { s, _ := e.Grant(profile.GrantRefreshToken); return s }, Advertised},
 		{"grant the metadata omits is still unknown (evidence, not a gate)", "rfc6749", nil, map[string]any{"grant_types_supported": list("authorization_code")},
 			func(e *Env) Support { s, _ := e.Grant(profile.GrantRefreshToken); return s }, Unknown},
-		{"metadata default of an omitted member", "rfc6749", nil, map[string]any{},
-			func(e *Env) Support { s, _ := e.Grant(profile.GrantAuthorizationCode); return s }, Advertised},
+		{"the RFC 8414 default of an omitted member is no promise", "rfc6749", nil, map[string]any{},
+			func(e *Env) Support { s, _ := e.Grant(profile.GrantAuthorizationCode); return s }, Unknown},
 		{"metadata naming another issuer is not used", "rfc6749", nil, map[string]any{"issuer": "https://other.example", "grant_types_supported": list("password")},
 			func(e *Env) Support { s, _ := e.Grant(profile.GrantPassword); return s }, Unknown},
 		{"declared grant", "rfc6749", func(t *target.Target) { t.GrantTypes = []string{"client_credentials"} }, nil,
@@ -122,7 +122,10 @@ func TestLawfulRefusal(t *testing.T) {
 			t.Clients["primary"] = &target.Client{ID: "c1", Secret: "s", GrantTypes: []string{"client_credentials"}}
 		}, refusal(cc, "unauthorized_client"), false},
 		{"invalid scope, guessed", nil, refusal(cc, "invalid_scope"), true},
-		{"invalid scope, declared", func(t *target.Target) { t.Scopes.Supported = []string{"read"} }, refusal(cc, "invalid_scope"), false},
+		{"invalid scope, a value of the server's vocabulary", func(t *target.Target) { t.Scopes.Supported = []string{"read"} }, refusal(cc, "invalid_scope"), true},
+		{"invalid scope, registered for the client", func(t *target.Target) {
+			t.Clients["primary"] = &target.Client{ID: "c1", Secret: "s", Scopes: []string{"read"}}
+		}, refusal(cc, "invalid_scope"), false},
 		{"invalid grant is always the server's", nil, refusal(cc, "invalid_grant"), false},
 		{"a server error is never lawful", nil, &harness.Exchange{RequestBody: []byte(cc.Encode()), RequestHeader: http.Header{}, Status: 500}, false},
 	}
@@ -150,11 +153,15 @@ func TestResolveScopes(t *testing.T) {
 		declared bool
 	}{
 		{"nothing: no scope is sent", "rfc6749", nil, nil, "", "", false},
-		{"a declared vocabulary", "rfc6749", func(t *target.Target) { t.Scopes.Supported = []string{"a", "b", "c"} }, nil, "a", "b", true},
-		{"required and refresh scopes are not test values", "rfc6749", func(t *target.Target) {
-			t.Scopes.Supported = []string{"openid", "a", "offline_access", "b"}
+		{"a server vocabulary names values, not what the client may get", "rfc6749", func(t *target.Target) { t.Scopes.Supported = []string{"a", "b", "c"} }, nil, "a", "b", false},
+		{"the client's registered scopes", "rfc6749", func(t *target.Target) {
+			t.Clients["primary"] = &target.Client{ID: "c", Secret: "s", Scopes: []string{"b", "c"}}
+			t.Scopes.Supported = []string{"a", "b", "c"}
+		}, nil, "b", "c", true},
+		{"required, refresh and OpenID scopes are not test values", "rfc6749", func(t *target.Target) {
+			t.Scopes.Supported = []string{"openid", "a", "offline_access", "profile", "b"}
 			t.Scopes.Required, t.Scopes.Refresh = []string{"openid"}, []string{"offline_access"}
-		}, nil, "a", "b", true},
+		}, nil, "a", "b", false},
 		{"the dialect's vocabulary", "merchant-customer", nil, nil, "merchant", "customer", true},
 		{"guessed from the metadata, without OpenID's", "rfc6749", nil, map[string]any{"scopes_supported": []any{"openid", "profile", "x", "y"}}, "x", "y", false},
 		{"explicit s1 and s2", "rfc6749", func(t *target.Target) { t.Scopes.S1, t.Scopes.S2, t.Scopes.Default = "p", "q", &def }, nil, "p", "q", true},

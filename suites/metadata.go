@@ -108,21 +108,32 @@ func (e *Env) Metadata(ctx context.Context) *Metadata {
 	// One spec's deadline must not leave every later spec without
 	// metadata: the request is bounded by the client's own timeout.
 	ctx = context.WithoutCancel(ctx)
+	declared := e.HasMetadata != nil && *e.HasMetadata
+	var firstBad *harness.Exchange
+	var firstErr error
 	for i, u := range metadataURLs(e.issuerID()) {
 		ex := e.HTTP.Get(ctx, u, harness.WithHeader("Accept", "application/json"))
 		md.Tried = append(md.Tried, ex)
 		if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 {
 			continue
 		}
-		md.Published, md.URL, md.OIDC, md.Ex = true, u, i == 1, ex
 		doc, err := harness.DecodeJSONObject(ex.Body)
 		var dup *harness.DuplicateKeyError
 		if err != nil && !errors.As(err, &dup) {
-			md.DecodeErr = err
-			break
+			// A 2xx that is no JSON object (an HTML catch-all, say) is
+			// not a metadata document; the next location may hold one.
+			if firstBad == nil {
+				firstBad, firstErr = ex, err
+			}
+			continue
 		}
-		md.Doc = doc
-		break
+		md.Published, md.URL, md.OIDC, md.Ex, md.Doc = true, u, i == 1, ex, doc
+		return md
+	}
+	if firstBad != nil && declared {
+		// Declared published: the bad answer is the document, and META-001
+		// fails it.
+		md.Published, md.URL, md.Ex, md.DecodeErr = true, firstBad.URL, firstBad, firstErr
 	}
 	return md
 }
@@ -504,6 +515,7 @@ func (c *C) metaGrantTypes() int {
 		ex := c.Env.Token(c, cl, metaGrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "grant %s (%s): the request failed: %v", g, how, ex.Err)
 		got := Str(Body(ex), "error")
+		c.Must(ex.Status < 500 && (Issued(ex) || got != ""), ex, "grant %s: the token endpoint answered %d with neither tokens nor an OAuth error", g, ex.Status)
 		c.Must(got != "unsupported_grant_type", ex, "grant_types_supported advertises %s, but the token endpoint refuses it as unsupported_grant_type", g)
 		if Issued(ex) {
 			c.Saw("grant %s: tokens issued", g)
@@ -526,6 +538,9 @@ func metaGrantProbe(g string, cl *Client) url.Values {
 		if r := cl.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
 		}
+		// A server requiring PKCE may refuse a missing verifier before it
+		// looks the code up.
+		form.Set("code_verifier", NewVerifier())
 	case profile.GrantRefreshToken:
 		form.Set("refresh_token", "oauthconform-probe-"+RandomString(12))
 	case profile.GrantPassword:
@@ -548,22 +563,33 @@ func (c *C) metaResponseTypes() int {
 	if !known || len(rts) == 0 || cl == nil || authz == "" {
 		return 0
 	}
+	n := 0
 	for _, rt := range rts {
+		if cl.ResponseTypes != nil && !slices.Contains(cl.ResponseTypes, rt) || cl.ResponseTypes == nil && rt != profile.ResponseCode {
+			// A client not registered for rt may lawfully be refused it:
+			// only the code flow, or a declared registration, is judged.
+			c.Saw("response type %q: not exercised (client %q is not declared for it)", rt, cl.ID)
+			continue
+		}
 		o := CodeOpts{Scope: c.Env.Scopes.S1}
 		if slices.Contains(strings.Fields(rt), "code") && c.Env.UsesPKCE() {
 			o.Challenge, o.Method = S256(NewVerifier()), "S256"
 		}
 		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(c.Env.AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
 		c.Must(ex.Err == nil, ex, "response type %q: the request failed: %v", rt, ex.Err)
-		refused := strings.Contains(string(ex.Body), "unsupported_response_type")
+		c.Must(ex.Status < 500, ex, "response type %q: the authorization endpoint answered the server error %d", rt, ex.Status)
+		// Refused means the redirect's error parameter says so (an error
+		// page's text is too loose to read).
+		refused := false
 		if u, err := ex.RedirectURL(); err == nil && ex.Status >= 300 && ex.Status < 400 {
 			frag, _ := url.ParseQuery(u.Fragment)
 			refused = u.Query().Get("error") == "unsupported_response_type" || frag.Get("error") == "unsupported_response_type"
 		}
 		c.Must(!refused, ex, "response_types_supported advertises %q, but the authorization endpoint refuses it as unsupported_response_type", rt)
 		c.Saw("response type %q: not refused (status %d)", rt, ex.Status)
+		n++
 	}
-	return len(rts)
+	return n
 }
 
 // metaAuthMethods authenticates once with each advertised client
@@ -601,6 +627,7 @@ func (c *C) metaAuthMethods() int {
 		ex := c.Env.Token(c, &as, metaGrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "auth method %s: the request failed: %v", m, ex.Err)
 		got := Str(Body(ex), "error")
+		c.Must(ex.Status < 500 && (Issued(ex) || got != ""), ex, "auth method %s: the token endpoint answered %d with neither tokens nor an OAuth error", m, ex.Status)
 		c.Must(got != "invalid_client" && ex.Status != http.StatusUnauthorized, ex,
 			"token_endpoint_auth_methods_supported advertises %s, but client %q authenticating with it was refused (status %d, error %q)", m, cl.ID, ex.Status, got)
 		c.Saw("auth method %s: client %q authenticated (the probe request then got %q)", m, cl.ID, got)
@@ -668,13 +695,20 @@ func (c *C) metaPKCEMethods() int {
 			c.Saw("code_challenge_method %s: not exercised (the driver cannot perform it)", m)
 			continue
 		}
-		if err != nil || res == nil || res.Code() == "" {
-			var ev []*harness.Exchange
-			errCode := ""
-			if res != nil {
-				ev, errCode = res.Exchanges, res.Error()
+		if res == nil {
+			res = &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+		}
+		if _, broke := res.brokeAtServer(); !broke && (err != nil || res.Code() == "" && res.Error() == "") {
+			c.Saw("code_challenge_method %s: not exercised (the driver could not complete the flow: %v)", m, err)
+			continue
+		}
+		if res.Code() == "" {
+			q := c.Env.AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})
+			if why := c.Env.lawfulAuthzRefusal(cl, q, res.Error()); why != "" && res.Error() != "invalid_request" {
+				c.Saw("code_challenge_method %s: not exercised (%s)", m, why)
+				continue
 			}
-			c.Failf(ev, "code_challenge_methods_supported advertises %s, but an authorization request with it got no code (%v, error %q)", m, err, errCode)
+			c.Failf(res.Exchanges, "code_challenge_methods_supported advertises %s, but an authorization request with it got no code (%v, error %q)", m, err, res.Error())
 		}
 		ex := c.Env.ExchangeCode(c, cl, res.Code(), cl.RedirectURI(), v)
 		c.Must(Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, Str(Body(ex), "error"))

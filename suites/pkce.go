@@ -24,7 +24,7 @@ func (c *C) pkcePrimary() *Client {
 
 // pkceS256Code obtains a code for cl with the S256 challenge of verifier.
 func (c *C) pkceS256Code(cl *Client, verifier string) string {
-	code, _ := c.Code(cl, CodeOpts{Challenge: S256(verifier), Method: "S256"})
+	code, _ := c.Code(cl, CodeOpts{Scope: c.Env.Scopes.S1, Challenge: S256(verifier), Method: "S256"})
 	return code
 }
 
@@ -67,7 +67,7 @@ func pkceTokenSpecs(e *Env) {
 		Requirement: "A code issued without a code_challenge MUST NOT be redeemed with a code_verifier (PKCE downgrade); any error code is accepted."}, func(c *C) {
 		c.RequireBCP()
 		cl := c.pkcePrimary()
-		code, res := c.acTryCode(cl, CodeOpts{})
+		code, res := c.acTryCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
 		if code == "" {
 			c.Skipf("the authorization request without code_challenge was refused (error %q): PKCE is required, so no downgrade is possible", res.Error())
 		}
@@ -85,7 +85,7 @@ func pkceTokenSpecs(e *Env) {
 			{"", "a code_challenge without code_challenge_method (plain, RFC 7636 §4.3)"},
 		} {
 			v := NewVerifier()
-			code, res := c.acTryCode(cl, CodeOpts{Challenge: v, Method: m.method})
+			code, res := c.acTryCode(cl, CodeOpts{Scope: c.Env.Scopes.S1, Challenge: v, Method: m.method})
 			if code == "" {
 				c.Saw("%s: refused at the authorize endpoint (error %q): plain is not supported", m.what, res.Error())
 				continue

@@ -17,10 +17,10 @@ func init() {
 // revocationURL returns the revocation endpoint, configured or advertised,
 // or "".
 func (c *C) revocationURL() string {
-	if u := c.Env.Endpoints.Revocation; u != "" {
-		return u
+	if !c.present(target.EndpointRevocation) {
+		return ""
 	}
-	return c.advertisedEndpoint("revocation_endpoint")
+	return c.Env.Endpoints.Revocation
 }
 
 // requireRevocation returns the revocation endpoint or skips.
@@ -48,6 +48,8 @@ func (c *C) revRefresh() *rtGrant {
 // Which error code the refusal carries is the token endpoint's business
 // (TOK-RT-003): a wrong one only warns here.
 func (c *C) revGone(g *rtGrant, what string, rev *harness.Exchange) {
+	// One try: a refresh that succeeds consumes (or rotates) the token, so
+	// asking again would measure the rotation, not the revocation.
 	ex := c.Env.Refresh(c, g.client, g.rt, "")
 	c.Must(!Issued(ex), ex, "%s: the revocation was answered %d, but the refresh token still refreshes", what, rev.Status)
 	c.Refused(ex, true, "invalid_grant")
@@ -129,13 +131,20 @@ func revocationSpecs(e *Env) {
 	})
 
 	e.Assert(harness.Assertion{ID: "REV-005", Level: MUST, Section: "RFC 7009 §2.1, §2.2",
-		Requirement: "token_type_hint is only a hint: a refresh token sent with the hint access_token, or with an unknown hint, MUST still be revoked (200)."}, func(c *C) {
+		Requirement: "token_type_hint is only a hint: a refresh token sent with the hint access_token MUST still be revoked (200: the server extends its search); one sent with an unknown hint SHOULD be (the server MAY ignore the parameter, and no sentence forbids refusing an unknown value)."}, func(c *C) {
 		u := c.requireRevocation()
-		for _, hint := range []string{"access_token", "oauthconform-bogus"} {
-			g := c.revRefresh()
-			ex := c.revoke(u, g.client, g.rt, hint)
-			c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=%s got status %d (%v, error %q), want 200", hint, ex.Status, ex.Err, Str(Body(ex), "error"))
-			c.revGone(g, "revoked with token_type_hint="+hint, ex)
+		g := c.revRefresh()
+		ex := c.revoke(u, g.client, g.rt, "access_token")
+		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=access_token got status %d (%v, error %q), want 200", ex.Status, ex.Err, Str(Body(ex), "error"))
+		c.revGone(g, "revoked with token_type_hint=access_token", ex)
+
+		g = c.revRefresh()
+		ex = c.revoke(u, g.client, g.rt, "oauthconform-bogus")
+		if ex.Err != nil || ex.Status != http.StatusOK {
+			c.NotIssued(ex, "the revocation with an unknown token_type_hint")
+			c.Warnf(exchanges(ex), "a refresh token sent with an unknown token_type_hint was not revoked: status %d, error %q (RFC 7009 §2.1: the hint MAY be ignored)", ex.Status, Str(Body(ex), "error"))
+			return
 		}
+		c.revGone(g, "revoked with token_type_hint=oauthconform-bogus", ex)
 	})
 }

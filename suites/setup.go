@@ -175,6 +175,11 @@ func (e *Env) resolveEndpoints() {
 				*dst, e.EndpointFrom[ep] = u, FromMetadata
 				continue
 			}
+			if md != nil && ep != target.EndpointToken {
+				// Usable metadata that omits an optional endpoint says the
+				// server has none: no guess.
+				continue
+			}
 		}
 		if p := target.DialectPath(t.Dialect, ep); p != "" {
 			*dst, e.EndpointFrom[ep] = t.Abs(p), FromDialect
@@ -258,7 +263,13 @@ var wellKnownScopes = []string{"openid", "profile", "email", "address", "phone",
 func (e *Env) resolveScopes() {
 	t := e.Target
 	sc := Scopes{Required: slices.Clone(t.Scopes.Required), Refresh: slices.Clone(t.Scopes.Refresh)}
-	vocab, declared := t.Scopes.Supported, t.Scopes.Declared()
+	// Declared means the client may ask for the values: its registered
+	// scopes, explicit s1/s2/s3, or a dialect's fixed vocabulary. A server's
+	// vocabulary alone (scopes.supported) names what exists, not what this
+	// client may get (RFC 6749 §3.3: "based on the authorization server
+	// policy"), so a refusal of one of those values only skips.
+	vocab := t.Scopes.Supported
+	declared := t.Scopes.S1 != "" || t.Scopes.S2 != "" || t.Scopes.S3 != ""
 	if vocab == nil && len(t.Dialect.Scopes.Supported) > 0 {
 		vocab, declared = t.Dialect.Scopes.Supported, true
 	}
@@ -266,8 +277,11 @@ func (e *Env) resolveScopes() {
 	if p := t.Clients[profile.RolePrimary]; p != nil && p.Scopes != nil {
 		granted, declared = p.Scopes, true
 	}
-	skip := func(s string) bool { return slices.Contains(sc.Required, s) || slices.Contains(sc.Refresh, s) }
-	if !declared {
+	skip := func(s string) bool {
+		return slices.Contains(sc.Required, s) || slices.Contains(sc.Refresh, s) ||
+			slices.Contains(wellKnownScopes, s) && !slices.Contains(granted, s)
+	}
+	if vocab == nil && !declared {
 		if vals, ok := e.usableMetadataDoc().Strings("scopes_supported"); ok {
 			for _, s := range vals {
 				if !slices.Contains(wellKnownScopes, s) && profile.ValidScopeToken(s) {
@@ -347,16 +361,31 @@ func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error
 // that cannot reach the server into a setup error naming the fix, and
 // recognises a wrong issuer from the metadata.
 func (e *Env) preflightReach(ctx context.Context, md *Metadata) error {
+	// A metadata request that cannot reach the issuer is fatal only when
+	// the metadata is declared, or needed (the token endpoint is not given
+	// as an absolute URL): the token endpoint's own probe says the rest.
+	needed := e.HasMetadata != nil && *e.HasMetadata || !strings.HasPrefix(e.Target.Endpoints.Token, "http")
 	for _, ex := range md.Tried {
-		if se := transportSetupError(ex, e.Target); se != nil {
+		if se := transportSetupError(ex, e.Target); se != nil && needed {
 			return se
 		}
 	}
 	if md.Published && md.Doc != nil {
 		iss := md.String("issuer")
+		// An issuer that differs only by a trailing slash names this very
+		// document (RFC 8414 §3 drops the slash before inserting the
+		// well-known path): the harness cannot tell a typo of the
+		// configuration from a server that misstates its issuer, so it
+		// asks for the exact identifier rather than failing META-001.
+		if iss != "" && iss != e.issuerID() && strings.TrimRight(iss, "/") == strings.TrimRight(e.issuerID(), "/") {
+			return &SetupError{
+				Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, and the configured issuer is %s: they differ only by a trailing slash", md.URL, iss, e.issuerID()),
+				Fix:      fmt.Sprintf("give the exact issuer identifier: --issuer %s (issuer: in the target file). If %s is right, the server's metadata misstates it (RFC 8414 §3.3 compares exactly)", iss, e.issuerID()),
+				Evidence: []*harness.Exchange{md.Ex},
+			}
+		}
 		// Only an issuer whose metadata lives elsewhere can be a wrong
-		// --issuer: one that differs by a trailing slash names this very
-		// document, and META-001 judges it.
+		// --issuer otherwise.
 		if iss != "" && iss != e.issuerID() && !slices.Equal(metadataURLs(iss), metadataURLs(e.issuerID())) {
 			// A wrong --issuer, or a server that misstates its issuer
 			// (META-001's business)? If the named issuer serves metadata
@@ -400,7 +429,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 	if se := transportSetupError(probe, e.Target); se != nil {
 		return se
 	}
-	if probe.Status == http.StatusNotFound {
+	if probe.Status == http.StatusNotFound && Str(Body(probe), "error") == "" {
 		fix := "check the issuer URL (its path too), or set endpoints.token (--token-endpoint)"
 		if e.EndpointFrom[target.EndpointToken] == FromDialect {
 			fix = fmt.Sprintf("the token endpoint path %s is the %s dialect's; is that the dialect this server speaks (profile:)? Otherwise set endpoints.token (--token-endpoint), or check the issuer URL",
@@ -429,7 +458,22 @@ func (e *Env) preflightToken(ctx context.Context) error {
 			// Only the primary client gates the run: another client's
 			// refusal may be the very bug a check is about (Basic with
 			// reserved characters not form-decoded), so it is noted and
-			// left to the specs.
+			// left to the specs. A client with an undeclared method that
+			// the server holds to the other one uses that one (never the
+			// reserved-chars client, whose Basic credentials are the test).
+			if !cl.Public() && !cl.MethodDeclared && role != profile.RoleReservedChars {
+				alt := profile.AuthPost
+				if cl.Method == profile.AuthPost {
+					alt = profile.AuthBasic
+				}
+				try := *cl
+				try.Method = alt
+				if ax := e.authProbe(ctx, &try); ax != nil && ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+					e.Notes = append(e.Notes, fmt.Sprintf("client %q (%s) was refused with %s but accepted with %s, which it now uses (declare auth_method to say so)", cl.ID, role, cl.Method, alt))
+					cl.Method, cl.MethodDeclared = alt, true
+					continue
+				}
+			}
 			e.Notes = append(e.Notes, fmt.Sprintf("the server refused the credentials of client %q (%s) in the preflight (invalid_client with %s): the checks using it will fail if the configuration is wrong; check clients.%s", cl.ID, role, cl.Method, role))
 			continue
 		}
@@ -472,23 +516,40 @@ func (e *Env) preflightToken(ctx context.Context) error {
 	return nil
 }
 
-// authProbe sends a token request that succeeds at nothing but client
-// authentication: an unknown grant type, or, where the server checks the
-// grant first, a placeholder refresh token or code.
+// authProbe sends token requests that can succeed at nothing but client
+// authentication, until one shows what the server made of the credentials:
+// placeholder refresh tokens and codes (with the client's redirect URI)
+// first, whose invalid_grant proves the client was authenticated, then an
+// unknown grant type. It returns the answer that says most: an
+// invalid_grant (credentials accepted) over an invalid_client (refused)
+// over anything else (inconclusive). Servers differ in what they check
+// first, and some skip client authentication on a grant altogether.
 func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
-	probe := e.Token(ctx, cl, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
-	if Str(Body(probe), "error") == "unsupported_grant_type" && !cl.Public() {
-		for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode} {
-			if !e.HasGrant(g) {
-				continue
-			}
-			probe = e.Token(ctx, cl, metaGrantProbe(g, cl))
-			if Str(Body(probe), "error") != "unsupported_grant_type" {
-				break
-			}
+	var refused, other *harness.Exchange
+	var probes []url.Values
+	for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode} {
+		if e.HasGrant(g) && clientGrant(cl, g) != Absent {
+			probes = append(probes, metaGrantProbe(g, cl))
 		}
 	}
-	return probe
+	probes = append(probes, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
+	for _, form := range probes {
+		ex := e.Token(ctx, cl, form)
+		switch code := Str(Body(ex), "error"); {
+		case ex.Err != nil || ex.Status == http.StatusNotFound:
+			return ex // transport failure or a missing endpoint: said at once
+		case code == "invalid_grant" || Issued(ex):
+			return ex
+		case code == "invalid_client" && refused == nil:
+			refused = ex
+		case other == nil:
+			other = ex
+		}
+	}
+	if refused != nil {
+		return refused
+	}
+	return other
 }
 
 // transportSetupError classifies a request that got no response because of
@@ -539,28 +600,48 @@ func hostOf(raw string) string {
 // server answers 404 there: the guess missed, which says nothing against the
 // server (an endpoint nobody configured).
 func (c *C) requirePresent(ep target.Endpoint) {
-	e := c.Env
-	if e.EndpointFrom[ep] != FromDialect || e.absent == nil {
-		return
+	if !c.present(ep) {
+		c.Skipf("the target names no %s endpoint (not configured, not in its metadata), and the %s dialect's path %s does not answer like one: it has none there",
+			ep, c.Env.Dialect.Name, target.DialectPath(c.Env.Dialect, ep))
 	}
+}
+
+// present reports whether endpoint ep is there: named by the target or the
+// metadata, or a dialect's guess that answers like such an endpoint.
+func (c *C) present(ep target.Endpoint) bool {
+	e := c.Env
 	u := *e.Endpoints.field(ep)
 	if u == "" {
-		return
+		return false
+	}
+	if e.EndpointFrom[ep] != FromDialect || e.absent == nil {
+		return true
 	}
 	v, seen := e.absent.Load(ep)
 	if !seen {
+		// A guess counts only if it answers like such an endpoint: an OAuth
+		// error or a JSON answer (revocation, introspection), a JWK Set,
+		// anything but a 404 (authorize). A gateway's 401 page, a 405 or
+		// an HTML catch-all is not one.
 		var ex *harness.Exchange
+		absent := false
 		switch ep {
 		case target.EndpointRevocation, target.EndpointIntrospection:
 			ex = e.HTTP.PostForm(c, u, url.Values{})
+			doc, err := harness.DecodeJSONObject(ex.Body)
+			absent = ex.Err == nil && (err != nil || ex.MediaType() != "application/json" ||
+				(ex.Status >= 300 && Str(doc, "error") == ""))
+		case target.EndpointJWKS:
+			ex = e.HTTP.Get(c, u, harness.WithHeader("Accept", "application/json"))
+			doc, err := harness.DecodeJSONObject(ex.Body)
+			_, keys := doc["keys"]
+			absent = ex.Err == nil && (err != nil || !keys)
 		default:
 			ex = e.HTTP.Get(c, u)
+			absent = ex.Err == nil && ex.Status == http.StatusNotFound
 		}
-		v = ex.Err == nil && ex.Status == http.StatusNotFound
+		v = absent
 		e.absent.Store(ep, v)
 	}
-	if v.(bool) {
-		c.Skipf("the target names no %s endpoint (not configured, not in its metadata), and the %s dialect's path %s answered 404: it has none there",
-			ep, e.Dialect.Name, target.DialectPath(e.Dialect, ep))
-	}
+	return !v.(bool)
 }

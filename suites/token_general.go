@@ -72,8 +72,13 @@ func (e *Env) ccWorks(ctx context.Context, cl *Client) bool {
 	if v, ok := e.absent.Load(key); ok {
 		return v.(bool)
 	}
-	ok := Issued(e.ClientCredentials(ctx, cl, e.Scopes.S1))
-	e.absent.Store(key, ok)
+	ex := e.ClientCredentials(ctx, cl, e.Scopes.S1)
+	ok := Issued(ex)
+	if ex.Err == nil && ex.Status < 500 {
+		// A timeout or a server error says nothing of the grant: asked
+		// again next time (and reported by the specs that send it).
+		e.absent.Store(key, ok)
+	}
 	return ok
 }
 
@@ -178,12 +183,24 @@ func tokenGeneralSpecs(e *Env) {
 			c.Saw("the plain-HTTP form does not answer as a token endpoint (status %d, %s)", probe.Status, mt)
 			return
 		}
+		// The real credentials never cross plain HTTP: a placeholder secret
+		// shows whether the endpoint processes token requests there (it
+		// authenticates the client: invalid_client, or passes on to the
+		// grant), which is what RFC 6749 §3.2 forbids.
 		form, what := c.genBaseline(primary)
 		plainEnv := *c.Env
 		plainEnv.Endpoints.Token = plain.String()
-		ex := plainEnv.Token(c, primary, form)
+		fake := *primary
+		if !fake.Public() {
+			fake.Secret = "oauthconform-placeholder-" + profile.Secret(RandomString(9))
+		}
+		ex := plainEnv.Token(c, &fake, form)
 		c.Must(!Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
-		c.Saw("the plain-HTTP form answers OAuth errors but issued no tokens (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+		switch code := Str(Body(ex), "error"); code {
+		case "invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope", "unsupported_grant_type":
+			c.Failf(exchanges(probe, ex), "the token endpoint processes token requests over plain HTTP at %s (it answered %q to a placeholder client secret): it must require TLS (RFC 6749 §3.2)", plain.Redacted(), code)
+		}
+		c.Saw("the plain-HTTP form answers OAuth errors but does not process the request (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-GEN-002", Level: MUST, Section: "RFC 6749 §10.9; RFC 8996; RFC 9325; RFC 9700 §2.6",
@@ -214,11 +231,14 @@ func tokenGeneralSpecs(e *Env) {
 			if !errors.As(err, &verr) && !errors.As(err, &herr) {
 				return
 			}
-			note := ""
 			if trust.InsecureSkipVerify {
-				note = " (the harness is configured insecure, which only lets its other requests through)"
+				// Declared untrusted (--insecure): the tester knows the
+				// certificate does not verify; only the protocol versions
+				// are judged.
+				c.Saw("the certificate of %s does not verify (%v); the target is declared insecure", addr, err)
+				return
 			}
-			c.Failf(nil, "the certificate of %s is not valid for the host %q with %s: %v%s", addr, host, trustName, err, note)
+			c.Failf(nil, "the certificate of %s is not valid for the host %q with %s: %v", addr, host, trustName, err)
 		}
 		cs, err := genTLSHandshake(c, addr, &tls.Config{ServerName: host, RootCAs: trust.RootCAs, MinVersion: tls.VersionTLS12})
 		badCert(err)
@@ -285,8 +305,8 @@ func tokenGeneralSpecs(e *Env) {
 		c.Refused(ex, true, "invalid_client", "invalid_request")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-006", Level: MUST, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, App. B",
-		Requirement: "A form-encoded token request whose Content-Type carries the parameter charset=UTF-8 MUST be accepted."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-006", Level: SHOULD, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, App. B",
+		Requirement: "A form-encoded token request whose Content-Type carries the parameter charset=UTF-8 SHOULD be accepted (RFC 6749 App. B makes the body UTF-8; clients commonly say so, though no sentence requires accepting the parameter)."}, func(c *C) {
 		primary := c.RequireClient(profile.RolePrimary)
 		form, what := c.genBaseline(primary)
 		ex := c.Env.Token(c, primary, form, harness.WithHeader("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"))

@@ -131,11 +131,23 @@ func tokenResponseSpecs(e *Env) {
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-RESP-007", Level: MUST, Section: "RFC 6749 §5.1, §7.1; RFC 6750 §4",
-		Requirement: "token_type MUST name the issued token's type, compared case-insensitively (Bearer, bearer and BEARER all pass)."}, func(c *C) {
+		Requirement: "token_type MUST name the issued token's type, compared case-insensitively (Bearer, bearer and BEARER all pass): a token the protected resource accepts as a Bearer token is not another type."}, func(c *C) {
 		for _, s := range c.successSamples() {
 			tt := Str(Body(s.ex), "token_type")
-			c.Must(strings.EqualFold(tt, "bearer"), s.ex, "%s: token_type %q is not Bearer (any case)", s.what, tt)
-			c.Saw("%s: token_type %q", s.what, tt)
+			if strings.EqualFold(tt, "bearer") {
+				c.Saw("%s: token_type %q", s.what, tt)
+				continue
+			}
+			// RFC 6749 §7.1 allows other types, which this harness does
+			// not use; it can only show a lie: a token the protected
+			// resource accepts as Bearer.
+			res := c.Env.Endpoints.Resource
+			if res == "" {
+				c.Skipf("%s: token_type %q: the harness uses Bearer tokens only, and without a protected resource it cannot tell whether the token is one", s.what, tt)
+			}
+			probe := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+Str(Body(s.ex), "access_token")))
+			c.Must(probe.Err != nil || probe.Status < 200 || probe.Status >= 300, s.ex, "%s: token_type is %q, but the protected resource accepts the token as a Bearer token (RFC 6750 §4: token_type bearer)", s.what, tt)
+			c.Skipf("%s: token_type %q, not accepted as a Bearer token: the harness uses Bearer tokens only", s.what, tt)
 		}
 	})
 
@@ -177,6 +189,7 @@ func tokenResponseSpecs(e *Env) {
 			c.Saw("refused the unknown scope with %q (status %d)", Str(Body(ex), "error"), ex.Status)
 			return
 		}
+		c.requireClosedVocabulary("zz-unknown-scope")
 		scope, present := Body(ex)["scope"].(string)
 		c.Must(present, ex, "scope %q was requested, the server did not refuse the unknown value, and the response has no scope member: it claims the unknown value was granted", req)
 		c.Must(!harness.ScopeSet(scope)["zz-unknown-scope"], ex, "the unknown scope value was granted (scope %q)", scope)

@@ -165,8 +165,13 @@ func Declaration(srv *mockserver.Server) *target.Target {
 		if slices.Contains(grants, profile.GrantAuthorizationCode) {
 			rts = slices.Clone(set.ResponseTypes)
 		}
+		scopes := slices.Clone(c.Scopes)
+		if len(scopes) == 0 {
+			// Registered for every scope of the settings.
+			scopes = nonNil(set.Scopes.Supported)
+		}
 		tc := &target.Client{
-			ID: c.ID, Secret: c.Secret, RedirectURIs: slices.Clone(c.RedirectURIs), Scopes: slices.Clone(c.Scopes),
+			ID: c.ID, Secret: c.Secret, RedirectURIs: slices.Clone(c.RedirectURIs), Scopes: scopes,
 			AuthMethod: c.AuthMethod, GrantTypes: grants, ResponseTypes: nonNil(rts),
 			RequirePKCE: ptr(c.RequirePKCE || set.PKCE.Mode == mockserver.PKCERequired),
 			Native:      c.Native || set.Authorize.LoopbackPorts == mockserver.LoopbackAny,
@@ -213,7 +218,7 @@ func (d mintDriver) Authorize(ctx context.Context, req suites.AuthzRequest) (*su
 	for _, x := range d.srv.Settings().Authorize.Extras {
 		if v := q.Get(x.Name); v != "" {
 			if cr.Claims == nil {
-				cr.Claims = map[string]string{}
+				cr.Claims = map[string]any{}
 			}
 			cr.Claims[x.Claim] = v
 		}
