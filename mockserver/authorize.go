@@ -658,6 +658,10 @@ func (p *Provider) redirect(w http.ResponseWriter, t authzTarget, params []redir
 	} else {
 		loc = buildRedirect(t.redirectURI, params, fragment)
 	}
+	if !t.oob && p.settings.Authorize.Redirect == RedirectPage {
+		p.redirectPage(w, loc)
+		return
+	}
 	h := w.Header()
 	h.Set("Location", loc)
 	h["Cache-Control"] = noStore

@@ -380,3 +380,30 @@ func validErrorCode(s string) bool {
 	}
 	return true
 }
+
+// redirectPage sends the user agent to loc with a page instead of an HTTP
+// redirect (authorize.redirect: page): 200 text/html with a
+// <meta http-equiv="refresh"> and a script calling location.replace, as
+// some servers end the authorization (RFC 6749 §3.1.2 leaves the means of
+// the user-agent redirection open). loc is the redirect URI the response
+// goes to, with its parameters; it is HTML-escaped in the attribute and a
+// JSON string (with <, > and & escaped) in the script. The CSP allows that
+// script alone, by its nonce.
+func (p *Provider) redirectPage(w http.ResponseWriter, loc string) {
+	nonce := randomToken()[:22]
+	var b bytes.Buffer
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
+	b.WriteString(`<meta http-equiv="refresh" content="0;url=`)
+	template.HTMLEscape(&b, []byte(loc))
+	b.WriteString("\">\n<title>Returning to the application</title>\n</head>\n<body>\n<p>Returning to the application…</p>\n")
+	b.WriteString(`<script nonce="` + nonce + `">location.replace(`)
+	b.Write(appendJSONString(nil, loc))
+	b.WriteString(");</script>\n</body>\n</html>\n")
+	h := w.Header()
+	p.authorizeSecurityHeaders(h, "'none'")
+	h.Set("Content-Security-Policy", h.Get("Content-Security-Policy")+"; script-src 'nonce-"+nonce+"'")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes())
+}

@@ -99,6 +99,9 @@ func (p *Provider) tokenActive(ctx context.Context, ref *tokenRef, ignoreRevocat
 	if ref.rec != nil && ref.rec.Retired {
 		return false, nil
 	}
+	if ref.rec == nil && ref.jwt != nil && p.issuedBeforeReset(ref.iat) {
+		return false, nil // dropped by Reset, like an unknown token
+	}
 	if ignoreRevocation {
 		return true, nil
 	}

@@ -44,11 +44,12 @@ func (p *Provider) basicChallenge() string {
 }
 
 // invalidClient builds the invalid_client error: 401 with a Basic challenge
-// when the settings enable Basic (strict choice of RFC 6749 §5.2; HTTP requires
-// the header on any 401), else 400.
+// when the client used the Authorization header (RFC 6749 §5.2's MUST), or
+// when the settings enable Basic and client_auth.invalid_client_status is
+// 401 (the strict choice; HTTP requires the header on any 401), else 400.
 func (p *Provider) invalidClient(desc string, viaHeader bool) *oauthError {
 	e := newError(errInvalidClient, desc)
-	if viaHeader || p.settings.HasAuthMethod(profile.AuthBasic) {
+	if viaHeader || p.settings.HasAuthMethod(profile.AuthBasic) && p.settings.ClientAuth.InvalidClientStatus != http.StatusBadRequest {
 		e.Status = http.StatusUnauthorized
 		e.Challenge = p.basicChallenge()
 	}

@@ -31,3 +31,6 @@ func (c *OffsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.of
 
 // Advance moves the clock forward by d.
 func (c *OffsetClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// Offset returns how far Advance has moved the clock from the real time.
+func (c *OffsetClock) Offset() time.Duration { return time.Duration(c.offset.Load()) }

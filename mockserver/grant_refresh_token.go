@@ -91,7 +91,10 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	}
 	if rotate && p.settings.IssuesRefreshFor(profile.GrantRefreshToken) {
 		ok, err := p.store.RetireToken(ctx, rt)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, errBadRefresh // gone meanwhile (a Reset)
+		case err != nil:
 			return nil, errServer
 		}
 		if !ok && !p.quirk(QuirkRefreshReuseUndetected) {

@@ -3,16 +3,21 @@ package mockserver
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 var inactiveBody = []byte(`{"active":false}`)
 
+var errNotIntrospector = newError(errInvalidClient, "This client may not use the introspection endpoint.")
+
 // handleIntrospection is the RFC 7662 introspection endpoint.
 //   - The caller must authenticate as a client (public clients only where an
 //     API key authorizes the request); it may introspect any token, as a
-//     resource server does.
+//     resource server does. With introspection.clients only those clients
+//     may; another is refused (401 invalid_client) or sees no token, or only
+//     its own, as inactive (introspection.unlisted).
 //   - Unknown, expired, revoked (or of a revoked grant), rotated-out, or
 //     badly signed tokens: exactly {"active":false} (§2.2).
 //   - Access tokens: scope, client_id, sub, exp, iat and token_type (the
@@ -27,15 +32,34 @@ func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer paramsPool.Put(ps)
+	// unlisted: the caller is not among introspection.clients, and
+	// introspection.unlisted lets it see some tokens (or none) rather
+	// than refusing it.
+	var caller *registeredClient
+	unlisted := false
 	if !p.quirk(QuirkIntrospectionNoAuth) {
-		if _, oerr := p.endpointClient(r, ps, true); oerr != nil {
+		c, oerr := p.endpointClient(r, ps, true)
+		if oerr != nil {
 			p.writeEndpointError(w, oerr)
 			return
+		}
+		if in := p.settings.Introspection; len(in.Clients) > 0 && !slices.Contains(in.Clients, c.ID) {
+			if in.Unlisted == IntrospectionRefuse {
+				p.writeEndpointError(w, p.endpointAuthError(errNotIntrospector))
+				return
+			}
+			caller, unlisted = c, true
 		}
 	}
 	raw := ps.get("token")
 	if raw == "" {
 		p.writeEndpointError(w, errMissingToken)
+		return
+	}
+	if unlisted && p.settings.Introspection.Unlisted == IntrospectionInactive {
+		// RFC 7662 §2.2: "the protected resource is not allowed to
+		// introspect this particular token".
+		p.writeInactive(w, "not-allowed")
 		return
 	}
 	ctx := r.Context()
@@ -46,6 +70,11 @@ func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 	}
 	if ref == nil {
 		p.writeInactive(w, "unknown")
+		return
+	}
+	if unlisted && ref.clientID != caller.ID {
+		// introspection.unlisted own-tokens: another client's token.
+		p.writeInactive(w, "not-allowed")
 		return
 	}
 	active, err := p.tokenActive(ctx, ref, p.quirk(QuirkIntrospectionIgnoresRevocation))

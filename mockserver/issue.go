@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -201,8 +202,13 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
 	// keeping the client_credentials path free of store writes
-	// (accessTokenKey has the details).
-	if key, ok := p.accessTokenKey(out.accessToken, signed, a.jti, s.grant != nil); ok {
+	// (accessTokenKey has the details), but for those whose iat would not
+	// tell them from the tokens of before a Reset (statelessRecordKey).
+	key, ok := p.accessTokenKey(out.accessToken, signed, a.jti, s.grant != nil)
+	if !ok {
+		key, ok = p.statelessRecordKey(out.accessToken, a.jti, a.iat, now)
+	}
+	if ok {
 		t := &Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
@@ -222,7 +228,9 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		if err := p.store.SaveToken(ctx, rt, t); err != nil {
 			return nil, fmt.Errorf("save refresh token: %w", err)
 		}
-		if err := p.store.ExtendGrant(ctx, s.grant.ID, rexp); err != nil {
+		// A grant gone meanwhile (a Reset while the request ran) took its
+		// tokens with it: the answer stands, as one of before the reset.
+		if err := p.store.ExtendGrant(ctx, s.grant.ID, rexp); err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("extend grant: %w", err)
 		}
 		out.refreshToken = rt

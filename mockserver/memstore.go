@@ -215,3 +215,16 @@ func (s *MemoryStore) RevokedJTIs() int {
 	defer s.mu.Unlock()
 	return len(s.jtis)
 }
+
+// Reset drops every record at once: grants, codes, tokens and revoked JWT
+// ids (Provider.Reset). A call in flight sees the store before or after it,
+// never half of it.
+func (s *MemoryStore) Reset(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.grants = make(map[string]*Grant)
+	s.codes = make(map[string]*Code)
+	s.tokens = make(map[string]*Token)
+	s.jtis = make(map[string]time.Time)
+	return nil
+}

@@ -53,9 +53,10 @@ func (p *Provider) metadataRoutes() {
 // as it is, and starts with the issuer's path, is routed without it. Behind
 // a proxy that strips the path, requests arrive at the root routes anyway.
 func (p *Provider) withIssuerPath(mux *http.ServeMux) http.Handler {
+	next := p.withNotFound(mux)
 	ip := p.issuerPath()
 	if ip == "" {
-		return mux
+		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(r.URL.Path, ip); ok && strings.HasPrefix(rest, "/") {
@@ -65,11 +66,11 @@ func (p *Provider) withIssuerPath(mux *http.ServeMux) http.Handler {
 				u := *r.URL
 				u.Path, u.RawPath = rest, ""
 				r2.URL = &u
-				mux.ServeHTTP(w, r2)
+				next.ServeHTTP(w, r2)
 				return
 			}
 		}
-		mux.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 

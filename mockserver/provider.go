@@ -101,6 +101,8 @@ type Provider struct {
 	// lastAccess keeps each grant's first access token for the
 	// refresh-same-access-token quirk.
 	lastAccess sync.Map
+	// resets is the state of Reset (reset.go).
+	resets resetState
 
 	stopSweep chan struct{}
 	closeOnce sync.Once

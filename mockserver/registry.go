@@ -2,24 +2,34 @@ package mockserver
 
 import (
 	"fmt"
-	"maps"
+	"slices"
+	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
 
 // registry is the provider's registered clients and users. Every request
-// reads it, AddClient and AddUser change it: it is copy-on-write behind an
-// atomic pointer (Provider.reg), so a lookup is one atomic load and one map
-// read, without a lock, and a registration never disturbs a request in
-// flight. A registry is never changed once stored.
+// reads it: the fixtures' registrations are immutable maps behind an atomic
+// pointer (Provider.reg), so a lookup is one atomic load and one map read,
+// without a lock. Registrations added while the provider runs (AddClient,
+// AddUser) go to concurrent maps beside them, looked up only when the
+// fixtures lack the name, so adding many costs each one O(1) and never
+// disturbs a request in flight. Reset replaces the whole registry.
 type registry struct {
 	clients map[string]*registeredClient
 	// users by username; subjects by subject (the first user registered
 	// with a subject has it).
 	users    map[string]*registeredUser
 	subjects map[string]*registeredUser
-	// fixtures are all registrations, as adapted to the settings.
+	// fixtures are the registrations the provider started with, as adapted
+	// to the settings.
 	fixtures *profile.Fixtures
+
+	// Run-time registrations: *registeredClient and *registeredUser by
+	// the same keys, and (under Provider.regMu) their order.
+	addedClients, addedUsers, addedSubjects sync.Map
+	extraClients                            []profile.Client
+	extraUsers                              []profile.User
 }
 
 // registeredUser is a resource owner with the password kept only as a
@@ -68,25 +78,42 @@ func (r *registry) addUser(u *registeredUser) {
 	}
 }
 
-// clone copies the maps (not the registrations) for a change.
-func (r *registry) clone() *registry {
-	return &registry{
-		clients:  maps.Clone(r.clients),
-		users:    maps.Clone(r.users),
-		subjects: maps.Clone(r.subjects),
-		fixtures: r.fixtures.Clone(),
+// client returns the registered client with that id, or nil.
+func (p *Provider) client(id string) *registeredClient {
+	r := p.reg.Load()
+	if c := r.clients[id]; c != nil {
+		return c
 	}
+	if v, ok := r.addedClients.Load(id); ok {
+		return v.(*registeredClient)
+	}
+	return nil
 }
 
-// client returns the registered client with that id, or nil.
-func (p *Provider) client(id string) *registeredClient { return p.reg.Load().clients[id] }
-
 // user returns the registered user with that username, or nil.
-func (p *Provider) user(username string) *registeredUser { return p.reg.Load().users[username] }
+func (p *Provider) user(username string) *registeredUser {
+	r := p.reg.Load()
+	if u := r.users[username]; u != nil {
+		return u
+	}
+	if v, ok := r.addedUsers.Load(username); ok {
+		return v.(*registeredUser)
+	}
+	return nil
+}
 
 // userBySubject returns the registered user whose subject (sub claim) is
 // sub, or nil.
-func (p *Provider) userBySubject(sub string) *registeredUser { return p.reg.Load().subjects[sub] }
+func (p *Provider) userBySubject(sub string) *registeredUser {
+	r := p.reg.Load()
+	if u := r.subjects[sub]; u != nil {
+		return u
+	}
+	if v, ok := r.addedSubjects.Load(sub); ok {
+		return v.(*registeredUser)
+	}
+	return nil
+}
 
 // AddClient registers a client while the provider runs, validated like the
 // fixtures (profile.Fixtures.Validate: a unique id, VSCHAR id and secret,
@@ -108,14 +135,12 @@ func (p *Provider) AddClient(c profile.Client) error {
 	added := &adapted.Clients[0]
 	p.regMu.Lock()
 	defer p.regMu.Unlock()
-	old := p.reg.Load()
-	if old.clients[added.ID] != nil {
+	if p.client(added.ID) != nil {
 		return fmt.Errorf("mockserver: add client %q: registered twice", added.ID)
 	}
-	next := old.clone()
-	next.clients[added.ID] = newRegisteredClient(added)
-	next.fixtures.Clients = append(next.fixtures.Clients, *added)
-	p.reg.Store(next)
+	r := p.reg.Load()
+	r.addedClients.Store(added.ID, newRegisteredClient(added))
+	r.extraClients = append(r.extraClients, *added)
 	return nil
 }
 
@@ -131,21 +156,34 @@ func (p *Provider) AddUser(u profile.User) error {
 	added := &one.Users[0]
 	p.regMu.Lock()
 	defer p.regMu.Unlock()
-	old := p.reg.Load()
-	if old.users[added.Username] != nil {
+	if p.user(added.Username) != nil {
 		return fmt.Errorf("mockserver: add user %q: registered twice", added.Username)
 	}
-	next := old.clone()
-	next.addUser(newRegisteredUser(added))
-	next.fixtures.Users = append(next.fixtures.Users, *added)
-	p.reg.Store(next)
+	r := p.reg.Load()
+	ru := newRegisteredUser(added)
+	r.addedUsers.Store(ru.username, ru)
+	if p.userBySubject(ru.subject) == nil {
+		r.addedSubjects.Store(ru.subject, ru)
+	}
+	r.extraUsers = append(r.extraUsers, *added)
 	return nil
 }
 
 // Fixtures returns the registered clients, users and API keys, as adapted to
 // the settings, with those added by AddClient and AddUser. Treat it as
 // read-only.
-func (p *Provider) Fixtures() *profile.Fixtures { return p.reg.Load().fixtures }
+func (p *Provider) Fixtures() *profile.Fixtures {
+	p.regMu.Lock()
+	defer p.regMu.Unlock()
+	r := p.reg.Load()
+	if len(r.extraClients) == 0 && len(r.extraUsers) == 0 {
+		return r.fixtures
+	}
+	fx := *r.fixtures
+	fx.Clients = append(slices.Clip(fx.Clients), r.extraClients...)
+	fx.Users = append(slices.Clip(fx.Users), r.extraUsers...)
+	return &fx
+}
 
 // ClientByRole returns the registered client playing that role
 // (profile.RolePrimary, RoleSecond, RolePublic, ...).

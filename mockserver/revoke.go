@@ -49,6 +49,12 @@ func (p *Provider) endpointClient(r *http.Request, ps *params, introspection boo
 	}
 	ar, oerr := p.authenticateClient(r, ps)
 	if oerr != nil {
+		if !introspection && oerr.Code == errInvalidClient && oerr.status() == http.StatusBadRequest && p.settings.ClientAuth.InvalidClientStatus == http.StatusBadRequest {
+			// client_auth.invalid_client_status 400: revocation answers
+			// as the token endpoint does (RFC 7009 §2.2.1 defers to RFC
+			// 6749 §5.2).
+			return nil, oerr
+		}
 		return nil, p.endpointAuthError(oerr)
 	}
 	if introspection && ar.method == profile.AuthNone && p.settings.ClientAuth.APIKeyHeader == "" {
@@ -58,7 +64,9 @@ func (p *Provider) endpointClient(r *http.Request, ps *params, introspection boo
 }
 
 // endpointAuthError makes every invalid_client a 401 with a challenge (RFC
-// 7009 §2.2.1 and RFC 7662 §2.3 defer to RFC 6749 §5.2; the strict choice).
+// 7009 §2.2.1 and RFC 7662 §2.3 defer to RFC 6749 §5.2; the strict choice),
+// but for revocation under client_auth.invalid_client_status 400 (see
+// endpointClient).
 func (p *Provider) endpointAuthError(e *oauthError) *oauthError {
 	if e.Code != errInvalidClient || (e.Status == http.StatusUnauthorized && e.Challenge != "") {
 		return e

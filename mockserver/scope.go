@@ -27,8 +27,9 @@ func (p *Provider) allowedScopes(c *profile.Client) []string {
 }
 
 // grantScope decides the scope of a new grant from the request (RFC 6749
-// §3.3): the default when omitted, unknown values rejected or dropped per the
-// profile. present says whether the scope parameter was sent at all.
+// §3.3): the default when omitted, unknown values rejected, dropped or
+// granted per the settings (scopes.unknown). present says whether the scope
+// parameter was sent at all.
 func (p *Provider) grantScope(c *profile.Client, requested string, present bool) (string, *oauthError) {
 	if present && requested == "" {
 		// Only reachable with the empty-scope-literal quirk.
@@ -64,7 +65,14 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 			continue
 		}
 		if !slices.Contains(allowed, s) && !p.quirk(QuirkUnknownScopeGranted) {
-			if p.settings.Scopes.Unknown == profile.UnknownScopeReject && !p.quirk(QuirkScopeNotReported) {
+			switch unknown := p.settings.Scopes.Unknown; {
+			case unknown == UnknownScopeAccept && !slices.Contains(p.settings.Scopes.Supported, s):
+				// An open vocabulary: any value the settings do not
+				// know is granted as requested. A known value the
+				// client may not have is still refused.
+				out = append(out, s)
+				continue
+			case unknown != profile.UnknownScopeIgnore && !p.quirk(QuirkScopeNotReported):
 				return "", errUnknownScope
 			}
 			continue

@@ -33,6 +33,9 @@ type Server struct {
 	done     chan struct{}
 	// ca issued the certificate of WithTLS() (nil otherwise).
 	ca *x509.Certificate
+	// controlPrefix is where WithControl serves the control API ("" for
+	// nowhere).
+	controlPrefix string
 }
 
 // TestOption adjusts NewTestServer, and NewServer, which takes the same
@@ -52,6 +55,8 @@ type serverOptions struct {
 	generateTLS bool
 	// err is an invalid option's, returned by NewServer.
 	err error
+	// controlPrefix and controlSecret are WithControl's.
+	controlPrefix, controlSecret string
 }
 
 // WithAddr listens on addr instead of 127.0.0.1:0.
@@ -192,12 +197,22 @@ func NewServer(cfg Config, opts ...ServerOption) (*Server, error) {
 		}
 		ln = tln
 	}
+	var handler http.Handler = p
+	if o.controlPrefix != "" {
+		if err := p.checkControlMount(o.controlPrefix); err != nil {
+			ln.Close()
+			p.Close()
+			return nil, err
+		}
+		handler = p.withControl(o.controlPrefix, o.controlSecret, p)
+	}
 	s := &Server{
-		Provider: p,
-		URL:      base,
-		listener: ln,
+		Provider:      p,
+		URL:           base,
+		listener:      ln,
+		controlPrefix: o.controlPrefix,
 		srv: &http.Server{
-			Handler:           p,
+			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

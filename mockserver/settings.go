@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -69,6 +70,16 @@ type Settings struct {
 	// client_credentials gets: unauthorized_client (default) or
 	// invalid_client; both are lawful (RFC 6749 §4.4, §5.2).
 	PublicClientCredentialsError string `yaml:"public_client_credentials_error,omitempty"`
+	// NotFound is how a path the mock does not serve is answered: "404"
+	// (the default); "html", 200 text/html "<html>app</html>" for every
+	// method, as a single-page application's front end on the same host
+	// answers; "gateway-401", 401 with WWW-Authenticate: Basic
+	// realm="gateway" and an HTML body, as a gateway in front of every
+	// other path answers. No RFC fixes what a server answers outside its
+	// endpoints (RFC 8414 §3 makes even the metadata optional).
+	NotFound string `yaml:"not_found,omitempty"`
+	// Introspection restricts who may use the introspection endpoint.
+	Introspection IntrospectionSettings `yaml:"introspection,omitempty"`
 
 	// TokenResponseSchema is the dialect's (from the dialect).
 	TokenResponseSchema string `yaml:"token_response_schema"`
@@ -81,12 +92,44 @@ type Settings struct {
 type TokenRequest struct {
 	Encodings        []string `yaml:"encodings"`
 	DefaultGrantType string   `yaml:"default_grant_type,omitempty"`
+	// CheckOrder is what the token endpoint checks first: "client-first"
+	// (the default) authenticates the client, then looks at grant_type;
+	// "grant-first" answers an unknown or disabled grant type with
+	// unsupported_grant_type before (and whatever) the client credentials.
+	// RFC 6749 §5.2 orders no checks.
+	CheckOrder string `yaml:"check_order,omitempty"`
 }
 
 // ClientAuth says how clients authenticate at the token endpoint.
 type ClientAuth struct {
 	Methods      []string `yaml:"methods"`
 	APIKeyHeader string   `yaml:"api_key_header,omitempty"`
+	// InvalidClientStatus is the status of invalid_client when the client
+	// did not use the Authorization header (credentials in the body, a
+	// client_id alone, or none at all), at the token and revocation
+	// endpoints: 401 (the default: 401 with a Basic challenge where Basic is
+	// enabled, else 400, since a 401 must name a scheme) or 400 (always).
+	// RFC 6749 §5.2 makes 401 a MUST only for a client that
+	// "attempted to authenticate via the Authorization request header
+	// field"; otherwise the server "MAY return an HTTP 401". Introspection
+	// keeps 401 (RFC 7662 §2.3).
+	InvalidClientStatus int `yaml:"invalid_client_status,omitempty"`
+}
+
+// IntrospectionSettings restrict the introspection endpoint to some
+// clients (resource servers), as RFC 7662 §2.1 lets a server do ("the
+// authorization server MUST require some form of authorization").
+type IntrospectionSettings struct {
+	// Clients, when set, are the client ids that may introspect every
+	// token; other clients are answered as Unlisted says.
+	Clients []string `yaml:"clients,omitempty"`
+	// Unlisted is the answer to a client not in Clients: "invalid_client"
+	// (the default: 401 invalid_client with a challenge, RFC 7662 §2.3),
+	// "inactive" ({"active":false} for every token: RFC 7662 §2.2, "the
+	// protected resource is not allowed to introspect this particular
+	// token") or "own-tokens" (only tokens issued to that client are
+	// introspected, others are inactive).
+	Unlisted string `yaml:"unlisted,omitempty"`
 }
 
 // Scopes is the mock's scope vocabulary.
@@ -99,7 +142,11 @@ type Scopes struct {
 	// (like OpenID Connect's openid): without them, invalid_scope.
 	Required []string `yaml:"required,omitempty"`
 	// Unknown: "reject" answers invalid_scope, "ignore" drops the value and
-	// reports the granted scope.
+	// reports the granted scope, "accept" grants any well-formed
+	// scope-token as requested (an open vocabulary: RFC 6749 §3.3, "The
+	// strings are defined by the authorization server"); Supported still
+	// lists the known ones (in the metadata) and limits the default and
+	// Required. Only a dialect that fixes no vocabulary allows accept.
 	Unknown string `yaml:"unknown"`
 }
 
@@ -173,6 +220,16 @@ type Authorize struct {
 	// submit button of the consent form, the default), "form" (a separate
 	// form) or "link" (a link).
 	Deny string `yaml:"deny,omitempty"`
+	// Redirect is how the authorization response (after approval, and an
+	// error sent to the client) reaches the redirect URI: "http" (a 302,
+	// or 303 after a POST; the default) or "page" (200 text/html whose
+	// <meta http-equiv="refresh"> and script location.replace(...) send the
+	// user agent there). RFC 6749 §3.1.2 leaves the means open ("the
+	// authorization server directs the resource owner's user-agent to the
+	// client's redirection endpoint"), and §1.7 allows "any other method
+	// available via the user-agent". The out-of-band result page is always
+	// reached by an HTTP redirect.
+	Redirect string `yaml:"redirect,omitempty"`
 }
 
 // Values of Settings fields.
@@ -186,6 +243,23 @@ const (
 	DenyLink       = "link"
 	CodeDefault    = "default"
 	CodeBase32     = "base32"
+
+	// UnknownScopeAccept (scopes.unknown) grants unknown scope values.
+	UnknownScopeAccept = "accept"
+
+	RedirectHTTP = "http"
+	RedirectPage = "page"
+
+	NotFound404        = "404"
+	NotFoundHTML       = "html"
+	NotFoundGateway401 = "gateway-401"
+
+	CheckClientFirst = "client-first"
+	CheckGrantFirst  = "grant-first"
+
+	IntrospectionRefuse    = "invalid_client"
+	IntrospectionInactive  = "inactive"
+	IntrospectionOwnTokens = "own-tokens"
 )
 
 // LoadSettings returns the built-in settings of a dialect, resolved against
@@ -297,6 +371,7 @@ func (s *Settings) Clone() *Settings {
 	out.Resources.Rules = slices.Clone(s.Resources.Rules)
 	out.Resources.DefaultScopes = slices.Clone(s.Resources.DefaultScopes)
 	out.Choices = slices.Clone(s.Choices)
+	out.Introspection.Clients = slices.Clone(s.Introspection.Clients)
 	if s.Metadata != nil {
 		m := *s.Metadata
 		out.Metadata = &m
@@ -324,6 +399,10 @@ func (s *Settings) Resolve(d *profile.Dialect) error {
 		s.TokenRequest.Encodings = slices.Clone(d.TokenRequest.Encodings)
 	}
 	fill(&s.TokenRequest.DefaultGrantType, d.TokenRequest.DefaultGrantType)
+	fill(&s.TokenRequest.CheckOrder, CheckClientFirst)
+	if s.ClientAuth.InvalidClientStatus == 0 {
+		s.ClientAuth.InvalidClientStatus = http.StatusUnauthorized
+	}
 	if len(s.ClientAuth.Methods) == 0 {
 		s.ClientAuth.Methods = slices.Clone(d.ClientAuth.Methods.Allowed)
 	}
@@ -384,6 +463,11 @@ func (s *Settings) Resolve(d *profile.Dialect) error {
 	fill(&s.Authorize.LoopbackPorts, LoopbackAny)
 	fill(&s.Authorize.RedirectQuery, QueryExact)
 	fill(&s.Authorize.Deny, DenyButton)
+	fill(&s.Authorize.Redirect, RedirectHTTP)
+	fill(&s.NotFound, NotFound404)
+	if len(s.Introspection.Clients) > 0 {
+		fill(&s.Introspection.Unlisted, IntrospectionRefuse)
+	}
 	if len(s.Resources.Rules) == 0 {
 		s.Resources = d.Resources
 		s.Resources.Rules = slices.Clone(d.Resources.Rules)
@@ -469,6 +553,9 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 	if s.TokenRequest.DefaultGrantType != d.TokenRequest.DefaultGrantType {
 		return bad("token_request.default_grant_type", "%q, but the dialect says %q", s.TokenRequest.DefaultGrantType, d.TokenRequest.DefaultGrantType)
 	}
+	if err := oneOf("token_request.check_order", s.TokenRequest.CheckOrder, CheckClientFirst, CheckGrantFirst); err != nil {
+		return err
+	}
 	if len(s.GrantTypes) == 0 {
 		return bad("grant_types", "at least one grant type")
 	}
@@ -484,6 +571,9 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 	if s.ClientAuth.APIKeyHeader != d.ClientAuth.APIKeyHeader {
 		return bad("client_auth.api_key_header", "%q, but the dialect says %q", s.ClientAuth.APIKeyHeader, d.ClientAuth.APIKeyHeader)
 	}
+	if st := s.ClientAuth.InvalidClientStatus; st != http.StatusUnauthorized && st != http.StatusBadRequest {
+		return bad("client_auth.invalid_client_status", "%d is not one of 400, 401", st)
+	}
 	if err := within("response_types", s.ResponseTypes, d.ResponseTypes); err != nil {
 		return err
 	}
@@ -493,11 +583,14 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 	if s.HasGrant(profile.GrantAuthorizationCode) && !s.HasResponseType(profile.ResponseCode) {
 		return bad("response_types", "the authorization_code grant needs response type code")
 	}
-	if err := oneOf("scopes.unknown", s.Scopes.Unknown, profile.UnknownScopeReject, profile.UnknownScopeIgnore); err != nil {
+	if err := oneOf("scopes.unknown", s.Scopes.Unknown, profile.UnknownScopeReject, profile.UnknownScopeIgnore, UnknownScopeAccept); err != nil {
 		return err
 	}
 	if d.Scopes.Unknown != profile.UnknownScopeAny && s.Scopes.Unknown != d.Scopes.Unknown {
 		return bad("scopes.unknown", "%q, but the dialect says %q", s.Scopes.Unknown, d.Scopes.Unknown)
+	}
+	if s.Scopes.Unknown == UnknownScopeAccept && len(d.Scopes.Supported) > 0 {
+		return bad("scopes.unknown", "accept, but the dialect's vocabulary is fixed (%v): an unknown value may not be granted", d.Scopes.Supported)
 	}
 	for _, v := range s.Scopes.Supported {
 		if !profile.ValidScopeToken(v) {
@@ -630,6 +723,28 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 	}
 	if err := oneOf("authorize.deny", s.Authorize.Deny, DenyButton, DenyForm, DenyLink); err != nil {
 		return err
+	}
+	if err := oneOf("authorize.redirect", s.Authorize.Redirect, RedirectHTTP, RedirectPage); err != nil {
+		return err
+	}
+	if err := oneOf("not_found", s.NotFound, NotFound404, NotFoundHTML, NotFoundGateway401); err != nil {
+		return err
+	}
+	if in := s.Introspection; len(in.Clients) > 0 || in.Unlisted != "" {
+		if ep.Introspection == "" {
+			return bad("introspection", "restricts the introspection endpoint, but endpoints.introspection is empty")
+		}
+		if len(in.Clients) == 0 {
+			return bad("introspection.clients", "required with introspection.unlisted")
+		}
+		for _, id := range in.Clients {
+			if id == "" || !profile.VSChars(id) {
+				return bad("introspection.clients", "%q is not a client_id (VSCHAR, RFC 6749 App. A.1)", id)
+			}
+		}
+		if err := oneOf("introspection.unlisted", in.Unlisted, IntrospectionRefuse, IntrospectionInactive, IntrospectionOwnTokens); err != nil {
+			return err
+		}
 	}
 	if err := oneOf("public_client_credentials_error", s.PublicClientCredentialsError, "unauthorized_client", "invalid_client"); err != nil {
 		return err

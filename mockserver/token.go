@@ -88,18 +88,21 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(w, errMissingGrantType)
 		return
 	}
+	handler, ok := p.grants[grantType]
+	grantFirst := p.settings.TokenRequest.CheckOrder == CheckGrantFirst
+	if !ok && grantFirst {
+		// token_request.check_order grant-first: an unknown or disabled
+		// grant type is refused before the client is authenticated.
+		p.writeUnsupportedGrant(w, grantType)
+		return
+	}
 	ar, oerr := p.authenticateClient(r, ps)
 	if oerr != nil {
 		p.writeTokenError(w, oerr)
 		return
 	}
-	handler, ok := p.grants[grantType]
 	if !ok {
-		if p.quirk(QuirkErrorEchoesInput) {
-			p.writeTokenError(w, newError(`Unsupported grant type "`+grantType+`"`, errUnsupportedGrant.Description))
-			return
-		}
-		p.writeTokenError(w, errUnsupportedGrant)
+		p.writeUnsupportedGrant(w, grantType)
 		return
 	}
 	if !ar.client.AllowsGrant(grantType) && !p.quirk(QuirkRestrictedGrantIgnored) {
@@ -133,6 +136,15 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	if p.log.Enabled(r.Context(), levelDebug) {
 		p.log.DebugContext(r.Context(), "token issued", "grant_type", grantType, "client_id", ar.client.ID, "scope", res.scope)
 	}
+}
+
+// writeUnsupportedGrant answers unsupported_grant_type (RFC 6749 §5.2).
+func (p *Provider) writeUnsupportedGrant(w http.ResponseWriter, grantType string) {
+	if p.quirk(QuirkErrorEchoesInput) {
+		p.writeTokenError(w, newError(`Unsupported grant type "`+grantType+`"`, errUnsupportedGrant.Description))
+		return
+	}
+	p.writeTokenError(w, errUnsupportedGrant)
 }
 
 var knownTokenParams = map[string]bool{

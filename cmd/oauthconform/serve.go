@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,7 +44,16 @@ type serveOptions struct {
 	tlsSelfSigned bool
 	logLevel      string
 	logFormat     string
+	// control is --control, controlPrefix --control-prefix,
+	// controlSecretFile --control-secret-file.
+	control           string
+	controlPrefix     string
+	controlSecretFile string
 }
+
+// controlSecretEnv names the control API's secret when
+// --control-secret-file does not.
+const controlSecretEnv = "OAUTHCONFORM_CONTROL_SECRET"
 
 func newServeCmd() *cobra.Command {
 	o := &serveOptions{}
@@ -55,16 +65,39 @@ func newServeCmd() *cobra.Command {
 			"the built-in ones of a built-in dialect, or a --settings file (required for a dialect file).\n" +
 			"It uses the default test fixtures, or those of --config. It prints the issuer, the endpoints,\n" +
 			"the test credentials and the choices of the dialect and of the mock, and stops gracefully on\n" +
-			"SIGINT or SIGTERM.",
+			"SIGINT or SIGTERM.\n\n" +
+			"--control ADDR (a listener of its own) or --control-prefix (a path of --addr, " + mockserver.DefaultControlPrefix + " by\n" +
+			"default) turns on the control API, off by default: the mock's Go test API over HTTP (register\n" +
+			"clients and users, issue and revoke tokens, queue faults, move the clock, read the request log,\n" +
+			"rotate the signing key, reset to the start state) for tests in any language. Every call needs\n" +
+			"Authorization: Bearer <secret>, the secret printed at start (random, or --control-secret-file,\n" +
+			"or $" + controlSecretEnv + "); GET /openapi.json of the control URL describes it.",
 		Example: "  oauthconform serve\n" +
 			"  oauthconform serve --profile oob-pkce --addr 127.0.0.1:9000\n" +
 			"  oauthconform serve --settings my-mock.yaml\n" +
 			"  oauthconform serve --quirk reusable-codes,no-pragma --log-level debug\n" +
 			"  oauthconform serve --tls-self-signed\n" +
+			"  oauthconform serve --control 127.0.0.1:8090\n" +
+			"  oauthconform serve --control-prefix " + mockserver.DefaultControlPrefix + " --control-secret-file secret.txt\n" +
 			"  oauthconform serve --list-quirks",
-		Args: noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			// --control-prefix may go without its value (the default
+			// prefix), so "--control-prefix /p" leaves /p an argument:
+			// take it back as the value.
+			if f := cmd.Flags().Lookup("control-prefix"); f.Changed && o.controlPrefix == f.NoOptDefVal && len(args) == 1 {
+				if !strings.HasPrefix(args[0], "/") {
+					return flagErrorf("control-prefix", "%q is not a path (a path starts with /)", args[0])
+				}
+				o.controlPrefix = args[0]
+				return nil
+			}
+			return noArgs(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.profileSet = cmd.Flags().Changed("profile")
+			if cmd.Flags().Changed("control-prefix") && o.controlPrefix == "" {
+				return flagErrorf("control-prefix", "empty (given alone it is %s)", mockserver.DefaultControlPrefix)
+			}
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -83,6 +116,13 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (with --tls-key)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	f.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away self-signed certificate for 127.0.0.1 and localhost")
+	f.StringVar(&o.control, "control", "",
+		"serve the control API (off by default) on a listener of its own at `host:port`, e.g. 127.0.0.1:8090 (port 0 picks one)")
+	f.StringVar(&o.controlPrefix, "control-prefix", "",
+		"serve the control API under this `path` of --addr instead (given alone: "+mockserver.DefaultControlPrefix+")")
+	f.Lookup("control-prefix").NoOptDefVal = mockserver.DefaultControlPrefix
+	f.StringVar(&o.controlSecretFile, "control-secret-file", "",
+		"read the control API's bearer secret from this `file` (default: $"+controlSecretEnv+", else a random secret, printed at start)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	return cmd
@@ -114,9 +154,22 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 
 	srv, err := mockserver.NewServer(st.cfg, st.opts...)
 	if err != nil {
+		if pe, ok := errors.AsType[*mockserver.ControlPrefixError](err); ok {
+			return flagErrorf("control-prefix", "%q: %s", pe.Prefix, pe.Reason)
+		}
 		return err
 	}
+	var ctl *controlServer
+	if st.control != nil {
+		if ctl, err = startControl(srv, st); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+	}
 	if err := printBanner(stdout, srv, st); err != nil {
+		if ctl != nil {
+			_ = ctl.shutdown(context.Background())
+		}
 		_ = srv.Shutdown(context.Background())
 		return err
 	}
@@ -132,8 +185,17 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	st.log.Info("shutting down", "timeout", shutdownTimeout.String())
 	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
+	var errs []error
+	if ctl != nil {
+		if err := ctl.shutdown(shCtx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown of the control API: %w", err))
+		}
+	}
 	if err := srv.Shutdown(shCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		errs = append(errs, fmt.Errorf("shutdown: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	st.log.Info("stopped")
 	return nil
@@ -150,6 +212,11 @@ type serveSetup struct {
 	settingsDesc string
 	// defaults are the default fixtures, whose secrets may be printed.
 	defaults *profile.Fixtures
+	// tlsConf is the HTTPS configuration (nil for HTTP), of the control
+	// listener too.
+	tlsConf *tls.Config
+	// control is the control API's configuration, nil when it is off.
+	control *controlSetup
 }
 
 // setup validates the flags and builds the provider configuration. Every
@@ -207,7 +274,19 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 	}
 	if tlsConf != nil {
 		st.opts = append(st.opts, mockserver.WithTLS(tlsConf))
-		st.tlsDesc = desc
+		st.tlsDesc, st.tlsConf = desc, tlsConf
+	}
+	if st.control, err = o.controlSetup(); err != nil {
+		return nil, err
+	}
+	if st.control != nil {
+		// What the control API reads and moves: the request log (bounded,
+		// redacted) and a clock it can advance.
+		st.cfg.RecordRequests = true
+		st.cfg.Clock = mockserver.NewOffsetClock()
+		if st.control.prefix != "" {
+			st.opts = append(st.opts, mockserver.WithControl(st.control.prefix, st.control.secret))
+		}
 	}
 	return st, nil
 }
@@ -364,6 +443,17 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 		}
 	}
 	tw.Flush()
+
+	if c := st.control; c != nil {
+		fmt.Fprintf(&b, "\nControl API (GET %s/openapi.json describes it)\n", c.url)
+		fmt.Fprintf(tw, "  url\t%s\n", c.url)
+		if c.source == "" {
+			fmt.Fprintf(tw, "  header\tAuthorization: Bearer %s\n", c.secret)
+		} else {
+			fmt.Fprintf(tw, "  header\tAuthorization: Bearer <the secret of %s>\n", c.source)
+		}
+		tw.Flush()
+	}
 
 	fx := srv.Fixtures()
 	fromFile := st.cfg.Fixtures != st.defaults
