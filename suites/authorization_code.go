@@ -202,6 +202,7 @@ func authorizationCodeSpecs(e *Env) {
 		first := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
 		b := c.acFirst(first)
 		rt, at := Str(b, "refresh_token"), Str(b, "access_token")
+		live := c.liveOracles(at, "access_token", cl)
 		replay := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
 		if Issued(replay) {
 			c.Skipf("the replayed code was redeemed again (TOK-AC-004 fails), so there was no refused reuse to react to")
@@ -218,7 +219,7 @@ func authorizationCodeSpecs(e *Env) {
 				c.Saw("the first redemption's refresh token was refused with %q (status %d)", Str(Body(ex), "error"), ex.Status)
 			}
 		}
-		for _, s := range c.tokenStates(at, "access_token", cl) {
+		for _, s := range c.tokenStates(at, "access_token", cl, live) {
 			probes++
 			if s.active {
 				active, ev = append(active, "the access token is still active according to "+s.via), append(ev, s.ex)
@@ -227,7 +228,7 @@ func authorizationCodeSpecs(e *Env) {
 			}
 		}
 		if probes == 0 {
-			c.Skipf("no revocation probe is available: no refresh token was issued, and the target has no introspection endpoint or protected resource")
+			c.Skipf("no revocation probe is available: no refresh token was issued, and the target has no introspection endpoint or protected resource that accepted the access token before the replay")
 		}
 		if len(active) > 0 {
 			c.Warnf(ev, "after the code was replayed, the tokens issued from it were not revoked: %s", strings.Join(active, "; "))

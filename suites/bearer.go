@@ -31,6 +31,12 @@ type atGrant struct {
 // authorization code flow through the driver (with PKCE S256 where
 // supported). It returns nil and what was tried when none succeeded.
 func (c *C) tryAT(cl *Client, scope string) (*atGrant, string) {
+	return c.tryATFor(cl, scope, nil)
+}
+
+// tryATFor is tryAT taking only a token that accept approves (nil: any),
+// trying the next grant otherwise; accept says why it refused one.
+func (c *C) tryATFor(cl *Client, scope string, accept func(*atGrant) string) (*atGrant, string) {
 	e := c.Env
 	var tried []string
 	take := func(via string, ex *harness.Exchange) *atGrant {
@@ -40,7 +46,14 @@ func (c *C) tryAT(cl *Client, scope string) (*atGrant, string) {
 		}
 		b := Body(ex)
 		s, _ := scopeGranted(b, scope)
-		return &atGrant{client: cl, at: Str(b, "access_token"), rt: Str(b, "refresh_token"), scope: s, via: via, ex: ex}
+		g := &atGrant{client: cl, at: Str(b, "access_token"), rt: Str(b, "refresh_token"), scope: s, via: via, ex: ex}
+		if accept != nil {
+			if why := accept(g); why != "" {
+				tried = append(tried, via+": "+why)
+				return nil
+			}
+		}
+		return g
 	}
 	if e.HasGrant(profile.GrantClientCredentials) && !cl.Public() {
 		if g := take("client_credentials", e.ClientCredentials(c, cl, scope)); g != nil {
@@ -122,11 +135,18 @@ func bearerSpecs(e *Env) {
 		probes := []probe{{what: "a garbage token", tok: "oauthconform-garbage-" + RandomString(16)}}
 		if rev := c.revocationURL(); rev != "" {
 			cl := c.RequireClient(profile.RolePrimary)
-			if g, why := c.tryAT(cl, c.Env.Scopes.S1); g == nil {
-				c.Saw("no access token to revoke: %s", why)
-			} else if before := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+g.at)); before.Err != nil || before.Status < 200 || before.Status >= 300 {
-				// A token the resource never accepted proves nothing revoked.
-				c.Saw("the resource does not accept the %s grant's access token even before revocation (status %d): only a garbage token is sent", g.via, before.Status)
+			// A token the resource never accepted proves nothing revoked:
+			// a resource may take only some grants' tokens (a UserInfo
+			// endpoint wants a user's), so each grant is tried.
+			accepted := func(g *atGrant) string {
+				before := c.Env.HTTP.Get(c, res, harness.WithAuthorization("Bearer "+g.at))
+				if before.Err != nil || before.Status < 200 || before.Status >= 300 {
+					return fmt.Sprintf("the resource does not accept its access token even before revocation (status %d)", before.Status)
+				}
+				return ""
+			}
+			if g, why := c.tryATFor(cl, c.Env.Scopes.S1, accepted); g == nil {
+				c.Saw("no access token the resource accepts, to revoke: %s; only a garbage token is sent", why)
 			} else {
 				ex := c.Env.endpointPost(c, rev, cl, url.Values{"token": {g.at}, "token_type_hint": {"access_token"}})
 				if ex.Err == nil && ex.Status == http.StatusOK {

@@ -167,6 +167,18 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 	ex := hc.Get(ctx, authorizeTarget(d.AuthorizeURL, req), harness.WithHeader("Accept", acceptHTML))
 	hops, submissions := 0, 0
 	viaRedirect, sentPassword, denied := false, false, false
+	// A redirect leaves the flow when it goes outside the server or to the
+	// client's redirect URI: that is the response.
+	leaves := func(next *url.URL) bool { return !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) }
+	leave := func(next *url.URL, raw string) (*AuthzResult, error) {
+		res.Redirect = next
+		res.Query, res.Fragment = splitResponseParams(raw)
+		if req.Deny && !denied && (res.Query.Has("code") || res.Fragment.Has("code") || res.Fragment.Has("access_token")) {
+			// The server never asked: the user had no way to refuse.
+			return res, errNoDenyControl
+		}
+		return res, nil
+	}
 	for {
 		res.Exchanges = append(res.Exchanges, ex)
 		if ex.Err != nil {
@@ -180,14 +192,8 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			if err != nil {
 				return res, fmt.Errorf("form driver: unusable redirect: %w", err)
 			}
-			if !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) {
-				res.Redirect = next
-				res.Query, res.Fragment = splitResponseParams(ex.Location())
-				if req.Deny && !denied && (res.Query.Has("code") || res.Fragment.Has("code") || res.Fragment.Has("access_token")) {
-					// The server never asked: the user had no way to refuse.
-					return res, errNoDenyControl
-				}
-				return res, nil
+			if leaves(next) {
+				return leave(next, ex.Location())
 			}
 			if hops++; hops > formMaxRedirects {
 				return res, fmt.Errorf("form driver: more than %d redirects inside the authorization server", formMaxRedirects)
@@ -201,6 +207,24 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			pg = parseHTMLPage(ex.Body)
 		}
 		f := pg.pickForm()
+		if f == nil && pg != nil && pg.refresh != "" {
+			// A browser follows a meta refresh like a redirect (RFC 6749
+			// §1.7: "any other method available via the user-agent").
+			page, perr := url.Parse(ex.URL)
+			next, nerr := url.Parse(pg.refresh)
+			if perr == nil && nerr == nil {
+				next = page.ResolveReference(next)
+				if leaves(next) {
+					return leave(next, next.String())
+				}
+				if hops++; hops > formMaxRedirects {
+					return res, fmt.Errorf("form driver: more than %d redirects inside the authorization server", formMaxRedirects)
+				}
+				ex = hc.Get(ctx, next.String(), harness.WithHeader("Accept", acceptHTML))
+				viaRedirect = true
+				continue
+			}
+		}
 		if f == nil {
 			res.Page = ex
 			if d.readOOB && pg != nil {
@@ -343,6 +367,38 @@ type htmlPage struct {
 	title string
 	forms []*htmlForm
 	links []htmlLink
+	// refresh is the target of a <meta http-equiv="refresh"> with a URL,
+	// which a browser follows like a redirect ("" for none).
+	refresh string
+}
+
+// metaRefreshURL returns the URL of a refresh directive's content
+// ("0; url=https://…", quotes optional), or "" when it has none (a plain
+// reload).
+func metaRefreshURL(content string) string {
+	_, rest, ok := strings.Cut(content, ";")
+	if !ok {
+		if _, rest, ok = strings.Cut(content, ","); !ok {
+			return ""
+		}
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 4 || !strings.EqualFold(rest[:3], "url") {
+		return ""
+	}
+	rest = strings.TrimSpace(rest[3:])
+	if !strings.HasPrefix(rest, "=") {
+		return ""
+	}
+	rest = strings.TrimSpace(rest[1:])
+	if len(rest) > 0 && (rest[0] == '\'' || rest[0] == '"') {
+		q := rest[0]
+		rest = rest[1:]
+		if i := strings.IndexByte(rest, q); i >= 0 {
+			rest = rest[:i]
+		}
+	}
+	return strings.TrimSpace(rest)
 }
 
 // htmlLink is an <a href>, in document order.
@@ -395,6 +451,10 @@ func parseHTMLPage(body []byte) *htmlPage {
 		entered := false
 		if n.Type == html.ElementNode {
 			switch n.DataAtom {
+			case atom.Meta:
+				if strings.EqualFold(strings.TrimSpace(attr(n, "http-equiv")), "refresh") && pg.refresh == "" {
+					pg.refresh = metaRefreshURL(attr(n, "content"))
+				}
 			case atom.Title:
 				if pg.title == "" {
 					pg.title = strings.TrimSpace(textOf(n))

@@ -570,3 +570,45 @@ func TestCommandResultLines(t *testing.T) {
 		}
 	}
 }
+
+func TestMetaRefresh(t *testing.T) {
+	for _, tt := range []struct{ content, want string }{
+		{"0;url=https://c.example/cb?code=a", "https://c.example/cb?code=a"},
+		{"0; URL='https://c.example/cb?x=1'", "https://c.example/cb?x=1"},
+		{`5 ; url = "/next"`, "/next"},
+		{"0,url=/n", "/n"},
+		{"0", ""},
+		{"0; nothing", ""},
+		{"", ""},
+	} {
+		if got := metaRefreshURL(tt.content); got != tt.want {
+			t.Errorf("metaRefreshURL(%q) = %q, want %q", tt.content, got, tt.want)
+		}
+	}
+
+	// A server that answers the approval with a meta refresh page, first to
+	// a page of its own, then to the client: a browser follows both.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/authorize", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.Method == http.MethodGet {
+			fmt.Fprint(w, `<form method=post><input name=username><input type=password name=password><button>Log in</button></form>`)
+			return
+		}
+		fmt.Fprint(w, `<meta http-equiv="refresh" content="0;url=/done">`)
+	})
+	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<html><head><meta http-equiv="Refresh" content="0; URL='https://client.example/cb?code=m%2B1&amp;state=st'"></head></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	d := NewFormDriver(harness.Options{}, srv.URL+"/authorize", &User{Username: "u", Password: "p"}, FormFields{})
+	res, err := d.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("c", "https://client.example/cb", "st")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Redirect == nil || res.Redirect.Host != "client.example" || res.Code() != "m+1" || res.Query.Get("state") != "st" || len(res.Exchanges) != 3 {
+		t.Fatalf("redirect %v query %v, %d exchanges", res.Redirect, res.Query, len(res.Exchanges))
+	}
+}

@@ -156,6 +156,13 @@ type C struct {
 	context.Context
 	Env *Env
 	A   harness.Assertion
+
+	// azDecided and azPending count the authorization requests of the spec
+	// that the server answered with a decision (an error page, a redirect
+	// carrying code or error) or with something that only leads on to a
+	// user (a login page, a redirect to one): without a browser-like driver
+	// a spec that saw no decision checked nothing (see noBrowser).
+	azDecided, azPending int
 }
 
 // Report entry names: the summary counts them.

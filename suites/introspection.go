@@ -87,33 +87,67 @@ type tokenState struct {
 	ex     *harness.Exchange
 }
 
-// tokenStates asks the target's oracles whether tok (of owner) is still
-// usable: the introspection endpoint (RFC 7662) and, for access tokens, the
-// protected resource (RFC 6750). Oracles the target lacks, or that give no
-// clear answer, are left out (noted as INFO).
-func (c *C) tokenStates(tok, hint string, owner *Client) []tokenState {
+// Oracles: the introspection endpoint (RFC 7662) and, for access tokens,
+// the protected resource (RFC 6750) tell whether a token still works. An
+// oracle counts only if it called the token active before the event that
+// should end it: one that refuses every token (a client not allowed to
+// introspect others' tokens, a resource that takes only some grants'
+// tokens) would otherwise make every revocation look done.
+const (
+	oracleIntrospection = "introspection"
+	oracleResource      = "the protected resource"
+)
+
+// liveOracles asks the target's oracles about tok now, before the event, and
+// returns those that call it active.
+func (c *C) liveOracles(tok, hint string, owner *Client) []string {
+	var live []string
+	for _, s := range c.askOracles(tok, hint, owner, nil) {
+		if s.active {
+			live = append(live, s.via)
+		} else {
+			c.Infof("%s does not call the %s active even before it should end: it is no evidence here", s.via, hintName(hint))
+		}
+	}
+	return live
+}
+
+// tokenStates asks the oracles in live (from liveOracles) whether tok (of
+// owner) is still usable. Oracles that give no clear answer are left out
+// (noted as INFO).
+func (c *C) tokenStates(tok, hint string, owner *Client, live []string) []tokenState {
+	if len(live) == 0 {
+		return nil
+	}
+	return c.askOracles(tok, hint, owner, live)
+}
+
+// askOracles asks the oracles the target has (only those in only, unless
+// nil).
+func (c *C) askOracles(tok, hint string, owner *Client, only []string) []tokenState {
 	var out []tokenState
 	if tok == "" {
 		return nil
 	}
-	if u := c.introspectionURL(); u != "" {
+	ask := func(o string) bool { return only == nil || slices.Contains(only, o) }
+	if u := c.introspectionURL(); u != "" && ask(oracleIntrospection) {
 		if who := c.introspector(owner); who != nil {
 			ex := c.introspect(u, who, tok, hint)
 			active, ok := Body(ex)["active"].(bool)
 			if ex.Err == nil && ex.Status == http.StatusOK && ok {
-				out = append(out, tokenState{"introspection", active, ex})
+				out = append(out, tokenState{oracleIntrospection, active, ex})
 			} else {
 				c.Infof("introspection gave no clear answer about the %s (status %d, %v)", hintName(hint), ex.Status, ex.Err)
 			}
 		}
 	}
-	if r := c.Env.Endpoints.Resource; r != "" && hint == "access_token" {
+	if r := c.Env.Endpoints.Resource; r != "" && hint == "access_token" && ask(oracleResource) {
 		ex := c.Env.HTTP.Get(c, r, harness.WithAuthorization("Bearer "+tok))
 		switch {
 		case ex.Err == nil && ex.Status >= 200 && ex.Status < 300:
-			out = append(out, tokenState{"the protected resource", true, ex})
+			out = append(out, tokenState{oracleResource, true, ex})
 		case ex.Err == nil && ex.Status == http.StatusUnauthorized:
-			out = append(out, tokenState{"the protected resource", false, ex})
+			out = append(out, tokenState{oracleResource, false, ex})
 		default:
 			c.Infof("the protected resource gave no clear answer about the access token (status %d, %v)", ex.Status, ex.Err)
 		}

@@ -45,15 +45,26 @@ func (s Support) String() string {
 // support resolves one value of a kind from the dialect's set, the target's
 // declared list (nil: undeclared) and the metadata member.
 func (e *Env) support(set profile.Set, declared []string, member, v string) (Support, string) {
+	// Name the kind too: "the target declares no token" would not say it
+	// is the response type.
+	field, kind := member, member
+	switch member {
+	case "grant_types_supported":
+		field, kind = "grant_types", "grant type"
+	case "response_types_supported":
+		field, kind = "response_types", "response type"
+	case "token_endpoint_auth_methods_supported":
+		field, kind = "auth_methods", "client authentication method"
+	}
 	switch {
 	case !set.Allows(v):
-		return Absent, fmt.Sprintf("the %s dialect has no %s", e.Dialect.Name, v)
+		return Absent, fmt.Sprintf("the %s dialect has no %s %s", e.Dialect.Name, kind, v)
 	case set.Requires(v):
-		return Declared, fmt.Sprintf("the %s dialect requires %s", e.Dialect.Name, v)
+		return Declared, fmt.Sprintf("the %s dialect requires the %s %s", e.Dialect.Name, kind, v)
 	case declared != nil && slices.Contains(declared, v):
-		return Declared, "the target declares " + v
+		return Declared, fmt.Sprintf("the target declares the %s %s", kind, v)
 	case declared != nil:
-		return Absent, fmt.Sprintf("the target declares no %s", v)
+		return Absent, fmt.Sprintf("the target's %s do not include %s", field, v)
 	}
 	// Only a listed value counts: RFC 8414's default of an omitted member
 	// is too weak a promise to fail a server on (META-003 judges it).

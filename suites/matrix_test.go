@@ -193,6 +193,76 @@ var freedoms = map[string]freedom{
 	"public-cc-invalid-client": {dialects: []string{"rfc6749"}, settings: set(func(s *mockserver.Settings) {
 		s.PublicClientCredentialsError = "invalid_client"
 	})},
+	// An open scope vocabulary: any well-formed value is granted as
+	// requested (RFC 6749 §3.3); the metadata still lists the known ones.
+	// merchant-customer fixes its vocabulary.
+	"open-scopes": {dialects: []string{"rfc6749", "oauth20-intents", "oob-pkce"}, settings: set(func(s *mockserver.Settings) {
+		s.Scopes.Unknown = mockserver.UnknownScopeAccept
+	})},
+	// A single-page application on the same host answers every other path
+	// with its page; the server has no revocation, introspection or JWKS
+	// endpoint (so the guessed paths reach the page), and, to drop the
+	// JWKS, is no OpenID Provider.
+	"not-found-html": {settings: set(func(s *mockserver.Settings) {
+		s.NotFound = mockserver.NotFoundHTML
+		withoutOptionalEndpoints(s)
+	})},
+	"not-found-html-no-metadata": {settings: set(func(s *mockserver.Settings) {
+		s.NotFound, s.Metadata = mockserver.NotFoundHTML, new(false)
+		withoutOptionalEndpoints(s)
+	})},
+	// A gateway asks for its own credentials on every path the server does
+	// not serve.
+	"not-found-gateway-401": {settings: set(func(s *mockserver.Settings) {
+		s.NotFound = mockserver.NotFoundGateway401
+		withoutOptionalEndpoints(s)
+	})},
+	"not-found-gateway-401-no-metadata": {settings: set(func(s *mockserver.Settings) {
+		s.NotFound, s.Metadata = mockserver.NotFoundGateway401, new(false)
+		withoutOptionalEndpoints(s)
+	})},
+	// The authorization response reaches the client through a page (meta
+	// refresh and location.replace), not a 302/303 (RFC 6749 §3.1.2, §1.7).
+	"redirect-page": {dialects: []string{"rfc6749", "oauth20-intents"}, settings: set(func(s *mockserver.Settings) {
+		s.Authorize.Redirect = mockserver.RedirectPage
+	})},
+	// Only a resource server (a client that is none of the harness's roles)
+	// may introspect (RFC 7662 §2.1): the others get 401 invalid_client, see
+	// every token inactive, or see only their own tokens (§2.2).
+	"introspection-rs-only": {dialects: []string{"rfc6749", "oauth20-intents", "merchant-customer", "oob-pkce"}, settings: set(func(s *mockserver.Settings) {
+		s.Introspection = mockserver.IntrospectionSettings{Clients: []string{resourceServerID}}
+	}), fixtures: withResourceServer},
+	"introspection-rs-only-inactive": {dialects: []string{"rfc6749", "oauth20-intents", "merchant-customer", "oob-pkce"}, settings: set(func(s *mockserver.Settings) {
+		s.Introspection = mockserver.IntrospectionSettings{Clients: []string{resourceServerID}, Unlisted: mockserver.IntrospectionInactive}
+	}), fixtures: withResourceServer},
+	"introspection-own-tokens": {dialects: []string{"rfc6749", "oauth20-intents", "merchant-customer", "oob-pkce"}, settings: set(func(s *mockserver.Settings) {
+		s.Introspection = mockserver.IntrospectionSettings{Clients: []string{resourceServerID}, Unlisted: mockserver.IntrospectionOwnTokens}
+	}), fixtures: withResourceServer},
+	// The token endpoint looks at grant_type before the client credentials
+	// (RFC 6749 §5.2 orders no checks).
+	"grant-first": {settings: set(func(s *mockserver.Settings) {
+		s.TokenRequest.CheckOrder = mockserver.CheckGrantFirst
+	})},
+	// invalid_client is 400 when the client did not use the Authorization
+	// header (RFC 6749 §5.2: 401 is a MUST only for that header).
+	"invalid-client-400": {dialects: []string{"rfc6749", "oauth20-intents", "merchant-customer"}, settings: set(func(s *mockserver.Settings) {
+		s.ClientAuth.InvalidClientStatus = 400
+	})},
+}
+
+// resourceServerID is the client of the introspection freedoms that may
+// introspect: a resource server, none of the harness's roles.
+const resourceServerID = "resource-server"
+
+func withResourceServer(f *profile.Fixtures) {
+	f.Clients = append(f.Clients, profile.Client{ID: resourceServerID, Secret: "resource-server-secret", GrantTypes: []string{profile.GrantClientCredentials}})
+}
+
+// withoutOptionalEndpoints removes the revocation, introspection and JWKS
+// endpoints (and OpenID Connect, which needs the JWKS).
+func withoutOptionalEndpoints(s *mockserver.Settings) {
+	s.Endpoints.Revocation, s.Endpoints.Introspection, s.Endpoints.JWKS = "", "", ""
+	s.OIDC = false
 }
 
 // options builds the embedded target of a case.

@@ -375,13 +375,14 @@ func refreshTokenSpecs(e *Env) {
 		c.RequireBCP()
 		pub := c.rtPublic()
 		g := c.rtObtain(pub, c.Env.Scopes.S1)
+		live := c.liveOracles(g.rt, "refresh_token", pub)
 		c.rtRotated(g)
 		c.rtGrace()
 		ex := c.Env.Refresh(c, pub, g.rt, "")
 		c.Must(!Issued(ex), ex, "the rotated-out refresh token was accepted again (declared grace window %s)", c.Env.RefreshGrace)
 		c.Refused(ex, false, "invalid_grant")
 		// Where the target has introspection, it should agree (a WARN).
-		if via, ev := stillActive(c.tokenStates(g.rt, "refresh_token", pub)); len(via) > 0 {
+		if via, ev := stillActive(c.tokenStates(g.rt, "refresh_token", pub, live)); len(via) > 0 {
 			c.Warnf(append(exchanges(ex), ev...), "the rotated-out refresh token is refused at the token endpoint but still active according to %s", strings.Join(via, " and "))
 		}
 	})
@@ -392,6 +393,8 @@ func refreshTokenSpecs(e *Env) {
 		pub := c.rtPublic()
 		g := c.rtObtain(pub, c.Env.Scopes.S1)
 		rt2, ex1 := c.rtRotated(g)
+		at2 := Str(Body(ex1), "access_token")
+		live := c.liveOracles(at2, "access_token", pub)
 		c.rtGrace()
 		replay := c.Env.Refresh(c, pub, g.rt, "")
 		if Issued(replay) {
@@ -400,7 +403,7 @@ func refreshTokenSpecs(e *Env) {
 		ex := c.Env.Refresh(c, pub, rt2, "")
 		c.Must(!Issued(ex), ex, "after the rotated-out refresh token was replayed, the active one still works: the grant was not revoked (RFC 9700 §4.14.2)")
 		c.Refused(ex, false, "invalid_grant")
-		c.rtFamilyAccessToken(Str(Body(ex1), "access_token"), pub)
+		c.rtFamilyAccessToken(at2, pub, live)
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-013", Level: MUST, Section: "RFC 6749 §5.2",
@@ -434,8 +437,8 @@ func refreshTokenSpecs(e *Env) {
 // revoked refresh family is still active: RFC 9700 §4.14.2 revokes the
 // grant, and RFC 7009 §2.1's reasoning says its access tokens should go
 // too. It only warns.
-func (c *C) rtFamilyAccessToken(at string, owner *Client) {
-	for _, s := range c.tokenStates(at, "access_token", owner) {
+func (c *C) rtFamilyAccessToken(at string, owner *Client, live []string) {
+	for _, s := range c.tokenStates(at, "access_token", owner, live) {
 		if s.active {
 			c.Warnf(exchanges(s.ex), "the access token issued with the revoked refresh token is still active according to %s after the reuse was detected", s.via)
 		} else {

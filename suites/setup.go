@@ -517,20 +517,31 @@ func (e *Env) preflightToken(ctx context.Context) error {
 }
 
 // authProbe sends token requests that can succeed at nothing but client
-// authentication, until one shows what the server made of the credentials:
-// placeholder refresh tokens and codes (with the client's redirect URI)
-// first, whose invalid_grant proves the client was authenticated, then an
-// unknown grant type. It returns the answer that says most: an
-// invalid_grant (credentials accepted) over an invalid_client (refused)
-// over anything else (inconclusive). Servers differ in what they check
-// first, and some skip client authentication on a grant altogether.
+// authentication (placeholder refresh tokens and codes with the client's
+// redirect URI, a client_credentials request where the grant may exist, an
+// unknown grant type) and returns the answer that says most about the
+// credentials: issued tokens, then invalid_client (refused), then
+// invalid_grant (the grant was looked at), then anything else
+// (inconclusive).
+//
+// A refusal outweighs an invalid_grant because some servers look the grant
+// up before (or without) authenticating the client on one grant type. When
+// the answers disagree, each invalid_grant is sent again with a wrong
+// secret: a probe that still gets invalid_grant never authenticated the
+// client and proves nothing; one that then gets invalid_client shows the
+// credentials were accepted, and the other grant's refusal is the server's
+// per-grant policy, left to the specs.
 func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
-	var refused, other *harness.Exchange
+	var issued, refused, looked, other *harness.Exchange
+	var lookedForm url.Values
 	var probes []url.Values
 	for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode} {
 		if e.HasGrant(g) && clientGrant(cl, g) != Absent {
 			probes = append(probes, metaGrantProbe(g, cl))
 		}
+	}
+	if !cl.Public() && e.HasGrant(profile.GrantClientCredentials) && clientGrant(cl, profile.GrantClientCredentials) != Absent {
+		probes = append(probes, url.Values{"grant_type": {profile.GrantClientCredentials}})
 	}
 	probes = append(probes, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
 	for _, form := range probes {
@@ -538,18 +549,40 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 		switch code := Str(Body(ex), "error"); {
 		case ex.Err != nil || ex.Status == http.StatusNotFound:
 			return ex // transport failure or a missing endpoint: said at once
-		case code == "invalid_grant" || Issued(ex):
-			return ex
-		case code == "invalid_client" && refused == nil:
-			refused = ex
+		case Issued(ex):
+			issued = ex
+		case code == "invalid_client":
+			if refused == nil {
+				refused = ex
+			}
+		case code == "invalid_grant":
+			if looked == nil {
+				looked, lookedForm = ex, form
+			}
 		case other == nil:
 			other = ex
 		}
+		if issued != nil {
+			return issued
+		}
 	}
-	if refused != nil {
+	if refused != nil && looked != nil {
+		if cl.Public() {
+			return looked // no secret to get wrong: the doubt favours the client
+		}
+		wrong := *cl
+		wrong.Secret = profile.Secret(string(cl.Secret) + "-oauthconform-wrong")
+		if ax := e.Token(ctx, &wrong, lookedForm); ax.Err == nil && Str(Body(ax), "error") == "invalid_client" {
+			return looked // the grant authenticates, and took these credentials
+		}
 		return refused
 	}
-	return other
+	for _, ex := range []*harness.Exchange{refused, looked, other} {
+		if ex != nil {
+			return ex
+		}
+	}
+	return nil
 }
 
 // transportSetupError classifies a request that got no response because of

@@ -78,8 +78,25 @@ func (e *Env) ccWorks(ctx context.Context, cl *Client) bool {
 		// A timeout or a server error says nothing of the grant: asked
 		// again next time (and reported by the specs that send it).
 		e.absent.Store(key, ok)
+		if !ok {
+			e.absent.Store("ccwhy:"+cl.ID, ccRefusal(ex))
+		}
 	}
 	return ok
+}
+
+// ccRefusal says what a refused client_credentials probe answered. An
+// invalid_client is a refusal of the credentials, not of the grant, and is
+// named as such.
+func ccRefusal(ex *harness.Exchange) string {
+	code := Str(Body(ex), "error")
+	switch code {
+	case "invalid_client":
+		return fmt.Sprintf("a client_credentials request was refused with invalid_client (status %d): the server refused the client's credentials or its authentication method for this grant, so nothing could be checked with it", ex.Status)
+	case "":
+		return fmt.Sprintf("a client_credentials request got status %d without an OAuth error, and nothing promised the grant", ex.Status)
+	}
+	return fmt.Sprintf("a client_credentials request was refused (%s, status %d) and nothing promised the grant", code, ex.Status)
 }
 
 func (e *Env) ccWhy(cl *Client) string {
@@ -91,6 +108,9 @@ func (e *Env) ccWhy(cl *Client) string {
 	}
 	if clientGrant(cl, profile.GrantClientCredentials) == Absent {
 		return "the client is not registered for it"
+	}
+	if v, ok := e.absent.Load("ccwhy:" + cl.ID); ok {
+		return v.(string)
 	}
 	return "a client_credentials request was refused and nothing promised the grant"
 }

@@ -472,7 +472,10 @@ func FromQuick(q Quick) (*Target, error) {
 		for _, s := range q.Scopes {
 			all = append(all, strings.Fields(s)...)
 		}
-		t.Scopes.Supported = all
+		// The client's scopes, not the server's vocabulary: a server may
+		// accept values beyond them (RFC 6749 §3.3), so the scope checks
+		// that need a closed vocabulary still skip.
+		c.Scopes = all
 	}
 	t.ApplyDefaults()
 	if err := t.Validate(); err != nil {
