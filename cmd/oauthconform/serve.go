@@ -442,6 +442,15 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 			fmt.Fprintf(tw, "  %s\t%s\n", ep.name, srv.Provider.URL(ep.path))
 		}
 	}
+	if set.OpenID() && e.UserInfo != "" {
+		fmt.Fprintf(tw, "  userinfo\t%s\n", srv.Provider.URL(e.UserInfo))
+	}
+	if u := srv.Provider.MetadataURL(); u != "" {
+		fmt.Fprintf(tw, "  metadata\t%s\n", u)
+		if set.OpenID() {
+			fmt.Fprintf(tw, "  discovery\t%s\n", strings.TrimSuffix(srv.Issuer(), "/")+mockserver.WellKnownOIDC)
+		}
+	}
 	tw.Flush()
 
 	if c := st.control; c != nil {
