@@ -23,7 +23,10 @@ import (
 const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultMaxBodyBytes = 1 << 20
-	DefaultUserAgent    = "oauthconform-harness"
+	// DefaultMaxHeaderBytes is generous for any real server (cookies, CSP)
+	// and keeps a hostile one from filling memory and reports with headers.
+	DefaultMaxHeaderBytes = 64 << 10
+	DefaultUserAgent      = "oauthconform-harness"
 )
 
 // Errors recorded in [Exchange.Err]; test them with errors.Is.
@@ -33,6 +36,9 @@ var (
 	// ErrBodyTooLarge: the response body exceeded Options.MaxBodyBytes; the
 	// exchange keeps the first MaxBodyBytes bytes.
 	ErrBodyTooLarge = errors.New("response body too large")
+	// ErrHeadersTooLarge: the response headers exceeded
+	// Options.MaxHeaderBytes; the exchange has no response.
+	ErrHeadersTooLarge = errors.New("response headers too large")
 )
 
 // Options configure a [Client].
@@ -44,6 +50,10 @@ type Options struct {
 	// MaxBodyBytes caps the response body read into memory. Zero means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxHeaderBytes caps the response headers (status line included, as
+	// net/http counts them). Zero means DefaultMaxHeaderBytes. Clients
+	// sharing a Pool share the first client's limit.
+	MaxHeaderBytes int64
 	// Insecure skips TLS certificate verification (self-signed staging).
 	Insecure bool
 	// CAFile is a PEM bundle trusted in addition to the system roots (or
@@ -69,6 +79,9 @@ type Options struct {
 	// Jar, when set, keeps cookies (a form-login driver needs a session);
 	// by default no cookies are kept so checks do not leak state.
 	Jar http.CookieJar
+	// Breaker, when set, fails requests at once after the target stopped
+	// answering (see [Breaker]); shared by the clients built with it.
+	Breaker *Breaker
 }
 
 // Client sends conformance requests. It never follows redirects (the
@@ -81,8 +94,11 @@ type Client struct {
 	base    string
 	timeout time.Duration
 	maxBody int64
-	headers http.Header
-	limiter *limiter
+	// maxHeader is the transport's limit, for the error naming it.
+	maxHeader int64
+	headers   http.Header
+	limiter   *limiter
+	breaker   *Breaker
 }
 
 // ConnPool lets clients share their connections, and so their TLS
@@ -123,9 +139,14 @@ func NewClient(o Options) (*Client, error) {
 		}
 		tlsConf.RootCAs = pool
 	}
+	maxHeader := o.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = DefaultMaxHeaderBytes
+	}
 	newTransport := func() *http.Transport {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tlsConf
+		tr.MaxResponseHeaderBytes = maxHeader
 		return tr
 	}
 	var tr *http.Transport
@@ -138,11 +159,13 @@ func NewClient(o Options) (*Client, error) {
 	hc := &http.Client{Transport: tr, Jar: o.Jar}
 
 	c := &Client{
-		tlsConf: tlsConf,
-		base:    strings.TrimRight(o.BaseURL, "/"),
-		timeout: o.Timeout,
-		maxBody: o.MaxBodyBytes,
-		headers: http.Header{"User-Agent": {DefaultUserAgent}},
+		tlsConf:   tlsConf,
+		base:      strings.TrimRight(o.BaseURL, "/"),
+		timeout:   o.Timeout,
+		maxBody:   o.MaxBodyBytes,
+		maxHeader: maxHeader,
+		headers:   http.Header{"User-Agent": {DefaultUserAgent}},
+		breaker:   o.Breaker,
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -342,6 +365,8 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 	}
 
 	x := &Exchange{Method: r.method, RequestHeader: hdr}
+	// What it sent and got is scrubbed by value from every rendering.
+	defer x.RegisterSecrets()
 	if r.hasBody {
 		x.RequestBody = r.body
 	}
@@ -354,6 +379,10 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 	}
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if err := c.breaker.allow(x.URL); err != nil {
+		x.Err = err
+		return x
 	}
 	if err := c.limiter.wait(ctx); err != nil {
 		x.Err = fmt.Errorf("waiting for the rate limit: %w", err)
@@ -385,7 +414,17 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("%w: no complete response within %s: %w", ErrTimeout, c.timeout, err)
 		}
+		// net/http says so only in its message.
+		if strings.Contains(err.Error(), "server response headers exceeded") {
+			err = fmt.Errorf("%w: the response headers exceed the harness's limit of %d bytes (%d KiB): %w", ErrHeadersTooLarge, c.maxHeader, c.maxHeader>>10, err)
+		}
 		x.Err = err
+	}
+	// The caller's own cancellation says nothing about the target.
+	if ctx.Err() == nil {
+		// Oversized headers or body came from a target that answered.
+		answered := errors.Is(x.Err, ErrHeadersTooLarge) || errors.Is(x.Err, ErrBodyTooLarge)
+		c.breaker.record(x.URL, x.Err != nil && !answered, x.Err)
 	}
 	return x
 }

@@ -54,8 +54,11 @@ func (c Check) Fails(strict bool) bool {
 	return c.Verdict == VerdictFail || (strict && c.Verdict == VerdictWarn)
 }
 
-// String is a one-line summary, without evidence.
-func (c Check) String() string {
+// String is a one-line summary, without evidence; registered secrets are
+// scrubbed from it (a message may quote what the target said).
+func (c Check) String() string { return Scrub(c.summary()) }
+
+func (c Check) summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", c.Verdict, c.ID)
 	var tags []string
