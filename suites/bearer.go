@@ -151,6 +151,7 @@ func bearerSpecs(e *Env) {
 				ex := c.Env.endpointPost(c, rev, cl, url.Values{"token": {g.at}, "token_type_hint": {"access_token"}})
 				if ex.Err == nil && ex.Status == http.StatusOK {
 					probes = append(probes, probe{what: "a revoked access token", tok: g.at, revoked: true})
+					c.Saw("an access token of the %s grant, accepted by the resource, was revoked and is sent too", g.via)
 				} else {
 					c.Saw("the access token could not be revoked (status %d, error %q): only a garbage token is sent", ex.Status, Str(Body(ex), "error"))
 				}

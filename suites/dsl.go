@@ -117,6 +117,9 @@ func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 	args := []any{labels, SpecTimeout(defaultSpecTimeout)}
 	args = append(args, decorators...)
 	args = append(args, func(ctx SpecContext) {
+		if err := e.breaker.Tripped(); err != nil {
+			Skip(harness.Scrub(NotRunPrefix + a.ID + ": the target stopped answering: " + err.Error()))
+		}
 		c := &C{Context: ctx, Env: e, A: a}
 		defer func() {
 			// A breach of a SHOULD or MAY ends the spec as a WARN (see
@@ -164,6 +167,10 @@ type C struct {
 	// a spec that saw no decision checked nothing (see noBrowser).
 	azDecided, azPending int
 }
+
+// NotRunPrefix starts the skip message of a spec that never ran because the
+// target stopped answering: the summary counts it as not run, not skipped.
+const NotRunPrefix = "NOT RUN: "
 
 // Report entry names: the summary counts them.
 const (
@@ -216,18 +223,18 @@ func (c *C) Warnf(evidence []*harness.Exchange, format string, args ...any) {
 
 // Infof records an observation.
 func (c *C) Infof(format string, args ...any) {
-	AddReportEntry(EntryInfo, c.A.ID+": "+fmt.Sprintf(format, args...), ReportEntryVisibilityFailureOrVerbose)
+	AddReportEntry(EntryInfo, c.A.ID+": "+harness.Scrub(fmt.Sprintf(format, args...)), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // Saw records which compliant answer the target gave where the RFC allows
 // several (e.g. "invalid_client answered with 401").
 func (c *C) Saw(format string, args ...any) {
-	AddReportEntry(EntrySaw, c.A.ID+": "+fmt.Sprintf(format, args...), ReportEntryVisibilityFailureOrVerbose)
+	AddReportEntry(EntrySaw, c.A.ID+": "+harness.Scrub(fmt.Sprintf(format, args...)), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // Skipf skips the spec with a stated reason.
 func (c *C) Skipf(format string, args ...any) {
-	Skip(c.A.ID + ": " + fmt.Sprintf(format, args...))
+	Skip(c.A.ID + ": " + harness.Scrub(fmt.Sprintf(format, args...)))
 }
 
 func exchanges(ex ...*harness.Exchange) []*harness.Exchange {
@@ -347,10 +354,21 @@ func (e *Env) lawfulRefusal(ex *harness.Exchange) string {
 	}
 	cl := e.clientOf(ex, form)
 	code := Str(Body(ex), "error")
-	if (code == "unsupported_grant_type" || code == "unauthorized_client") && (!slices.Contains(profile.Grants, grant) || cl != nil && e.grantShown(cl.ID, grant)) {
+	if (code == "unsupported_grant_type" || code == "unauthorized_client" || code == "invalid_request") && (!slices.Contains(profile.Grants, grant) || cl != nil && e.grantShown(cl.ID, grant)) {
 		// An unknown grant type is never lawfully another error, and one
 		// the server already honoured for this client is not excused.
 		return ""
+	}
+	if s, _ := e.Grant(grant); s == Advertised && clientGrant(cl, grant) != Declared && slices.Contains([]string{"unsupported_grant_type", "unauthorized_client", "invalid_request"}, code) {
+		// The metadata's grant_types_supported is the server's (RFC 8414
+		// §2), not this client's (RFC 7591 §2: grant_types "that the
+		// client can use"): a client not allowed the grant is refused,
+		// ideally with unauthorized_client (TOK-ERR-009 grades the code).
+		id := "the client"
+		if cl != nil {
+			id = fmt.Sprintf("client %q", cl.ID)
+		}
+		return fmt.Sprintf("the metadata advertises the %s grant server-wide, but %s was refused it (%s: %q), and its grant_types are not declared; declare them to check it", grant, id, code, Str(Body(ex), "error_description"))
 	}
 	switch code {
 	case "unsupported_grant_type":

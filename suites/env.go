@@ -162,6 +162,9 @@ type Env struct {
 	meta *metadataCache
 	// absent records guessed endpoints that answered 404.
 	absent *sync.Map
+	// breaker trips when the target stops answering: the specs not yet run
+	// then end at once as not run (see harness.Breaker).
+	breaker *harness.Breaker
 }
 
 // Client returns the client playing role, or nil.

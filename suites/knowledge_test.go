@@ -109,29 +109,38 @@ func TestLawfulRefusal(t *testing.T) {
 			Status: 400, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"error":"` + code + `"}`)}
 	}
 	cc := url.Values{"grant_type": {"client_credentials"}, "client_id": {"c1"}, "scope": {"read"}}
+	advertised := map[string]any{"grant_types_supported": []any{"authorization_code", "client_credentials"}}
 	tests := []struct {
 		name string
 		tg   func(*target.Target)
+		doc  map[string]any
 		ex   *harness.Exchange
 		skip bool
 	}{
-		{"unsupported grant, nothing promised", nil, refusal(cc, "unsupported_grant_type"), true},
-		{"unsupported grant, declared", func(t *target.Target) { t.GrantTypes = []string{"client_credentials"} }, refusal(cc, "unsupported_grant_type"), false},
-		{"unauthorized client, grants undeclared", nil, refusal(cc, "unauthorized_client"), true},
+		// The metadata's grant list is the server's, not the client's.
+		{"advertised grant refused to an undeclared client", nil, advertised, refusal(cc, "invalid_request"), true},
+		{"advertised grant refused with unauthorized_client", nil, advertised, refusal(cc, "unauthorized_client"), true},
+		{"advertised grant refused to a client registered for it", func(t *target.Target) {
+			t.Clients["primary"] = &target.Client{ID: "c1", Secret: "s", GrantTypes: []string{"client_credentials"}}
+		}, advertised, refusal(cc, "invalid_request"), false},
+		{"advertised grant, invalid_grant is the server's", nil, advertised, refusal(cc, "invalid_grant"), false},
+		{"unsupported grant, nothing promised", nil, nil, refusal(cc, "unsupported_grant_type"), true},
+		{"unsupported grant, declared", func(t *target.Target) { t.GrantTypes = []string{"client_credentials"} }, nil, refusal(cc, "unsupported_grant_type"), false},
+		{"unauthorized client, grants undeclared", nil, nil, refusal(cc, "unauthorized_client"), true},
 		{"unauthorized client, registered for it", func(t *target.Target) {
 			t.Clients["primary"] = &target.Client{ID: "c1", Secret: "s", GrantTypes: []string{"client_credentials"}}
-		}, refusal(cc, "unauthorized_client"), false},
-		{"invalid scope, guessed", nil, refusal(cc, "invalid_scope"), true},
-		{"invalid scope, a value of the server's vocabulary", func(t *target.Target) { t.Scopes.Supported = []string{"read"} }, refusal(cc, "invalid_scope"), true},
+		}, nil, refusal(cc, "unauthorized_client"), false},
+		{"invalid scope, guessed", nil, nil, refusal(cc, "invalid_scope"), true},
+		{"invalid scope, a value of the server's vocabulary", func(t *target.Target) { t.Scopes.Supported = []string{"read"} }, nil, refusal(cc, "invalid_scope"), true},
 		{"invalid scope, registered for the client", func(t *target.Target) {
 			t.Clients["primary"] = &target.Client{ID: "c1", Secret: "s", Scopes: []string{"read"}}
-		}, refusal(cc, "invalid_scope"), false},
-		{"invalid grant is always the server's", nil, refusal(cc, "invalid_grant"), false},
-		{"a server error is never lawful", nil, &harness.Exchange{RequestBody: []byte(cc.Encode()), RequestHeader: http.Header{}, Status: 500}, false},
+		}, nil, refusal(cc, "invalid_scope"), false},
+		{"invalid grant is always the server's", nil, nil, refusal(cc, "invalid_grant"), false},
+		{"a server error is never lawful", nil, nil, &harness.Exchange{RequestBody: []byte(cc.Encode()), RequestHeader: http.Header{}, Status: 500}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := knowEnv(t, "rfc6749", tt.tg, nil)
+			e := knowEnv(t, "rfc6749", tt.tg, tt.doc)
 			e.Target.ApplyDefaults()
 			e.resolveClients()
 			e.resolveScopes()

@@ -30,9 +30,9 @@ type SetupError struct {
 
 func (e *SetupError) Error() string {
 	if e.Fix == "" {
-		return e.Problem
+		return harness.Scrub(e.Problem)
 	}
-	return e.Problem + "\n  fix: " + e.Fix
+	return harness.Scrub(e.Problem + "\n  fix: " + e.Fix)
 }
 
 // EnvOptions adjust how NewEnv builds an environment.
@@ -69,10 +69,25 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 	if t == nil || t.Dialect == nil {
 		return nil, errors.New("suites: no target")
 	}
+	// Scrubbed by value from all evidence, wherever a target echoes them.
+	for _, c := range t.Clients {
+		if c != nil {
+			harness.RegisterClientSecret(c.ID, string(c.Secret))
+		}
+	}
+	if t.User != nil {
+		harness.RegisterSecret(string(t.User.Password))
+	}
+	harness.RegisterSecret(string(t.APIKey))
+	for _, v := range t.Headers {
+		harness.RegisterSecret(string(v))
+	}
 	// One connection pool for the env's client and every driver flow: each
 	// flow keeps its own cookie jar but not its own TLS handshakes.
 	hopts := t.HTTPOptions()
 	hopts.Pool = &harness.ConnPool{}
+	hopts.Breaker = &harness.Breaker{}
+	hopts.Breaker.Watch(t.Issuer)
 	if o.HTTP != nil {
 		o.HTTP(&hopts)
 	}
@@ -97,6 +112,7 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 		HasMetadata:  t.Metadata,
 		Clock:        o.Clock,
 		absent:       &sync.Map{},
+		breaker:      hopts.Breaker,
 	}
 	if strings.HasSuffix(t.Issuer, "/") && len(t.Issuer) > len(e.Issuer) {
 		// The issuer identifier is compared exactly (RFC 8414 §3.3): keep
@@ -111,6 +127,8 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 		}
 	}
 	e.resolveEndpoints()
+	ep := e.Endpoints
+	e.breaker.Watch(ep.Token, ep.Authorize, ep.Revocation, ep.Introspection, ep.JWKS, ep.Resource)
 	e.resolveClients()
 	e.resolveScopes()
 	if len(t.AuthorizeParams) > 0 {
@@ -566,16 +584,29 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 			return issued
 		}
 	}
-	if refused != nil && looked != nil {
-		if cl.Public() {
-			return looked // no secret to get wrong: the doubt favours the client
-		}
+	if looked != nil && !cl.Public() {
 		wrong := *cl
 		wrong.Secret = profile.Secret(string(cl.Secret) + "-oauthconform-wrong")
-		if ax := e.Token(ctx, &wrong, lookedForm); ax.Err == nil && Str(Body(ax), "error") == "invalid_client" {
+		ax := e.Token(ctx, &wrong, lookedForm)
+		switch {
+		case ax.Err == nil && Str(Body(ax), "error") == "invalid_client":
 			return looked // the grant authenticates, and took these credentials
+		case refused != nil:
+			return refused
+		case ax.Err == nil && ax.Status < 500:
+			// The probe is answered alike with a wrong secret: it never
+			// authenticated the client, and nothing else told.
+			if n := fmt.Sprintf("the preflight could not verify the credentials of client %q: the server answered its probes alike with a wrong secret (it looks up the %s before authenticating the client); a wrong secret shows as failed checks", cl.ID, lookedForm.Get("grant_type")); !slices.Contains(e.Notes, n) {
+				e.Notes = append(e.Notes, n)
+			}
+			if other != nil {
+				return other
+			}
 		}
-		return refused
+		return looked
+	}
+	if refused != nil && looked != nil {
+		return looked // a public client: no secret to get wrong, the doubt favours it
 	}
 	for _, ex := range []*harness.Exchange{refused, looked, other} {
 		if ex != nil {

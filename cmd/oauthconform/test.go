@@ -26,7 +26,12 @@ const clientSecretEnv = "OAUTHCONFORM_CLIENT_SECRET"
 // errChecksFailed makes `test` exit 1 after printing its report.
 var errChecksFailed = errors.New("conformance checks failed")
 
+// errInterrupted makes `test` exit 130 (the shell's code for SIGINT) after
+// printing the partial report.
+var errInterrupted = errors.New("interrupted: the report is partial")
+
 type testOptions struct {
+	stderr       io.Writer
 	targetFile   string
 	issuer       string
 	clientID     string
@@ -56,7 +61,9 @@ func newTestCmd() *cobra.Command {
 		Long: "test runs the compiled-in conformance specs. With --target (a target YAML file) or --issuer\n" +
 			"it checks that server; with neither it starts the embedded mock provider of each built-in\n" +
 			"profile and checks each. It exits 0 when no MUST check failed, 1 when one did, and 2 for a\n" +
-			"usage or configuration error. A SHOULD breach is a WARN, a failure only with --strict.",
+			"usage or configuration error, and 130 when interrupted (the report is then partial). A\n" +
+			"SHOULD breach is a WARN, a failure only with --strict. A target that stops answering ends\n" +
+			"the run early: the checks not yet run are reported as not run, and the exit is 1.",
 		Example: "  oauthconform test\n" +
 			"  oauthconform test --profile oob-pkce -v\n" +
 			"  OAUTHCONFORM_CLIENT_SECRET=... oauthconform test --issuer https://staging.example.com --client-id ci\n" +
@@ -65,6 +72,7 @@ func newTestCmd() *cobra.Command {
 			"  oauthconform test --quirk no-pragma   # the embedded mock, broken on purpose",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.stderr = cmd.ErrOrStderr()
 			return o.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
@@ -211,15 +219,26 @@ func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
 	if filter == "" {
 		filter = "!" + suites.LabelIntrusive
 	}
+	// Progress marks go to a terminal only: a CI log gets the summary.
+	var prog io.Writer
+	if isTerminal(o.stderr) {
+		prog = o.stderr
+	}
 	res, err := suites.Run(suites.RunConfig{
 		Envs: envs, LabelFilter: filter, JUnitReport: o.junit, JSONReport: o.jsonReport,
 		Verbose: o.verbose, Timeout: o.timeout, NoColor: o.noColor || !isTerminal(stdout),
+		Progress: prog,
 	})
 	if err != nil {
 		return err
 	}
 	res.Summary.Print(stdout, o.verbose)
-	if res.Summary.Failed() > 0 {
+	if res.Interrupted {
+		return errInterrupted
+	}
+	// Checks that never ran because the target stopped answering are no
+	// evidence of compliance.
+	if res.Summary.Failed() > 0 || res.Summary.NotRun() > 0 {
 		return errChecksFailed
 	}
 	if len(res.Summary.Specs) == 0 {
