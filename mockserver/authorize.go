@@ -31,8 +31,15 @@ import (
 //   - For the out-of-band redirect URI of the oob-pkce dialect, the user is
 //     sent to the provider's own oob page instead (see handleOOB).
 
-// Size bounds of authorization requests.
-const maxAuthorizeQuery = 32 << 10
+// Size bounds of authorization requests: the whole query, and the values
+// a pending request keeps (state and scope; the nonce, code_challenge and
+// extension parameters have bounds of their own, and redirect_uri must
+// match a registered one). A longer value is invalid_request.
+const (
+	maxAuthorizeQuery = 32 << 10
+	maxStateLen       = 4 << 10
+	maxScopeLen       = 4 << 10
+)
 
 // authzParams are the parameters of an authorization request or consent form
 // submission. Empty values count as omitted (RFC 6749 §3.1) but a repeated
@@ -46,10 +53,6 @@ func (a *authzParams) get(k string) string { return a.vals[k] }
 
 func (a *authzParams) repeated(k string) bool { return slices.Contains(a.dups, k) }
 
-// parseAuthzParams decodes application/x-www-form-urlencoded data (a query
-// string or a form body). Only "&" separates pairs; a malformed escape makes
-// the whole request malformed. The last value of a repeated name is kept, for
-// the authorize-duplicate-params quirk.
 // queryParams parses the request's query (bounded in size); on failure it
 // has answered with the error page and ok is false.
 func (p *Provider) queryParams(w http.ResponseWriter, r *http.Request) (*authzParams, bool) {
@@ -57,48 +60,55 @@ func (p *Provider) queryParams(w http.ResponseWriter, r *http.Request) (*authzPa
 		p.errorPage(w, r, http.StatusRequestURITooLong, errInvalidRequest, "The request URI is too long.")
 		return nil, false
 	}
-	ap, ok := parseAuthzParams(r.URL.RawQuery)
-	if !ok {
-		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descMalformed)
+	ap, desc := parseAuthzParams(r.URL.RawQuery)
+	if ap == nil {
+		p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, desc)
 		return nil, false
 	}
 	return ap, true
 }
 
-func parseAuthzParams(raw string) (*authzParams, bool) {
+// parseAuthzParams decodes application/x-www-form-urlencoded data (a query
+// string or a form body) of at most maxParams pairs. Only "&" separates
+// pairs; a malformed escape makes the whole request malformed. The last
+// value of a repeated name is kept, for the authorize-duplicate-params
+// quirk. On failure it returns nil and the error page's description.
+func parseAuthzParams(raw string) (*authzParams, string) {
 	a := &authzParams{vals: make(map[string]string, 8)}
-	seen := make(map[string]bool, 8)
-	for raw != "" {
+	// seen counts each name, so that a repeated one joins dups once.
+	seen := make(map[string]int, 8)
+	for n := 0; raw != ""; {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
 		if pair == "" {
 			continue
 		}
+		if n++; n > maxParams {
+			return nil, descTooManyParams
+		}
 		k, v, _ := strings.Cut(pair, "=")
 		k, err1 := url.QueryUnescape(k)
 		v, err2 := url.QueryUnescape(v)
 		if err1 != nil || err2 != nil {
-			return nil, false
+			return nil, descMalformed
 		}
 		if k == "" {
 			continue
 		}
-		if seen[k] {
-			if !slices.Contains(a.dups, k) {
-				a.dups = append(a.dups, k)
-			}
+		if seen[k]++; seen[k] == 2 {
+			a.dups = append(a.dups, k)
 		}
-		seen[k] = true
 		if v != "" {
 			a.vals[k] = v
 		}
 	}
-	return a, true
+	return a, ""
 }
 
 // Fixed descriptions of the error pages and redirects. None echoes input.
 const (
 	descMalformed          = "The request is not valid application/x-www-form-urlencoded data."
+	descTooManyParams      = "The request has more than 100 parameters."
 	descMissingClient      = "The client_id parameter is missing."
 	descUnknownClient      = "The client_id does not name a registered client."
 	descRepeatedClient     = "The client_id or redirect_uri parameter is repeated."
@@ -115,6 +125,7 @@ const (
 	descChallengeMalformed = "The code_challenge is malformed (RFC 7636 Section 4.2)."
 	descAccessDenied       = "The resource owner denied the request."
 	descServer             = "The server could not complete the request."
+	descUnavailable        = "The server is temporarily unable to store more codes or tokens; try again later."
 	descLoginFailed        = "The username or password is incorrect."
 	descChooseAction       = "Choose Approve or Deny."
 	descTooManyAttempts    = "Too many failed sign-in attempts. Start the authorization again from the application."
@@ -122,6 +133,8 @@ const (
 	descCSRF               = "The form submission could not be verified."
 	descFormRepeated       = "A form field is repeated."
 	descStateRequired      = "The state parameter is required."
+	descStateTooLong       = "The state parameter is longer than 4096 bytes."
+	descScopeTooLong       = "The scope parameter is longer than 4096 bytes."
 	descDenyLinkOnly       = "This link can only deny the request."
 )
 
@@ -189,9 +202,9 @@ func (p *Provider) readAuthzForm(w http.ResponseWriter, r *http.Request) (*authz
 		}
 		return nil, http.StatusBadRequest, "The request body could not be read."
 	}
-	ap, ok := parseAuthzParams(string(body))
-	if !ok {
-		return nil, http.StatusBadRequest, descMalformed
+	ap, desc := parseAuthzParams(string(body))
+	if ap == nil {
+		return nil, http.StatusBadRequest, desc
 	}
 	return ap, 0, ""
 }
@@ -311,6 +324,14 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errInvalidRequest, descRepeated)
 		return
 	}
+	if len(t.state) > maxStateLen {
+		fail(errInvalidRequest, descStateTooLong)
+		return
+	}
+	if len(ap.get("scope")) > maxScopeLen {
+		fail(errInvalidRequest, descScopeTooLong)
+		return
+	}
 	asCode := p.quirk(QuirkUnsupportedResponseTypeIssuesCode) && p.settings.HasResponseType("code")
 	switch {
 	case rt == "" && asCode, rt != "" && !p.settings.HasResponseType(rt) && asCode:
@@ -382,12 +403,20 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 
+	// Copies: the values are substrings of the request's query, which
+	// they would otherwise keep alive whole for the pending lifetime.
+	redirect = strings.Clone(redirect)
+	if sendTo != redirect {
+		sendTo = strings.Clone(sendTo)
+	} else {
+		sendTo = redirect
+	}
 	pa := &pendingAuthz{
 		id: randomToken(), csrf: randomToken(),
 		client: rc, redirectURI: redirect, responseURI: sendTo, redirectSent: redirectSent, oob: t.oob,
-		responseType: rt, state: t.state, scope: scope,
-		challenge: challenge, method: method, claims: claims, nonce: nonce,
-		expires: p.clock.Now().Add(pendingLifetime),
+		responseType: strings.Clone(rt), state: strings.Clone(t.state), scope: strings.Clone(scope),
+		challenge: strings.Clone(challenge), method: strings.Clone(method), claims: claims, nonce: strings.Clone(nonce),
+		expires: p.clock.Now().Add(pendingLifetime), source: requestSource(r),
 	}
 	p.pending.put(p.clock.Now(), pa)
 	p.renderLogin(w, r, pa, "", "")
@@ -464,7 +493,7 @@ func (p *Provider) authorizeExtras(ap *authzParams) (map[string]any, *oauthError
 			if claims == nil {
 				claims = make(map[string]any, len(p.settings.Authorize.Extras))
 			}
-			claims[x.Claim] = v
+			claims[x.Claim] = strings.Clone(v) // not a substring of the query
 		}
 	}
 	return claims, nil
@@ -548,8 +577,20 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descDenyLinkOnly)
 			return
 		}
+		// The password grant's per-user throttle: a wrong password here
+		// counts against the same budget, and a locked-out user is
+		// refused whatever the password (checked first).
+		key, throttled := userThrottleKey(username), username != "" && !p.quirk(QuirkNoBruteForceProtection)
+		if locked, wait := p.failures.locked(key, now); locked && throttled {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			p.renderLoginStatus(w, r, &pa, username, lockedOutMessage(wait), http.StatusTooManyRequests)
+			return
+		}
 		u, ok := p.checkUser(username, password)
 		if !ok {
+			if throttled {
+				p.failures.fail(key, now)
+			}
 			if !p.pending.failLogin(id) {
 				p.errorPage(w, r, http.StatusBadRequest, errAccessDenied, descTooManyAttempts)
 				return
@@ -557,6 +598,7 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 			p.renderLogin(w, r, &pa, username, descLoginFailed)
 			return
 		}
+		p.failures.succeed(key)
 		user = u
 	default:
 		p.renderLogin(w, r, &pa, username, descChooseAction)
@@ -580,7 +622,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 		res, err := p.issueImplicit(ctx, pa, u)
 		if err != nil {
 			p.log.ErrorContext(ctx, "implicit grant failed", "client_id", pa.client.ID, "err", err)
-			p.authzError(w, r, t, newError(errServerError, descServer))
+			p.authzError(w, r, t, authzStoreFailure(err))
 			return
 		}
 		expiresIn := strconv.FormatInt(res.expiresIn, 10)
@@ -605,13 +647,23 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 	})
 	if err != nil {
 		p.log.ErrorContext(ctx, "authorization code not issued", "client_id", pa.client.ID, "err", err)
-		p.authzError(w, r, t, newError(errServerError, descServer))
+		p.authzError(w, r, t, authzStoreFailure(err))
 		return
 	}
 	if p.log.Enabled(ctx, levelDebug) {
 		p.log.DebugContext(ctx, "authorization code issued", "client_id", pa.client.ID, "scope", pa.scope)
 	}
 	p.redirect(w, t, []redirectParam{{"code", code}, {"state", state}}, p.quirk(QuirkCodeInFragment) && !t.oob)
+}
+
+// authzStoreFailure is the error redirect for a code or token that could
+// not be stored: temporarily_unavailable when the store is full (RFC 6749
+// §4.1.2.1), else server_error.
+func authzStoreFailure(err error) *oauthError {
+	if errors.Is(err, ErrStoreFull) {
+		return newError(errTemporarilyUnavailable, descUnavailable)
+	}
+	return newError(errServerError, descServer)
 }
 
 // issueImplicit mints the access token of the implicit grant (RFC 6749

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"html/template"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,6 +203,17 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 
 // renderLogin shows the login and consent form of a pending request.
 func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, pa *pendingAuthz, username, msg string) {
+	p.renderLoginStatus(w, r, pa, username, msg, http.StatusOK)
+}
+
+// lockedOutMessage is the login form's error while the user is locked out.
+func lockedOutMessage(wait time.Duration) string {
+	return "Too many failed sign-in attempts for this account. Try again in " + strconv.Itoa(retryAfterSeconds(wait)) + " seconds."
+}
+
+// renderLoginStatus is renderLogin with another status (429 for a
+// lockout).
+func (p *Provider) renderLoginStatus(w http.ResponseWriter, r *http.Request, pa *pendingAuthz, username, msg string, status int) {
 	formAction := "'self'"
 	if !pa.oob {
 		if src := cspSource(pa.redirectURI); src != "" {
@@ -223,7 +235,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, pa *pendi
 		page.DenyURL = page.Action + "?" + fieldPendingRequest + "=" + pa.id + "&" + fieldCSRFToken + "=" + pa.csrf +
 			"&" + fieldAction + "=" + actionDeny
 	}
-	p.writePage(w, r, http.StatusOK, loginTemplate, page, formAction)
+	p.writePage(w, r, status, loginTemplate, page, formAction)
 }
 
 // displayable makes request input safe to show: valid UTF-8, bounded.
@@ -236,11 +248,33 @@ func displayable(s string, limit int) string {
 
 // Pending authorization requests: a validated request waits here, under a
 // random id carried in a hidden field, until the user approves or denies it.
-// The store is bounded in size and entries expire.
+//
+// Anyone can create one with a GET, so the store is bounded in count and in
+// bytes (each entry holds only copies of the few values it needs, each of
+// bounded length), entries expire, and a flood must not cost anyone else
+// their login in progress:
+//   - one source (an IPv4 address or an IPv6 /64, as the connection shows
+//     it: behind a proxy, all clients are one source) may hold only
+//     1/pendingShares of the count and of the bytes, so a flood from one
+//     source never touches the requests of others;
+//   - when a source's share or the whole store is full, the newest entry
+//     (of that source, or overall) is evicted, never the oldest: requests
+//     already in progress survive a flood until they expire, while the
+//     flood churns through its own latest entries, and new requests work
+//     again as soon as it stops. Evicting the oldest would instead drop
+//     every real user's login within the first seconds of a flood.
+//
+// An evicted or expired request is answered like an unknown one: an error
+// page telling the user to start again from the application.
 const (
 	maxPending       = 10000
+	maxPendingBytes  = 8 << 20
+	pendingShares    = 8
 	pendingLifetime  = 10 * time.Minute
 	maxLoginAttempts = 5
+	// pendingOverhead is what an entry costs besides its strings: the
+	// struct, its map slot, the id and CSRF strings.
+	pendingOverhead = 512
 )
 
 // pendingAuthz is a validated authorization request.
@@ -267,39 +301,169 @@ type pendingAuthz struct {
 	nonce    string
 	attempts int
 	expires  time.Time
+
+	// source is who sent the request (see pendingStore); size what the
+	// entry takes (retainedSize). prev and next link every entry, srcPrev
+	// and srcNext the source's, oldest first.
+	source           netip.Prefix
+	size             int
+	prev, next       *pendingAuthz
+	srcPrev, srcNext *pendingAuthz
+}
+
+// retainedSize estimates the bytes the entry keeps alive.
+func (pa *pendingAuthz) retainedSize() int {
+	n := pendingOverhead + len(pa.redirectURI) + len(pa.state) + len(pa.scope) + len(pa.challenge) + len(pa.method) + len(pa.nonce)
+	if pa.responseURI != pa.redirectURI {
+		n += len(pa.responseURI)
+	}
+	for k, v := range pa.claims {
+		n += len(k) + 64 // the map slot and the interface value
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
+	return n
+}
+
+// requestSource is the source of a request for the pending store's shares:
+// the client's IPv4 address or IPv6 /64 (one person easily holds a /64). An
+// address it cannot parse (a Unix socket) is the zero prefix, one source.
+func requestSource(r *http.Request) netip.Prefix {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	a := ap.Addr().Unmap()
+	bits := 32
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// pendingSource is one source's part of the store.
+type pendingSource struct {
+	oldest, newest *pendingAuthz
+	count, bytes   int
 }
 
 // pendingStore is safe for concurrent use; its zero value is ready.
 type pendingStore struct {
-	mu sync.Mutex
-	m  map[string]*pendingAuthz
+	mu      sync.Mutex
+	m       map[string]*pendingAuthz
+	sources map[netip.Prefix]*pendingSource
+	// oldest and newest end the list of every entry, in the order put:
+	// the order they expire in, the lifetime being fixed.
+	oldest, newest *pendingAuthz
+	bytes          int
+	// evicted counts the entries dropped to make room (tests).
+	evicted int
 }
 
-// put stores pa, first dropping expired entries when full, then the one
-// closest to expiry.
+// put stores pa for its source: first dropping expired entries, then, as
+// long as pa does not fit, the source's newest entry while the source is
+// over its share, and the newest overall while the store is full.
 func (s *pendingStore) put(now time.Time, pa *pendingAuthz) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
 		s.m = make(map[string]*pendingAuthz)
+		s.sources = make(map[netip.Prefix]*pendingSource)
 	}
-	if len(s.m) >= maxPending {
-		var oldestID string
-		var oldest time.Time
-		for id, x := range s.m {
-			if now.After(x.expires) {
-				delete(s.m, id)
-				continue
-			}
-			if oldestID == "" || x.expires.Before(oldest) {
-				oldestID, oldest = id, x.expires
-			}
-		}
-		if len(s.m) >= maxPending {
-			delete(s.m, oldestID)
-		}
+	s.sweepLocked(now)
+	pa.size = pa.retainedSize()
+	src := s.sources[pa.source]
+	if src == nil {
+		src = &pendingSource{}
+		s.sources[pa.source] = src
 	}
+	for src.newest != nil && (src.count >= maxPending/pendingShares || src.bytes+pa.size > maxPendingBytes/pendingShares) {
+		s.remove(src.newest)
+		s.evicted++
+	}
+	for s.newest != nil && (len(s.m) >= maxPending || s.bytes+pa.size > maxPendingBytes) {
+		s.remove(s.newest)
+		s.evicted++
+	}
+	if s.sources[pa.source] == nil { // remove dropped the emptied source
+		s.sources[pa.source] = src
+	}
+	pa.prev, pa.next = s.newest, nil
+	if s.newest != nil {
+		s.newest.next = pa
+	} else {
+		s.oldest = pa
+	}
+	s.newest = pa
+	pa.srcPrev, pa.srcNext = src.newest, nil
+	if src.newest != nil {
+		src.newest.srcNext = pa
+	} else {
+		src.oldest = pa
+	}
+	src.newest = pa
+	src.count++
+	src.bytes += pa.size
+	s.bytes += pa.size
 	s.m[pa.id] = pa
+}
+
+// remove unlinks x and forgets it. The caller holds mu.
+func (s *pendingStore) remove(x *pendingAuthz) {
+	if x.prev != nil {
+		x.prev.next = x.next
+	} else {
+		s.oldest = x.next
+	}
+	if x.next != nil {
+		x.next.prev = x.prev
+	} else {
+		s.newest = x.prev
+	}
+	if src := s.sources[x.source]; src != nil {
+		if x.srcPrev != nil {
+			x.srcPrev.srcNext = x.srcNext
+		} else {
+			src.oldest = x.srcNext
+		}
+		if x.srcNext != nil {
+			x.srcNext.srcPrev = x.srcPrev
+		} else {
+			src.newest = x.srcPrev
+		}
+		src.count--
+		src.bytes -= x.size
+		if src.count == 0 {
+			delete(s.sources, x.source)
+		}
+	}
+	x.prev, x.next, x.srcPrev, x.srcNext = nil, nil, nil, nil
+	s.bytes -= x.size
+	delete(s.m, x.id)
+}
+
+// sweep drops the entries expired at now.
+func (s *pendingStore) sweep(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+}
+
+// sweepLocked drops expired entries from the oldest on; one put later than
+// an unexpired one (a clock set back) waits for lookup or its turn.
+func (s *pendingStore) sweepLocked(now time.Time) {
+	for s.oldest != nil && now.After(s.oldest.expires) {
+		s.remove(s.oldest)
+	}
+}
+
+// reset drops every entry (Provider.Reset).
+func (s *pendingStore) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m, s.sources, s.oldest, s.newest, s.bytes, s.evicted = nil, nil, nil, nil, 0, 0
 }
 
 // lookup returns a copy of the live pending request id if csrf matches its
@@ -312,10 +476,12 @@ func (s *pendingStore) lookup(now time.Time, id, csrf string) (pa pendingAuthz, 
 		return pa, false, false
 	}
 	if now.After(x.expires) {
-		delete(s.m, id)
+		s.remove(x)
 		return pa, false, false
 	}
-	return *x, true, subtle.ConstantTimeCompare([]byte(x.csrf), []byte(csrf)) == 1
+	pa = *x
+	pa.prev, pa.next, pa.srcPrev, pa.srcNext = nil, nil, nil, nil
+	return pa, true, subtle.ConstantTimeCompare([]byte(x.csrf), []byte(csrf)) == 1
 }
 
 // failLogin counts a failed login; after maxLoginAttempts the request is
@@ -329,7 +495,7 @@ func (s *pendingStore) failLogin(id string) bool {
 	}
 	x.attempts++
 	if x.attempts >= maxLoginAttempts {
-		delete(s.m, id)
+		s.remove(x)
 		return false
 	}
 	return true
@@ -340,10 +506,11 @@ func (s *pendingStore) failLogin(id string) bool {
 func (s *pendingStore) take(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[id]; !ok {
+	x, ok := s.m[id]
+	if !ok {
 		return false
 	}
-	delete(s.m, id)
+	s.remove(x)
 	return true
 }
 
@@ -352,6 +519,14 @@ func (s *pendingStore) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.m)
+}
+
+// usage reports the bytes the pending requests hold and how many were
+// evicted (tests).
+func (s *pendingStore) usage() (bytes, evicted int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes, s.evicted
 }
 
 // validVSCHAR reports whether s is 1*VSCHAR (%x20-7E), RFC 6749 App. A.

@@ -53,15 +53,16 @@ const controlRealm = "oauthconform-control"
 
 // Error codes of the control API's {"error", "error_description"} bodies.
 const (
-	ctlInvalidRequest   = "invalid_request"    // 400
-	ctlUnauthorized     = "unauthorized"       // 401, no credentials
-	ctlInvalidToken     = "invalid_token"      // 401, a wrong secret
-	ctlNotFound         = "not_found"          // 404
-	ctlMethodNotAllowed = "method_not_allowed" // 405
-	ctlConflict         = "conflict"           // 409, already registered
-	ctlUnsupported      = "unsupported"        // 409, not with this provider's configuration
-	ctlTooLarge         = "request_too_large"  // 413
-	ctlServerError      = "server_error"       // 500
+	ctlInvalidRequest   = "invalid_request"         // 400
+	ctlUnauthorized     = "unauthorized"            // 401, no credentials
+	ctlInvalidToken     = "invalid_token"           // 401, a wrong secret
+	ctlNotFound         = "not_found"               // 404
+	ctlMethodNotAllowed = "method_not_allowed"      // 405
+	ctlConflict         = "conflict"                // 409, already registered
+	ctlUnsupported      = "unsupported"             // 409, not with this provider's configuration
+	ctlTooLarge         = "request_too_large"       // 413
+	ctlServerError      = "server_error"            // 500
+	ctlUnavailable      = "temporarily_unavailable" // 503, the store is full
 )
 
 // ControlHandler returns the control API of the provider as an
@@ -588,7 +589,10 @@ func (c *control) issueToken(r *http.Request) (int, any) {
 		ClientID: in.ClientID, Subject: in.Subject, Scope: in.Scope, Claims: in.Claims,
 		Lifetime: time.Duration(in.Lifetime), Refresh: in.Refresh,
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrStoreFull):
+		return ctlError(http.StatusServiceUnavailable, ctlUnavailable, "%s", describe(err))
+	case err != nil:
 		return badRequest("%s", describe(err))
 	}
 	return http.StatusOK, tokenJSON(tok)
@@ -607,6 +611,8 @@ func (c *control) revokeToken(r *http.Request) (int, any) {
 	switch err := c.p.Revoke(r.Context(), in.Token); {
 	case errors.Is(err, ErrNotFound):
 		return ctlError(http.StatusNotFound, ctlNotFound, "the provider does not know this token (unknown, badly signed, or expired and swept)")
+	case errors.Is(err, ErrStoreFull):
+		return ctlError(http.StatusServiceUnavailable, ctlUnavailable, "%s", describe(err))
 	case err != nil:
 		return ctlError(http.StatusInternalServerError, ctlServerError, "%s", describe(err))
 	}

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ const (
 	errAccessDenied            = "access_denied"
 	errUnsupportedResponseType = "unsupported_response_type"
 	errServerError             = "server_error"
+	errTemporarilyUnavailable  = "temporarily_unavailable"
 )
 
 // oauthError is an RFC 6749 error response. Descriptions are fixed ASCII
@@ -35,6 +37,23 @@ type oauthError struct {
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
 
 func newError(code, desc string) *oauthError { return &oauthError{Code: code, Description: desc} }
+
+// errStoreFull answers a request the store cannot record (ErrStoreFull):
+// RFC 6749 §4.1.2.1's temporarily_unavailable, as 503 with Retry-After,
+// at the token endpoint too (RFC 7009 §2.2.1 names 503 for revocation).
+var errStoreFull = &oauthError{
+	Code: errTemporarilyUnavailable, Description: "The server is temporarily unable to store more state; try again later.",
+	Status: http.StatusServiceUnavailable, RetryAfter: "30",
+}
+
+// storeFailure is the answer to a failed store write: errStoreFull when the
+// store is full, else errServer.
+func storeFailure(err error) *oauthError {
+	if errors.Is(err, ErrStoreFull) {
+		return errStoreFull
+	}
+	return errServer
+}
 
 func (e *oauthError) status() int {
 	if e.Status != 0 {

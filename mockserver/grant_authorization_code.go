@@ -96,7 +96,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 		grantType: profile.GrantAuthorizationCode, refresh: p.settings.IssuesRefreshFor(profile.GrantAuthorizationCode)}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
-		return nil, errServer
+		return nil, storeFailure(err)
 	}
 	if tr.idToken, err = p.idTokenFor(g, g.Scope, res.accessToken, true); err != nil {
 		return nil, errServer
@@ -186,7 +186,7 @@ func (p *Provider) redeemConfused(ctx context.Context, tr *tokenRequest, code st
 	}
 	res, err := p.issue(ctx, issueSpec{grant: g, clientID: tr.client.ID, subject: g.Subject, scope: g.Scope, claims: g.Claims})
 	if err != nil {
-		return nil, errServer
+		return nil, storeFailure(err)
 	}
 	return res, nil
 }

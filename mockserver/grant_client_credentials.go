@@ -42,13 +42,13 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
 		g, err := p.saveGrant(ctx, c.ID, c.ID, scope, c.AccessTokenClaims)
 		if err != nil {
-			return nil, errServer
+			return nil, storeFailure(err)
 		}
 		spec.grant, spec.refresh = g, true
 	}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
-		return nil, errServer
+		return nil, storeFailure(err)
 	}
 	return res, nil
 }

@@ -20,7 +20,7 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 		}
 		return nil, errMissingCredentials
 	}
-	key := "user:" + username
+	key := userThrottleKey(username)
 	now := p.clock.Now()
 	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
 		return nil, lockedError(errBadCredentials, wait)
@@ -47,13 +47,13 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 	if p.settings.IssuesRefreshFor(profile.GrantPassword) {
 		g, err := p.saveGrant(ctx, c.ID, u.subject, scope, claims)
 		if err != nil {
-			return nil, errServer
+			return nil, storeFailure(err)
 		}
 		spec.grant, spec.refresh = g, true
 	}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
-		return nil, errServer
+		return nil, storeFailure(err)
 	}
 	return res, nil
 }

@@ -74,7 +74,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 		if p.quirk(QuirkRefreshNarrowedScopeSticks) && !sameScope(scope, g.Scope) {
 			g.Scope = scope
 			if err := p.store.SaveGrant(ctx, g); err != nil {
-				return nil, errServer
+				return nil, storeFailure(err)
 			}
 		}
 	} else if p.quirk(QuirkRefreshScopeEmptyOnOmit) {
@@ -108,7 +108,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	}
 	res, err := p.issue(ctx, spec)
 	if err != nil {
-		return nil, errServer
+		return nil, storeFailure(err)
 	}
 	// OIDC Core §12.2: a new ID token for a grant that was an OpenID
 	// Connect authentication, as long as the scope keeps openid.

@@ -31,7 +31,7 @@ func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer paramsPool.Put(ps)
+	defer putParams(ps)
 	// unlisted: the caller is not among introspection.clients, and
 	// introspection.unlisted lets it see some tokens (or none) rather
 	// than refusing it.

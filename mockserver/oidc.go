@@ -30,8 +30,9 @@ import (
 //     the time the user authenticated on the grant (recordAuthentication);
 //   - the token response of its code carries an id_token (§3.1.3.3): a JWS
 //     signed by the provider's asymmetric access token key, or, where access
-//     tokens are opaque or HS256, by an ES256 fixture key published in the
-//     JWKS (never by an HMAC key a client could hold); a refresh of the grant
+//     tokens are opaque or HS256, by an ES256 key of its own (a fixture or
+//     generated, as Config.Keys says) published in the JWKS (never by an
+//     HMAC key a client could hold); a refresh of the grant
 //     returns a new one (§12.2: same iss, sub, aud, azp and auth_time, no
 //     nonce);
 //   - the UserInfo endpoint (§5.3) answers the user's claims to a bearer
@@ -136,23 +137,19 @@ func (p *Provider) recordAuthentication(ctx context.Context, g *Grant, nonce str
 	return nil
 }
 
-// idTokenFallbackKeys returns the fixture keys that sign ID tokens where
-// the access token key cannot: ES256, the first one active.
-func idTokenFallbackKeys() ([]*signingKey, error) { return loadKeys("ES256") }
-
 // idTokenKey is the key that signs ID tokens: the active access token key
-// when it is asymmetric, else the first ES256 fixture key.
+// when it is asymmetric, else the first ES256 key of idTokenFallbackKeys
+// (New makes them).
 func (p *Provider) idTokenKey() (*signingKey, error) {
 	if p.keys != nil {
 		if k := p.keys.current(); k.priv != nil {
 			return k, nil
 		}
 	}
-	keys, err := idTokenFallbackKeys()
-	if err != nil {
-		return nil, err
+	if len(p.idKeys) == 0 {
+		return nil, errors.New("no ID token key") // unreachable: New makes them with OpenID Connect on
 	}
-	return keys[0], nil
+	return p.idKeys[0], nil
 }
 
 // halfHash is the at_hash of an access token for a JWS alg (§3.1.3.6): the
@@ -313,19 +310,15 @@ func (p *Provider) oidcRoutes() {
 	if e.UserInfo != "" {
 		p.mux.HandleFunc(e.UserInfo, p.handleUserInfo)
 	}
-	keys, err := idTokenFallbackKeys()
-	if err != nil {
-		return // unreachable: the fixture keys are embedded
-	}
 	switch {
 	case p.keys == nil:
 		// Opaque access tokens: the provider has no JWKS route of its own.
-		ring := &keyring{published: keys}
+		ring := &keyring{published: p.idKeys}
 		p.mux.HandleFunc(e.JWKS, func(w http.ResponseWriter, r *http.Request) { writeJWKS(w, r, ring.publicJWKS()) })
 	case p.keys.current().priv == nil:
 		// HS256 access tokens: their secret is never published, the ID
 		// token keys are.
-		p.keys.publish(keys)
+		p.keys.publish(p.idKeys)
 	}
 }
 

@@ -16,10 +16,46 @@ import (
 // maxBodyBytes caps request bodies; OAuth requests are small.
 const maxBodyBytes = 64 << 10
 
-// params holds request parameters in order. Token requests carry a handful,
-// so a slice with linear lookup beats a map and allocates less.
+// maxParams bounds the parameters (pairs, repeats included) of one request:
+// OAuth requests carry a handful, and a body of thousands is only work. More
+// is invalid_request.
+const maxParams = 100
+
+// indexFrom is the count past which params index names in a map: token
+// requests carry a handful, where a linear scan beats a map and allocates
+// nothing, but scanning for every name of a long request is quadratic.
+const indexFrom = 8
+
+// params holds request parameters in order.
 type params struct {
 	kv []kv
+	// idx maps a name to its position in kv once there are more than
+	// indexFrom.
+	idx map[string]int
+}
+
+// reset empties p for reuse (paramsPool), dropping the values so that a
+// pooled params keeps no request's memory alive.
+func (p *params) reset() {
+	clear(p.kv)
+	p.kv = p.kv[:0]
+	clear(p.idx)
+}
+
+// index returns the position of k in kv, or -1.
+func (p *params) index(k string) int {
+	if len(p.kv) > indexFrom {
+		if i, ok := p.idx[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.kv {
+		if p.kv[i].k == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // kv is one parameter; omitted marks an empty value, kept only so that a
@@ -32,36 +68,42 @@ type kv struct {
 // get returns the value of k; "" when absent. Empty values are dropped at
 // parse time (RFC 6749 §3.2: "treated as if they were omitted").
 func (p *params) get(k string) string {
-	for i := range p.kv {
-		if p.kv[i].k == k {
-			return p.kv[i].v
-		}
+	if i := p.index(k); i >= 0 {
+		return p.kv[i].v
 	}
 	return ""
 }
 
 func (p *params) has(k string) bool {
-	for i := range p.kv {
-		if p.kv[i].k == k {
-			return !p.kv[i].omitted
-		}
+	if i := p.index(k); i >= 0 {
+		return !p.kv[i].omitted
 	}
 	return false
 }
 
-// add appends a parameter; repeated returns the name of a repeated one.
+// add appends a parameter; repeated reports that the name was there
+// already.
 func (p *params) add(k, v string, keepEmpty bool) (repeated bool) {
 	omitted := v == "" && !keepEmpty
-	for i := range p.kv {
-		if p.kv[i].k == k {
-			if !omitted {
-				// Last wins, for the duplicate-params quirk.
-				p.kv[i].v, p.kv[i].omitted = v, false
-			}
-			return true
+	if i := p.index(k); i >= 0 {
+		if !omitted {
+			// Last wins, for the duplicate-params quirk.
+			p.kv[i].v, p.kv[i].omitted = v, false
 		}
+		return true
 	}
 	p.kv = append(p.kv, kv{k: k, v: v, omitted: omitted})
+	switch n := len(p.kv); {
+	case n == indexFrom+1:
+		if p.idx == nil {
+			p.idx = make(map[string]int, 2*indexFrom)
+		}
+		for i := range p.kv {
+			p.idx[p.kv[i].k] = i
+		}
+	case n > indexFrom+1:
+		p.idx[k] = n - 1
+	}
 	return false
 }
 
@@ -71,6 +113,7 @@ var (
 	errBadForm       = newError(errInvalidRequest, "The request body is not valid form encoding.")
 	errBodyTooLarge  = newError(errInvalidRequest, "The request body is too large.")
 	errRepeatedParam = newError(errInvalidRequest, "A request parameter was repeated (RFC 6749 Section 3.2).")
+	errTooManyParams = newError(errInvalidRequest, "The request has more than 100 parameters.")
 )
 
 // parseTokenParams reads the token request body according to its declared
@@ -130,15 +173,19 @@ func (p *Provider) badEncoding() *oauthError {
 }
 
 // parseForm decodes an application/x-www-form-urlencoded body, detecting
-// repeated names (empty values count: "scope=&scope=x" repeats scope).
+// repeated names (empty values count: "scope=&scope=x" repeats scope),
+// of at most maxParams pairs.
 func parseForm(body []byte, into *params, keepEmptyScope bool) *oauthError {
 	var repeated bool
 	s := string(body)
-	for s != "" {
+	for n := 0; s != ""; {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
 		if pair == "" {
 			continue
+		}
+		if n++; n > maxParams {
+			return errTooManyParams
 		}
 		k, v, _ := strings.Cut(pair, "=")
 		k, err1 := formUnescape(k)
@@ -165,7 +212,7 @@ func formUnescape(s string) (string, error) {
 }
 
 // parseJSONObject decodes a flat JSON object of string members, detecting
-// repeated member names.
+// repeated member names, of at most maxParams members.
 func parseJSONObject(body []byte, into *params) *oauthError {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
@@ -173,7 +220,10 @@ func parseJSONObject(body []byte, into *params) *oauthError {
 		return errBadJSON
 	}
 	var repeated bool
-	for dec.More() {
+	for n := 1; dec.More(); n++ {
+		if n > maxParams {
+			return errTooManyParams
+		}
 		kt, err := dec.Token()
 		if err != nil {
 			return errBadJSON

@@ -24,7 +24,8 @@ const (
 	// maxRecordedBody bounds the body kept of one request.
 	maxRecordedBody = 8 << 10
 	// maxRecordedBodies bounds the bodies of all records (Body and Form
-	// together); past it the older half of the log is dropped.
+	// together, with the headers and query names); past it the older half
+	// of the log is dropped.
 	maxRecordedBodies = 16 << 20
 )
 
@@ -122,25 +123,40 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 				redactHeader(h, l.apiKeyHeader)
 			}
 		}
+		// Copies of the method, path and query names: they are substrings
+		// of the request line, which they would keep alive whole.
 		var q []string
+		size := 0
 		for k := range r.URL.Query() {
-			q = append(q, k)
+			q = append(q, strings.Clone(k))
+			size += len(k)
 		}
-		rec := RecordedRequest{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: q, Header: h, Status: sw.status}
+		for k, vs := range h {
+			size += len(k)
+			for _, v := range vs {
+				size += len(v)
+			}
+		}
+		size += len(r.Method) + len(r.URL.Path)
+		rec := RecordedRequest{
+			Time: time.Now(), Method: strings.Clone(r.Method), Path: strings.Clone(r.URL.Path), Query: q, Header: h,
+			Status: sw.status,
+		}
 		if len(body) > 0 {
 			rec.Body, rec.Form = recordBody(r.Header.Get("Content-Type"), string(body), truncated, !l.secrets)
 			rec.BodyTruncated = truncated
 			if truncated {
 				rec.Body += TruncatedBody
 			}
-			rec.size = len(rec.Body)
+			size += len(rec.Body)
 			for k, vs := range rec.Form {
-				rec.size += len(k)
+				size += len(k)
 				for _, v := range vs {
-					rec.size += len(v)
+					size += len(v)
 				}
 			}
 		}
+		rec.size = size
 		l.add(rec)
 	})
 }

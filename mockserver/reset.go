@@ -77,9 +77,7 @@ func (p *Provider) Reset(ctx context.Context) error {
 	if err := rs.Reset(ctx); err != nil {
 		return fmt.Errorf("mockserver: reset store: %w", err)
 	}
-	p.pending.mu.Lock()
-	p.pending.m = nil
-	p.pending.mu.Unlock()
+	p.pending.reset()
 	p.failures.mu.Lock()
 	p.failures.m = nil
 	p.failures.mu.Unlock()

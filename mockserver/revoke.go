@@ -22,17 +22,16 @@ var (
 )
 
 // endpointRequest checks the method of a revocation or introspection
-// request and parses its body into pooled params (return them to paramsPool);
+// request and parses its body into pooled params (return them with putParams);
 // on failure it has written the error and ok is false.
 func (p *Provider) endpointRequest(w http.ResponseWriter, r *http.Request) (ps *params, ok bool) {
 	if r.Method != http.MethodPost {
 		p.writeEndpointError(w, errEndpointPOST)
 		return nil, false
 	}
-	ps = paramsPool.Get().(*params)
-	ps.kv = ps.kv[:0]
+	ps = getParams()
 	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
-		paramsPool.Put(ps)
+		putParams(ps)
 		p.writeEndpointError(w, oerr)
 		return nil, false
 	}
@@ -140,7 +139,7 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer paramsPool.Put(ps)
+	defer putParams(ps)
 	client, oerr := p.endpointClient(r, ps, false)
 	if oerr != nil {
 		if !p.quirk(QuirkRevocationNoClientAuth) {
@@ -187,7 +186,9 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.revoke(ctx, ref); err != nil {
-		p.writeEndpointError(w, errServer)
+		// RFC 7009 §2.2.1: on 503 the client assumes the token still
+		// exists and retries later.
+		p.writeEndpointError(w, storeFailure(err))
 		return
 	}
 	p.writeRevoked(w)

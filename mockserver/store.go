@@ -73,7 +73,10 @@ type Token struct {
 }
 
 // Store keeps the provider's state. Implementations must be safe for
-// concurrent use; records returned are copies the caller may keep.
+// concurrent use; records returned are copies the caller may keep. A
+// bounded store may forget records to make room (as MemoryStore does, see
+// there) and refuse a save with ErrStoreFull, which the provider answers
+// with 503 temporarily_unavailable.
 type Store interface {
 	SaveGrant(ctx context.Context, g *Grant) error
 	Grant(ctx context.Context, id string) (*Grant, error)

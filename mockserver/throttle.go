@@ -10,8 +10,10 @@ import (
 // protect the endpoint against brute force attacks"): after failureLimit
 // failed attempts for one client id or username within failureWindow, every
 // attempt for it, right or wrong, is refused for lockoutFor, with
-// Retry-After. The limits leave room for conformance runs, which send a few
-// wrong secrets on purpose.
+// Retry-After. A username has one budget (userThrottleKey) for the password
+// grant and the authorize endpoint's login form together, so neither is a
+// way around the other. The limits leave room for conformance runs, which
+// send a few wrong secrets on purpose.
 const (
 	failureLimit  = 10
 	failureWindow = 5 * time.Minute
@@ -19,6 +21,9 @@ const (
 	// maxThrottled bounds the table; the oldest windows are dropped first.
 	maxThrottled = 10000
 )
+
+// userThrottleKey is the throttle key of a resource owner's username.
+func userThrottleKey(username string) string { return "user:" + username }
 
 type throttleEntry struct {
 	failures    int
@@ -76,11 +81,18 @@ func (t *throttle) succeed(key string) {
 	}
 }
 
-// evict drops entries whose window and lockout are over, or else all (a
-// flood of distinct keys must not grow memory).
+// evict makes room for a key: it drops the entries whose window and
+// lockout are over, then those not locked out, and only when every one is
+// locked all of them (a flood of distinct keys must not grow memory, and
+// must not cheaply lift a lockout either: that takes failureLimit failures
+// for each of maxThrottled keys).
 func (t *throttle) evict(now time.Time) {
+	t.dropExpired(now)
+	if len(t.m) < maxThrottled {
+		return
+	}
 	for k, e := range t.m {
-		if now.Sub(e.windowStart) > failureWindow && !now.Before(e.lockedUntil) {
+		if !now.Before(e.lockedUntil) {
 			delete(t.m, k)
 		}
 	}
@@ -89,11 +101,33 @@ func (t *throttle) evict(now time.Time) {
 	}
 }
 
+// dropExpired drops the entries whose window and lockout are over.
+func (t *throttle) dropExpired(now time.Time) {
+	for k, e := range t.m {
+		if now.Sub(e.windowStart) > failureWindow && !now.Before(e.lockedUntil) {
+			delete(t.m, k)
+		}
+	}
+}
+
+// sweep drops the entries whose window and lockout are over.
+func (t *throttle) sweep(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.dropExpired(now)
+}
+
 // lockedError is the refusal during a lockout: the usual error code, with
 // Retry-After.
 func lockedError(base *oauthError, wait time.Duration) *oauthError {
 	e := *base
 	e.Description = "Too many failed attempts; try again later."
-	e.RetryAfter = strconv.Itoa(int(wait.Round(time.Second) / time.Second))
+	e.RetryAfter = strconv.Itoa(retryAfterSeconds(wait))
 	return &e
+}
+
+// retryAfterSeconds is a lockout's remaining wait in whole seconds, at
+// least 1 (a Retry-After of 0 would invite an immediate retry).
+func retryAfterSeconds(wait time.Duration) int {
+	return max(int((wait+time.Second-1)/time.Second), 1)
 }

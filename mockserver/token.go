@@ -28,6 +28,15 @@ type grantHandler func(ctx context.Context, tr *tokenRequest) (*issued, *oauthEr
 
 var paramsPool = sync.Pool{New: func() any { return &params{kv: make([]kv, 0, 8)} }}
 
+// getParams takes empty params from paramsPool; putParams gives them back,
+// emptied so that the pool keeps no request's strings alive.
+func getParams() *params { return paramsPool.Get().(*params) }
+
+func putParams(ps *params) {
+	ps.reset()
+	paramsPool.Put(ps)
+}
+
 var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 var (
@@ -39,9 +48,8 @@ var (
 
 // handleToken is the RFC 6749 §3.2 token endpoint.
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
-	ps := paramsPool.Get().(*params)
-	ps.kv = ps.kv[:0]
-	defer paramsPool.Put(ps)
+	ps := getParams()
+	defer putParams(ps)
 
 	switch {
 	case r.Method == http.MethodPost:
@@ -50,7 +58,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case r.Method == http.MethodGet && p.quirk(QuirkGetToken):
-		for k, vs := range r.URL.Query() {
+		q := r.URL.Query()
+		if len(q) > maxParams {
+			p.writeTokenError(w, errTooManyParams)
+			return
+		}
+		for k, vs := range q {
 			ps.add(k, vs[len(vs)-1], false)
 		}
 	default:

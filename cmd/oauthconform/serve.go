@@ -44,11 +44,19 @@ type serveOptions struct {
 	tlsSelfSigned bool
 	logLevel      string
 	logFormat     string
+	// maxRecords is --max-records; accessLifetime and refreshLifetime are
+	// --access-token-lifetime and --refresh-token-lifetime.
+	maxRecords      int
+	accessLifetime  time.Duration
+	refreshLifetime time.Duration
 	// control is --control, controlPrefix --control-prefix,
 	// controlSecretFile --control-secret-file.
 	control           string
 	controlPrefix     string
 	controlSecretFile string
+	// fixtureKeys is --fixture-keys, signingKey --signing-key.
+	fixtureKeys bool
+	signingKey  string
 }
 
 // controlSecretEnv names the control API's secret when
@@ -71,12 +79,16 @@ func newServeCmd() *cobra.Command {
 			"clients and users, issue and revoke tokens, queue faults, move the clock, read the request log,\n" +
 			"rotate the signing key, reset to the start state) for tests in any language. Every call needs\n" +
 			"Authorization: Bearer <secret>, the secret printed at start (random, or --control-secret-file,\n" +
-			"or $" + controlSecretEnv + "); GET /openapi.json of the control URL describes it.",
+			"or $" + controlSecretEnv + "); GET /openapi.json of the control URL describes it.\n\n" +
+			"JWTs are signed with keys generated at start, of the algorithm the settings name, which nobody\n" +
+			"else holds and which die with the process; --fixture-keys signs with the committed test keys\n" +
+			"(public: for tests and reproducible runs only), --signing-key with a key file of yours.",
 		Example: "  oauthconform serve\n" +
 			"  oauthconform serve --profile oob-pkce --addr 127.0.0.1:9000\n" +
 			"  oauthconform serve --settings my-mock.yaml\n" +
 			"  oauthconform serve --quirk reusable-codes,no-pragma --log-level debug\n" +
 			"  oauthconform serve --tls-self-signed\n" +
+			"  oauthconform serve --profile oob-pkce --signing-key hs256-secret.hex\n" +
 			"  oauthconform serve --control 127.0.0.1:8090\n" +
 			"  oauthconform serve --control-prefix " + mockserver.DefaultControlPrefix + " --control-secret-file secret.txt\n" +
 			"  oauthconform serve --list-quirks",
@@ -123,8 +135,17 @@ func newServeCmd() *cobra.Command {
 	f.Lookup("control-prefix").NoOptDefVal = mockserver.DefaultControlPrefix
 	f.StringVar(&o.controlSecretFile, "control-secret-file", "",
 		"read the control API's bearer secret from this `file` (default: $"+controlSecretEnv+", else a random secret, printed at start)")
+	f.BoolVar(&o.fixtureKeys, "fixture-keys", false,
+		"sign with the committed fixture keys (fixtures/keys: public, anyone can forge tokens) instead of keys generated at start; for tests and reproducible runs")
+	f.StringVar(&o.signingKey, "signing-key", "",
+		"sign access tokens with this private key `file`: PEM (PKCS #8, SEC 1 or PKCS #1), a JWK, or an HS256 secret as hex; "+
+			"its algorithm must be the settings' access_token.alg")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.IntVar(&o.maxRecords, "max-records", 0,
+		"cap the store at `N` grants, codes and tokens, evicting the oldest beyond (default "+strconv.Itoa(mockserver.DefaultMaxRecords)+"; -1: no cap)")
+	f.DurationVar(&o.accessLifetime, "access-token-lifetime", 0, "access token lifetime, e.g. 5m for a load test (default: the settings')")
+	f.DurationVar(&o.refreshLifetime, "refresh-token-lifetime", 0, "refresh token lifetime (default: the settings')")
 	return cmd
 }
 
@@ -157,6 +178,12 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		if pe, ok := errors.AsType[*mockserver.ControlPrefixError](err); ok {
 			return flagErrorf("control-prefix", "%q: %s", pe.Prefix, pe.Reason)
 		}
+		if ke, ok := errors.AsType[*mockserver.SigningKeyError](err); ok {
+			if ke.Alg == "" {
+				return flagErrorf("signing-key", "%s is an %s key, but the access tokens of these settings are opaque: no key signs them", o.signingKey, ke.KeyAlg)
+			}
+			return flagErrorf("signing-key", "%s is an %s key, but the settings sign access tokens %s (access_token.alg)", o.signingKey, ke.KeyAlg, ke.Alg)
+		}
 		return err
 	}
 	var ctl *controlServer
@@ -178,7 +205,8 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		quirks = []string{}
 	}
 	st.log.Info("mock provider listening", "url", srv.URL, "issuer", srv.Issuer(),
-		"profile", srv.Dialect().Name, "settings", st.settingsDesc, "quirks", quirks, "tls", st.tlsDesc != "")
+		"profile", srv.Dialect().Name, "settings", st.settingsDesc, "quirks", quirks, "tls", st.tlsDesc != "",
+		"keys", srv.SigningKeys().Source)
 
 	<-sigCtx.Done()
 	stop() // a second signal now kills the process at once
@@ -217,6 +245,8 @@ type serveSetup struct {
 	tlsConf *tls.Config
 	// control is the control API's configuration, nil when it is off.
 	control *controlSetup
+	// keyFile is --signing-key.
+	keyFile string
 }
 
 // setup validates the flags and builds the provider configuration. Every
@@ -238,7 +268,7 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &serveSetup{log: logger, defaults: profile.DefaultFixtures(), settingsDesc: settingsDesc}
+	st := &serveSetup{log: logger, defaults: profile.DefaultFixtures(), settingsDesc: settingsDesc, keyFile: o.signingKey}
 	fx := st.defaults
 	if o.config != "" {
 		if fx, err = profile.LoadFixturesFile(o.config); err != nil {
@@ -258,6 +288,10 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 			quirks = append(quirks, q)
 		}
 	}
+	keys, err := o.keySource()
+	if err != nil {
+		return nil, err
+	}
 	st.cfg = mockserver.Config{
 		Dialect:  dialect,
 		Settings: settings,
@@ -265,8 +299,12 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 		Quirks:   quirks,
 		Issuer:   o.issuer,
 		Logger:   logger,
+		Keys:     keys,
 	}
 	st.opts = []mockserver.ServerOption{mockserver.WithAddr(o.addr)}
+	if err := o.loadOptions(st); err != nil {
+		return nil, err
+	}
 
 	tlsConf, desc, err := o.tlsConfig()
 	if err != nil {
@@ -289,6 +327,36 @@ func (o *serveOptions) setup(stderr io.Writer) (*serveSetup, error) {
 		}
 	}
 	return st, nil
+}
+
+// loadOptions applies --max-records and the lifetime flags, which bound
+// what a load test leaves in memory.
+func (o *serveOptions) loadOptions(st *serveSetup) error {
+	if o.maxRecords < -1 {
+		return flagErrorf("max-records", "%d: a number of records, or -1 for no cap", o.maxRecords)
+	}
+	st.cfg.MaxRecords = o.maxRecords
+	if o.accessLifetime < 0 {
+		return flagErrorf("access-token-lifetime", "%s: must be positive", o.accessLifetime)
+	}
+	if o.refreshLifetime < 0 {
+		return flagErrorf("refresh-token-lifetime", "%s: must be positive", o.refreshLifetime)
+	}
+	access, refresh := o.accessLifetime, o.refreshLifetime
+	if access == 0 && refresh == 0 {
+		return nil
+	}
+	st.opts = append(st.opts, mockserver.WithSettings(func(s *mockserver.Settings) {
+		if access > 0 {
+			s.AccessToken.Lifetime = profile.Duration(access)
+			s.Choices = append(s.Choices, "Access tokens valid "+access.String()+" (--access-token-lifetime).")
+		}
+		if refresh > 0 {
+			s.RefreshToken.Lifetime = profile.Duration(refresh)
+			s.Choices = append(s.Choices, "Refresh tokens valid "+refresh.String()+" (--refresh-token-lifetime).")
+		}
+	}))
+	return nil
 }
 
 // dialectSettings loads the dialect of --profile and the mock settings
@@ -331,6 +399,30 @@ func (o *serveOptions) dialectSettings() (*profile.Dialect, *mockserver.Settings
 		return nil, nil, "", flagError("settings", err)
 	}
 	return d, s, o.settings, nil
+}
+
+// keySource is where the signing keys come from: generated at start unless
+// --fixture-keys or --signing-key says otherwise. The fixture keys are
+// public, so a mock that signs with them accepts anybody's forgeries.
+func (o *serveOptions) keySource() (mockserver.KeySource, error) {
+	switch {
+	case o.fixtureKeys && o.signingKey != "":
+		return mockserver.KeySource{}, flagErrorf("fixture-keys", "cannot be combined with --signing-key")
+	case o.fixtureKeys:
+		return mockserver.FixtureKeys(), nil
+	case o.signingKey != "":
+		b, err := os.ReadFile(o.signingKey)
+		if err != nil {
+			return mockserver.KeySource{}, flagError("signing-key", err)
+		}
+		src, err := mockserver.ParseSigningKey(b)
+		if err != nil {
+			return mockserver.KeySource{}, flagError("signing-key", fmt.Errorf("%s: %w", o.signingKey, err))
+		}
+		return src, nil
+	default:
+		return mockserver.GeneratedKeys(), nil
+	}
 }
 
 func (o *serveOptions) tlsConfig() (*tls.Config, string, error) {
@@ -430,6 +522,7 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 	} else {
 		fmt.Fprintf(tw, "  quirks\t%s\n", strings.Join(q, ", "))
 	}
+	fmt.Fprintf(tw, "  keys\t%s\n", st.keysLine(srv.SigningKeys()))
 	tw.Flush()
 
 	fmt.Fprintf(tw, "\nEndpoints\n")
@@ -526,6 +619,30 @@ func printBanner(w io.Writer, srv *mockserver.Server, st *serveSetup) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// keysLine says which keys sign, by algorithm and kid: never a secret.
+func (st *serveSetup) keysLine(k mockserver.SigningKeyInfo) string {
+	var from string
+	switch k.Source {
+	case "generated":
+		from = "generated at start (kept in memory only)"
+	case "given":
+		from = st.keyFile
+	default:
+		from = "the committed fixture keys (--fixture-keys: public, anyone can sign tokens this mock accepts)"
+	}
+	var keys []string
+	if k.Alg != "" {
+		keys = append(keys, k.Alg+" kid "+show(k.KeyID))
+	}
+	if k.IDTokenAlg != "" {
+		keys = append(keys, "ID tokens "+k.IDTokenAlg+" kid "+show(k.IDTokenKeyID))
+	}
+	if len(keys) == 0 {
+		return "none (the access tokens are opaque)"
+	}
+	return from + ": " + strings.Join(keys, "; ")
 }
 
 // defaultClientSecret returns the default fixtures' secret of that client.
