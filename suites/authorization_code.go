@@ -181,7 +181,7 @@ func authorizationCodeSpecs(e *Env) {
 		}
 		code, v := c.acCode(cl, CodeOpts{})
 		c.acFirst(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
-		if err := c.Env.Wait(c, acReplayDelay); err != nil {
+		if err := c.Env.Wait(c, acReplayDelay, "before replaying a redeemed code"); err != nil {
 			c.Failf(nil, "interrupted while waiting %s: %v", acReplayDelay, err)
 		}
 		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
@@ -362,7 +362,7 @@ func authorizationCodeSpecs(e *Env) {
 			c.Infof("no code lifetime is declared: assuming the RECOMMENDED maximum of 10 minutes")
 		}
 		code, v := c.acCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
-		if err := c.Env.Wait(c, wait); err != nil {
+		if err := c.Env.Wait(c, wait, "for the authorization code to expire"); err != nil {
 			c.Skipf("interrupted while waiting %s: %v", wait, err)
 		}
 		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)

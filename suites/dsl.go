@@ -121,6 +121,9 @@ func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 			Skip(harness.Scrub(NotRunPrefix + a.ID + ": the target stopped answering: " + err.Error()))
 		}
 		c := &C{Context: ctx, Env: e, A: a}
+		if e.dryRun {
+			c.dryRun()
+		}
 		defer func() {
 			// A breach of a SHOULD or MAY ends the spec as a WARN (see
 			// Failf); every other panic (Ginkgo's Fail and Skip) goes on.
@@ -129,6 +132,7 @@ func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 					panic(r)
 				}
 			}
+			c.dryEnd(false)
 		}()
 		body(c)
 	})
@@ -159,6 +163,9 @@ type C struct {
 	context.Context
 	Env *Env
 	A   harness.Assertion
+
+	// dry is set in a dry run (see dryRun).
+	dry *dryState
 
 	// azDecided and azPending count the authorization requests of the spec
 	// that the server answered with a decision (an error page, a redirect
@@ -191,6 +198,7 @@ type warnStop struct{}
 // SHOULD or MAY assertion the breach is recorded as a WARN and the spec
 // ends there (a failure only under --strict).
 func (c *C) Failf(evidence []*harness.Exchange, format string, args ...any) {
+	c.dryEnd(false)
 	if c.A.Level != MUST {
 		c.Warnf(evidence, format, args...)
 		panic(warnStop{})
@@ -214,6 +222,7 @@ func (c *C) Should(ok bool, ex *harness.Exchange, format string, args ...any) {
 
 // Warnf records a WARN: a SHOULD breach or an RFC-ambiguous answer.
 func (c *C) Warnf(evidence []*harness.Exchange, format string, args ...any) {
+	c.dryEnd(false)
 	chk := c.check(harness.VerdictWarn, fmt.Sprintf(format, args...), evidence)
 	AddReportEntry(EntryWarn, chk.Report(), ReportEntryVisibilityFailureOrVerbose)
 	if c.Env.Strict {
@@ -234,6 +243,7 @@ func (c *C) Saw(format string, args ...any) {
 
 // Skipf skips the spec with a stated reason.
 func (c *C) Skipf(format string, args ...any) {
+	c.dryEnd(true)
 	Skip(c.A.ID + ": " + harness.Scrub(fmt.Sprintf(format, args...)))
 }
 

@@ -162,6 +162,8 @@ type Env struct {
 	meta *metadataCache
 	// absent records guessed endpoints that answered 404.
 	absent *sync.Map
+	// dryRun: specs send nothing (see dryrun.go).
+	dryRun bool
 	// breaker trips when the target stops answering: the specs not yet run
 	// then end at once as not run (see harness.Breaker).
 	breaker *harness.Breaker
@@ -173,12 +175,22 @@ func (e *Env) Client(role string) *Client {
 }
 
 // Wait lets d pass on the target: a controlled clock jumps, a real target is
-// waited for.
-func (e *Env) Wait(ctx context.Context, d time.Duration) error {
+// waited for, telling the user what for (why, e.g. "for the authorization
+// code to expire").
+func (e *Env) Wait(ctx context.Context, d time.Duration, why string) error {
 	if e.Clock != nil {
 		e.Clock.Advance(d)
 		return nil
 	}
+	id := "a check"
+	if c, ok := ctx.(*C); ok {
+		if c.dry != nil {
+			c.dryAttempt()
+			return nil
+		}
+		id = c.A.ID
+	}
+	noticeWait(id, d, why)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -82,10 +82,10 @@ func TestGarbageTargetChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	var states []string
-	for _, sr := range res.Report.SpecReports {
+	for _, sr := range res.Ginkgo.SpecReports {
 		states = append(states, sr.State.String()+" "+sr.LeafNodeText)
 	}
-	b, _ := json.Marshal(map[string]any{"failed": res.Summary.Failed(), "specs": len(res.Summary.Specs), "states": states})
+	b, _ := json.Marshal(map[string]any{"failed": res.Run.Failed(), "specs": len(res.Run.Checks), "states": states})
 	if err := os.WriteFile(out, b, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/oauthconform/oauthconform/mockserver/mocktarget"
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites"
+	"github.com/oauthconform/oauthconform/suites/report"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
@@ -329,13 +330,26 @@ func TestMatrixChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out []childResult
-	for _, s := range res.Summary.Specs {
-		out = append(out, childResult{Env: s.Env, ID: s.ID, Level: s.Level, State: s.State, Warn: len(s.Warnings) > 0, Msg: firstLine(s.Message + strings.Join(s.Warnings, " | "))})
+	for _, c := range res.Run.Checks {
+		out = append(out, childResult{Env: c.Target, ID: c.ID, Level: c.Level, State: childState(c), Warn: len(c.Warnings) > 0, Msg: firstLine(c.Reason + strings.Join(c.Warnings, " | "))})
 	}
 	b, _ := json.Marshal(out)
 	if err := os.WriteFile(cfg.Out, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// childState is a check's state as the matrices compare it: a WARN passed.
+func childState(c report.Check) string {
+	switch c.Verdict {
+	case report.Pass, report.Warn:
+		return "passed"
+	case report.Fail:
+		return "failed"
+	case report.NotRun:
+		return "not-run"
+	}
+	return "skipped"
 }
 
 func firstLine(s string) string {
@@ -344,6 +358,54 @@ func firstLine(s string) string {
 }
 
 func isChild() bool { return os.Getenv(childEnv) != "" }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if childBin.dir != "" {
+		_ = os.RemoveAll(childBin.dir)
+	}
+	os.Exit(code)
+}
+
+var childBin struct {
+	once      sync.Once
+	path, dir string
+}
+
+// matrixBinary is the test binary the matrix children run: this one, or,
+// when this one has the race detector, the same tests built without it
+// (once per run, from the build cache). The matrices judge verdicts, not
+// concurrency (TestSuites and the mock's own tests run under -race), and
+// the detector makes their hundreds of runs several times slower.
+// OAUTHCONFORM_MATRIX_RACE=1 keeps it.
+func matrixBinary(t *testing.T) string {
+	childBin.once.Do(func() {
+		childBin.path = os.Args[0]
+		if !raceOn || os.Getenv("OAUTHCONFORM_MATRIX_RACE") != "" {
+			return
+		}
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			t.Logf("no go command, the matrix children run with -race: %v", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "oauthconform-matrix-")
+		if err != nil {
+			t.Logf("the matrix children run with -race: %v", err)
+			return
+		}
+		childBin.dir = dir
+		bin := filepath.Join(dir, "suites.test")
+		start := time.Now()
+		if out, err := exec.Command(goBin, "test", "-c", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Logf("building the matrix children without -race failed, they run with it: %v\n%s", err, out)
+			return
+		}
+		t.Logf("matrix children built without -race in %s", time.Since(start).Round(time.Millisecond))
+		childBin.path = bin
+	})
+	return childBin.path
+}
 
 // runCases runs the cases in child processes, two at a time (one per core),
 // and returns the results by environment name.
@@ -354,6 +416,7 @@ func runCases(t *testing.T, groups [][]matrixCase) map[string][]childResult {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
+	bin := matrixBinary(t)
 	for i, cases := range groups {
 		wg.Go(func() {
 			sem <- struct{}{}
@@ -362,7 +425,7 @@ func runCases(t *testing.T, groups [][]matrixCase) map[string][]childResult {
 			cfg, _ := json.Marshal(childConfig{Cases: cases, Out: out})
 			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMatrixChild$", "-test.count=1")
+			cmd := exec.CommandContext(ctx, bin, "-test.run=^TestMatrixChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), childEnv+"="+string(cfg))
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("child %d (%s...): %v\n%s", i, cases[0].name(), err, b)

@@ -117,7 +117,7 @@ func (c *C) pwRecover(cl *Client, u *User, wait time.Duration) {
 		c.Infof("the lockout lasts %s, longer than this run waits: %q may stay locked for later specs", wait, u.Username)
 		return
 	}
-	if err := c.Env.Wait(c, wait+time.Second); err != nil {
+	if err := c.Env.Wait(c, wait+time.Second, "for the lockout of "+strconv.Quote(u.Username)+" to end"); err != nil {
 		return
 	}
 	ex := c.Env.Password(c, cl, u.Username, string(u.Password), "")

@@ -156,7 +156,7 @@ func (c *C) rtRotated(g *rtGrant) (string, *harness.Exchange) {
 // which a rotated-out token may still be honoured.
 func (c *C) rtGrace() {
 	if g := c.Env.RefreshGrace; g > 0 {
-		if err := c.Env.Wait(c, g+time.Second); err != nil {
+		if err := c.Env.Wait(c, g+time.Second, "for the refresh token grace window to pass"); err != nil {
 			c.Skipf("interrupted while waiting out the grace window: %v", err)
 		}
 	}
@@ -198,7 +198,7 @@ func refreshTokenSpecs(e *Env) {
 		if next == "" {
 			next = g.rt
 		}
-		if err := c.Env.Wait(c, 2*time.Second); err != nil {
+		if err := c.Env.Wait(c, 2*time.Second, "to tell a rotated refresh token from a repeated one"); err != nil {
 			c.Skipf("interrupted while waiting: %v", err)
 		}
 		ex2 := c.Env.Refresh(c, cl, next, "")

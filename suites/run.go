@@ -2,6 +2,7 @@ package suites
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"os/signal"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +20,9 @@ import (
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
+
+	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/report"
 )
 
 // envs are the environments the spec tree is built for; Run sets them
@@ -43,9 +46,18 @@ type RunConfig struct {
 	LabelFilter string
 	// FocusStrings/SkipStrings filter by spec text (regular expressions).
 	FocusStrings, SkipStrings []string
-	JUnitReport, JSONReport   string
-	Verbose                   bool
-	// DryRun builds the tree and reports every spec without running any.
+	// FailFast stops at the first failure; the checks after it are not
+	// part of the run.
+	FailFast bool
+	// GinkgoJSONReport writes Ginkgo's own JSON report to that file (for
+	// debugging the harness; the run's report is Result.Run).
+	GinkgoJSONReport string
+	// Verbose shows Ginkgo's console output from the binary (the command's
+	// -v prints the run's report per group instead).
+	Verbose bool
+	// DryRun sends nothing to the targets (but the metadata lookup): each
+	// selected check is reported as one that would run (report.WouldRun),
+	// or skipped with the reason it would skip.
 	DryRun bool
 	// Timeout bounds the whole run.
 	Timeout time.Duration
@@ -58,12 +70,17 @@ type RunConfig struct {
 	// interrupt. From the binary, Ginkgo's own console report is shown
 	// only when Verbose: the summary is the report.
 	Progress io.Writer
+	// Notices, when set, is told when a check waits in real time (a code
+	// lifetime, a lockout): what for and how long.
+	Notices io.Writer
 }
 
 // Result is what a run found.
 type Result struct {
-	Report  types.Report
-	Summary *Summary
+	// Ginkgo is Ginkgo's own report of the run.
+	Ginkgo types.Report
+	// Run is the run's report: one check per spec and target.
+	Run *report.Run
 	// Interrupted is set when a signal (Ctrl-C, SIGTERM) ended the run:
 	// the check in progress and those after it did not run.
 	Interrupted bool
@@ -80,8 +97,18 @@ var _ = ReportAfterSuite("oauthconform summary", func(r Report) { lastReport = r
 // progress is RunConfig.Progress for the run in progress.
 var progress struct {
 	sync.Mutex
-	w io.Writer
-	n int
+	w, notices io.Writer
+	n          int
+}
+
+// noticeWait tells RunConfig.Notices that check id waits d, and why.
+func noticeWait(id string, d time.Duration, why string) {
+	progress.Lock()
+	defer progress.Unlock()
+	if progress.notices == nil || d < time.Second {
+		return
+	}
+	fmt.Fprintf(progress.notices, "\n%s waits %s %s (a real wait: the target's clock is its own)\n", id, d.Round(time.Second), why)
 }
 
 var _ = ReportAfterEach(func(r SpecReport) {
@@ -152,15 +179,21 @@ func Run(cfg RunConfig) (*Result, error) {
 	sc.LabelFilter = cfg.LabelFilter
 	sc.FocusStrings = cfg.FocusStrings
 	sc.SkipStrings = cfg.SkipStrings
-	sc.DryRun = cfg.DryRun
+	// Not Ginkgo's dry run, which runs no spec body: ours runs each body
+	// against an Env that sends nothing, to learn its skip reasons.
+	for _, e := range cfg.Envs {
+		e.dryRun = cfg.DryRun
+		if cfg.DryRun {
+			e.Metadata(context.Background()) // discovery, before nothing is sent
+		}
+	}
 	sc.RandomizeAllSpecs = false
-	sc.FailFast = false
+	sc.FailFast = cfg.FailFast
 	sc.Timeout = cfg.Timeout
 	if sc.Timeout <= 0 {
 		sc.Timeout = time.Hour
 	}
-	rc.JUnitReport = cfg.JUnitReport
-	rc.JSONReport = cfg.JSONReport
+	rc.JSONReport = cfg.GinkgoJSONReport
 	rc.NoColor = cfg.NoColor
 	rc.Verbose = cfg.Verbose
 	rc.Succinct = !cfg.Verbose
@@ -200,7 +233,7 @@ func Run(cfg RunConfig) (*Result, error) {
 		}()
 	}
 	progress.Lock()
-	progress.w, progress.n = cfg.Progress, 0
+	progress.w, progress.n, progress.notices = cfg.Progress, 0, cfg.Notices
 	progress.Unlock()
 	gomega.RegisterFailHandler(Fail)
 	GinkgoWriter.TeeTo(io.Discard)
@@ -209,10 +242,14 @@ func Run(cfg RunConfig) (*Result, error) {
 	if progress.w != nil && progress.n%80 != 0 {
 		fmt.Fprintln(progress.w)
 	}
-	progress.w = nil
+	progress.w, progress.notices = nil, nil
 	progress.Unlock()
-	res := &Result{Report: lastReport, Interrupted: interrupted.Load() || wasInterrupted(lastReport)}
-	res.Summary = summarize(lastReport, runFilter(cfg), res.Interrupted)
+	res := &Result{Ginkgo: lastReport, Interrupted: interrupted.Load() || wasInterrupted(lastReport)}
+	res.Run = buildRun(lastReport, runFilter(cfg), res.Interrupted)
+	for _, e := range cfg.Envs {
+		res.Run.Targets = append(res.Run.Targets, e.Describe(context.Background()))
+		res.Run.Strict = res.Run.Strict || e.Strict
+	}
 	return res, nil
 }
 
@@ -256,251 +293,114 @@ func runFilter(cfg RunConfig) func(types.SpecReport) bool {
 	}
 }
 
-// SpecResult is one spec's outcome in the summary.
-type SpecResult struct {
-	Env, Group, ID, Level, Section, Requirement string
-	State                                       string // passed, failed, skipped, not-run
-	Warnings                                    []string
-	Saw                                         []string
-	Message                                     string
-	Duration                                    time.Duration
-}
-
-// Summary tallies a run per environment and group.
-type Summary struct {
-	Specs []SpecResult
-	Rows  []SummaryRow
-}
-
-// SummaryRow is one line of the table.
-type SummaryRow struct {
-	Env, Group                      string
-	Passed, Failed, Warned, Skipped int
-	// NotRun counts specs that never ran because the target stopped
-	// answering.
-	NotRun int
-}
-
-// Failed counts failed specs.
-func (s *Summary) Failed() int {
-	n := 0
-	for _, r := range s.Rows {
-		n += r.Failed
-	}
-	return n
-}
-
-// NotRun counts specs that never ran because the target stopped answering.
-func (s *Summary) NotRun() int {
-	n := 0
-	for _, r := range s.Rows {
-		n += r.NotRun
-	}
-	return n
-}
-
-// Summarize reads the Ginkgo report of a run that was not interrupted.
-func Summarize(r types.Report) *Summary { return summarize(r, nil, false) }
-
-// summarize reads the Ginkgo report; after an interrupt, the specs selected
-// (see runFilter) that never ran, and the one interrupted, are not run.
-func summarize(r types.Report, selected func(types.SpecReport) bool, interrupted bool) *Summary {
-	s := &Summary{}
-	rows := map[[2]string]*SummaryRow{}
+// buildRun reads the Ginkgo report into the run's report: one check per
+// spec that ran or was meant to (specs left out by the label filter, focus
+// or skip patterns are not part of the run). After an interrupt, the specs
+// selected (see runFilter) that never ran, and the one interrupted, are
+// NOT-RUN.
+func buildRun(r types.Report, selected func(types.SpecReport) bool, interrupted bool) *report.Run {
+	run := &report.Run{Tool: "oauthconform", Started: r.StartTime, Duration: r.RunTime, Interrupted: interrupted}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		res := SpecResult{Duration: sr.RunTime}
-		if len(sr.ContainerHierarchyTexts) >= 3 {
-			res.Env = sr.ContainerHierarchyTexts[1]
-			res.Group, _, _ = strings.Cut(sr.ContainerHierarchyTexts[2], " ")
+		c, ok := checkOf(sr, selected, interrupted)
+		if ok {
+			run.Checks = append(run.Checks, c)
 		}
-		id, req, _ := strings.Cut(sr.LeafNodeText, ": ")
-		res.ID, res.Requirement = id, req
-		labels := sr.Labels()
-		for _, l := range labels {
-			switch {
-			case l == "MUST" || l == "SHOULD" || l == "MAY" || l == "INFO":
-				res.Level = l
-			case strings.HasPrefix(l, "RFC"):
-				if res.Section == "" {
-					res.Section = l
-				}
-			}
+	}
+	// Per target in run order, then in catalogue order.
+	rank := map[string]int{}
+	for i := range run.Checks {
+		if _, ok := rank[run.Checks[i].Target]; !ok {
+			rank[run.Checks[i].Target] = len(rank)
+		}
+	}
+	slices.SortStableFunc(run.Checks, func(a, b report.Check) int {
+		if ra, rb := rank[a.Target], rank[b.Target]; ra != rb {
+			return ra - rb
 		}
 		switch {
-		case sr.State.Is(types.SpecStatePassed):
-			res.State = "passed"
-		case sr.State.Is(types.SpecStateInterrupted),
-			interrupted && sr.State.Is(types.SpecStateSkipped) && sr.Failure.Message == "" && selected != nil && selected(sr):
-			// A signal is not the server's failure.
-			res.State = "not-run"
-			res.Message = res.ID + ": interrupted"
-		case sr.State.Is(types.SpecStateSkipped|types.SpecStatePending) && sr.Failure.Message == "":
-			// Left out by --label-filter or focus, not skipped for a reason:
-			// not part of this run's tally.
-			continue
-		case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(sr.Failure.Message, NotRunPrefix):
-			res.State = "not-run"
-			res.Message = strings.TrimPrefix(sr.Failure.Message, NotRunPrefix)
-		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-			res.State = "skipped"
-			res.Message = sr.Failure.Message
-		default:
-			res.State = "failed"
-			res.Message = sr.Failure.Message
+		case idLess(a.ID, b.ID):
+			return -1
+		case idLess(b.ID, a.ID):
+			return 1
 		}
-		for _, e := range sr.ReportEntries {
-			switch e.Name {
-			case EntryWarn:
-				res.Warnings = append(res.Warnings, e.StringRepresentation())
-			case EntrySaw:
-				res.Saw = append(res.Saw, e.StringRepresentation())
-			}
-		}
-		s.Specs = append(s.Specs, res)
-		k := [2]string{res.Env, res.Group}
-		row := rows[k]
-		if row == nil {
-			row = &SummaryRow{Env: res.Env, Group: res.Group}
-			rows[k] = row
-		}
-		switch res.State {
-		case "passed":
-			row.Passed++
-		case "failed":
-			row.Failed++
-		case "not-run":
-			row.NotRun++
-		default:
-			row.Skipped++
-		}
-		if len(res.Warnings) > 0 {
-			row.Warned++
-		}
-	}
-	for _, r := range rows {
-		s.Rows = append(s.Rows, *r)
-	}
-	sort.Slice(s.Rows, func(i, j int) bool {
-		if s.Rows[i].Env != s.Rows[j].Env {
-			return s.Rows[i].Env < s.Rows[j].Env
-		}
-		return s.Rows[i].Group < s.Rows[j].Group
+		return 0
 	})
-	return s
+	return run
 }
 
-// Print writes the summary table and the failures (with their evidence).
-func (s *Summary) Print(w io.Writer, verbose bool) {
-	// The NOT RUN column only when a run ended early.
-	nr := s.NotRun()
-	row := func(env, group string, p, f, wn, sk, n int) {
-		fmt.Fprintf(w, "%-28s %-11s %7d %7d %7d %7d", env, group, p, f, wn, sk)
-		if nr > 0 {
-			fmt.Fprintf(w, " %7d", n)
-		}
-		fmt.Fprintln(w)
+// checkOf is one spec's check; ok is false for a spec not part of the run.
+func checkOf(sr types.SpecReport, selected func(types.SpecReport) bool, interrupted bool) (report.Check, bool) {
+	c := report.Check{Duration: sr.RunTime}
+	if len(sr.ContainerHierarchyTexts) >= 3 {
+		c.Target = sr.ContainerHierarchyTexts[1]
+		c.Group, c.GroupTitle, _ = strings.Cut(sr.ContainerHierarchyTexts[2], " ")
 	}
-	fmt.Fprintf(w, "\n%-28s %-11s %7s %7s %7s %7s", "TARGET", "GROUP", "PASSED", "FAILED", "WARNED", "SKIPPED")
-	if nr > 0 {
-		fmt.Fprintf(w, " %7s", "NOT RUN")
-	}
-	fmt.Fprintln(w)
-	var tp, tf, tw, ts int
-	// Groups that do not apply to a target (every spec skipped, e.g. the
-	// authorize groups of a dialect without an authorize endpoint) are folded
-	// into one line per target unless verbose.
-	var folded []string
-	foldedBy := map[string][]string{}
-	for _, r := range s.Rows {
-		tp, tf, tw, ts = tp+r.Passed, tf+r.Failed, tw+r.Warned, ts+r.Skipped
-		if !verbose && r.Passed+r.Failed+r.Warned+r.NotRun == 0 {
-			if len(foldedBy[r.Env]) == 0 {
-				folded = append(folded, r.Env)
-			}
-			foldedBy[r.Env] = append(foldedBy[r.Env], fmt.Sprintf("%s (%d)", r.Group, r.Skipped))
-			continue
-		}
-		row(r.Env, r.Group, r.Passed, r.Failed, r.Warned, r.Skipped, r.NotRun)
-	}
-	row("TOTAL", "", tp, tf, tw, ts, nr)
-	for _, env := range folded {
-		fmt.Fprintf(w, "%s: all skipped (not applicable; -v lists why): %s\n", env, strings.Join(foldedBy[env], ", "))
-	}
-	if verbose {
-		// One line per reason: a precondition that fails once (no code,
-		// no second client) skips many specs for the same reason.
-		type skipGroup struct {
-			env, reason string
-			ids         []string
-		}
-		var order []*skipGroup
-		byReason := map[[2]string]*skipGroup{}
-		for _, sp := range s.Specs {
-			if sp.State != "skipped" {
-				continue
-			}
-			reason := firstLines(strings.TrimPrefix(sp.Message, sp.ID+": "), false)
-			k := [2]string{sp.Env, reason}
-			g := byReason[k]
-			if g == nil {
-				g = &skipGroup{env: sp.Env, reason: reason}
-				byReason[k] = g
-				order = append(order, g)
-			}
-			g.ids = append(g.ids, sp.ID)
-		}
-		for _, g := range order {
-			fmt.Fprintf(w, "SKIP %s (%s): %s\n", strings.Join(g.ids, " "), g.env, g.reason)
+	c.ID, c.Requirement, _ = strings.Cut(sr.LeafNodeText, ": ")
+	for _, l := range sr.Labels() {
+		switch {
+		case l == "MUST" || l == "SHOULD" || l == "MAY" || l == "INFO":
+			c.Level = l
 		}
 	}
-	for _, sp := range s.Specs {
-		if sp.State == "failed" {
-			fmt.Fprintf(w, "\nFAIL %s [%s] %s (%s)\n%s\n", sp.ID, sp.Level, sp.Section, sp.Env, indent(sp.Message))
+	registry.Lock()
+	c.Section = registry.m[c.ID].Section
+	registry.Unlock()
+	msg := harness.Scrub(sr.Failure.Message)
+	for _, e := range sr.ReportEntries {
+		switch e.Name {
+		case EntryWarn:
+			c.Warnings = append(c.Warnings, harness.Scrub(e.StringRepresentation()))
+		case EntrySaw:
+			c.Saw = append(c.Saw, strings.TrimPrefix(harness.Scrub(e.StringRepresentation()), c.ID+": "))
 		}
 	}
-	// Specs that never ran: one line per target, the reason once.
-	notRun := map[string][]string{}
-	var notRunEnvs []string
-	reason := map[string]string{}
-	for _, sp := range s.Specs {
-		if sp.State != "not-run" {
-			continue
-		}
-		if len(notRun[sp.Env]) == 0 {
-			notRunEnvs = append(notRunEnvs, sp.Env)
-			_, reason[sp.Env], _ = strings.Cut(sp.Message, ": ")
-		}
-		notRun[sp.Env] = append(notRun[sp.Env], sp.ID)
+	switch {
+	case sr.State.Is(types.SpecStatePassed) && len(c.Warnings) > 0:
+		c.Verdict = report.Warn
+		c.Reason, c.Evidence = splitCheckReport(c.Warnings[0], c.Requirement)
+	case sr.State.Is(types.SpecStatePassed):
+		c.Verdict = report.Pass
+	case sr.State.Is(types.SpecStateInterrupted),
+		interrupted && sr.State.Is(types.SpecStateSkipped) && sr.Failure.Message == "" && selected != nil && selected(sr):
+		// A signal is not the server's failure.
+		c.Verdict, c.Reason = report.NotRun, "interrupted"
+	case sr.State.Is(types.SpecStateSkipped|types.SpecStatePending) && sr.Failure.Message == "":
+		// Left out by --label-filter or focus, not skipped for a reason.
+		return c, false
+	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(msg, DryRunPrefix):
+		c.Verdict = report.WouldRun
+	case sr.State.Is(types.SpecStateSkipped) && strings.HasPrefix(msg, NotRunPrefix):
+		c.Verdict = report.NotRun
+		c.Reason = strings.TrimPrefix(strings.TrimPrefix(msg, NotRunPrefix), c.ID+": ")
+	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		c.Verdict = report.Skip
+		c.Reason = strings.TrimPrefix(msg, c.ID+": ")
+	case sr.State.Is(types.SpecStateTimedout):
+		c.Verdict = report.Fail
+		c.Reason = fmt.Sprintf("the check did not finish within its time limit (%s): a target that does not answer is not compliant", sr.RunTime.Round(time.Second))
+		c.Evidence = msg
+	default:
+		c.Verdict = report.Fail
+		c.Reason, c.Evidence = splitCheckReport(msg, c.Requirement)
 	}
-	for _, env := range notRunEnvs {
-		fmt.Fprintf(w, "\nNOT RUN %d checks (%s): %s\n", len(notRun[env]), env, reason[env])
-		if verbose {
-			fmt.Fprintf(w, "  %s\n", strings.Join(notRun[env], " "))
-		}
-	}
-	for _, sp := range s.Specs {
-		for _, wmsg := range sp.Warnings {
-			fmt.Fprintf(w, "\nWARN %s (%s)\n%s\n", sp.ID, sp.Env, indent(firstLines(wmsg, verbose)))
-		}
-	}
-	if nr > 0 {
-		fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped, %d not run\n", tp, tf, ts, nr)
-		return
-	}
-	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped\n", tp, tf, ts)
+	return c, true
 }
 
-func firstLines(s string, all bool) string {
-	if all {
-		return s
+// splitCheckReport splits a harness.Check report ("FAIL ID (MUST, RFC
+// ...): requirement — message" then the evidence) into its message and the
+// evidence; any other text is its first line and the rest.
+func splitCheckReport(msg, requirement string) (reason, evidence string) {
+	line, rest, _ := strings.Cut(msg, "\n")
+	if requirement != "" {
+		if i := strings.Index(line, requirement+" — "); i >= 0 {
+			line = line[i+len(requirement)+len(" — "):]
+		}
 	}
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-func indent(s string) string {
-	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+	if strings.HasPrefix(msg, "strict mode: ") {
+		line = "strict mode (a WARN fails): " + line
+	}
+	return line, strings.TrimSpace(rest)
 }

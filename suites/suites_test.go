@@ -41,5 +41,5 @@ func TestTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Summary.Print(os.Stdout, testing.Verbose())
+	res.Run.Print(os.Stdout, testing.Verbose())
 }

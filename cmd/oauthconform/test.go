@@ -8,14 +8,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/oauthconform/oauthconform/internal/suggest"
 	"github.com/oauthconform/oauthconform/mockserver/mocktarget"
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites"
+	"github.com/oauthconform/oauthconform/suites/report"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
@@ -43,8 +47,15 @@ type testOptions struct {
 	profiles     []string
 	quirks       []string
 	labelFilter  string
+	focus        []string
+	skip         []string
+	dryRun       bool
+	failFast     bool
 	junit        string
 	jsonReport   string
+	ginkgoJSON   string
+	baseline     string
+	github       bool
 	strict       bool
 	verbose      bool
 	insecure     bool
@@ -92,8 +103,15 @@ func newTestCmd() *cobra.Command {
 	f.StringSliceVar(&o.profiles, "profile", nil, "profile(s) to check: with --issuer the target's dialect (default rfc6749); with no target the embedded mocks to run (default: all)")
 	f.StringSliceVar(&o.quirks, "quirk", nil, "with no target: turn these quirks on in the embedded mocks (see `serve --list-quirks`)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression`, e.g. 'MUST && !slow' (default '!intrusive')")
-	f.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `file`")
-	f.StringVar(&o.jsonReport, "json-report", "", "write a JSON report to `file`")
+	f.StringArrayVar(&o.focus, "focus", nil, "run only the checks whose ID or requirement matches this `regexp` (repeatable)")
+	f.StringArrayVar(&o.skip, "skip", nil, "leave out the checks whose ID or requirement matches this `regexp` (repeatable)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "list the checks that would run against the target, and why the others would skip, without running any")
+	f.BoolVar(&o.failFast, "fail-fast", false, "stop at the first failed check (the rest are not part of the run)")
+	f.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `file` (one testsuite per target and group)")
+	f.StringVar(&o.jsonReport, "json-report", "", "write the JSON report (schemas/report.schema.json) to `file`")
+	f.StringVar(&o.baseline, "baseline", "", "YAML `file` of accepted failures (ID, optional target, reason): they WARN instead of failing, and entries that no longer fail are reported as stale")
+	f.BoolVar(&o.github, "github-annotations", os.Getenv("GITHUB_ACTIONS") == "true", "print GitHub Actions annotations (::error/::warning) and write the job summary to $GITHUB_STEP_SUMMARY (default: on in GitHub Actions)")
+	f.StringVar(&o.ginkgoJSON, "ginkgo-json-report", "", "also write Ginkgo's own JSON report to `file` (to debug the harness)")
 	f.BoolVar(&o.strict, "strict", false, "treat WARN (SHOULD breaches, ambiguous answers) as failures")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every spec and every WARN's evidence")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate verification of the target")
@@ -205,6 +223,18 @@ func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	for _, re := range append(slices.Clone(o.focus), o.skip...) {
+		if _, err := regexp.Compile(re); err != nil {
+			return flagError("focus/skip", err)
+		}
+	}
+	var base *report.Baseline
+	if o.baseline != "" {
+		var err error
+		if base, err = report.LoadBaseline(o.baseline, knownCheck); err != nil {
+			return &usageError{msg: "--baseline", err: err}
+		}
+	}
 	envs, stop, err := o.envs(ctx)
 	if err != nil {
 		return err
@@ -221,30 +251,108 @@ func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
 	}
 	// Progress marks go to a terminal only: a CI log gets the summary.
 	var prog io.Writer
-	if isTerminal(o.stderr) {
+	if isTerminal(o.stderr) && !o.dryRun {
 		prog = o.stderr
 	}
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	if !o.dryRun {
+		fmt.Fprintf(o.stderr, "oauthconform: checking %s\n", strings.Join(names, ", "))
+	}
 	res, err := suites.Run(suites.RunConfig{
-		Envs: envs, LabelFilter: filter, JUnitReport: o.junit, JSONReport: o.jsonReport,
-		Verbose: o.verbose, Timeout: o.timeout, NoColor: o.noColor || !isTerminal(stdout),
-		Progress: prog,
+		Envs: envs, LabelFilter: filter, FocusStrings: o.focus, SkipStrings: o.skip,
+		DryRun: o.dryRun, FailFast: o.failFast, GinkgoJSONReport: o.ginkgoJSON,
+		Timeout: o.timeout, NoColor: o.noColor || !isTerminal(stdout),
+		Progress: prog, Notices: o.stderr,
 	})
 	if err != nil {
 		return err
 	}
-	res.Summary.Print(stdout, o.verbose)
-	if res.Interrupted {
-		return errInterrupted
+	run := res.Run
+	run.Version = buildVersion()
+	if len(run.Checks) == 0 && !res.Interrupted {
+		return &usageError{msg: "--label-filter/--focus/--skip: no check matched"}
 	}
-	// Checks that never ran because the target stopped answering are no
-	// evidence of compliance.
-	if res.Summary.Failed() > 0 || res.Summary.NotRun() > 0 {
+	if o.dryRun {
+		run.PrintDryRun(stdout)
+		return nil
+	}
+	run.Apply(base)
+	switch {
+	case res.Interrupted:
+		run.ExitCode = 130
+	case run.Failed() > 0 || run.NotRun() > 0:
+		// Checks that never ran because the target stopped answering are
+		// no evidence of compliance.
+		run.ExitCode = 1
+	}
+	run.Print(stdout, o.verbose)
+	if o.github {
+		run.WriteGitHubAnnotations(stdout)
+		if f := os.Getenv("GITHUB_STEP_SUMMARY"); f != "" {
+			if err := appendFile(f, run.WriteGitHubSummary); err != nil {
+				fmt.Fprintf(o.stderr, "oauthconform: the job summary: %v\n", err)
+			}
+		}
+	}
+	if err := writeReport(o.junit, func(w io.Writer) error { return run.WriteJUnit(w) }); err != nil {
+		return err
+	}
+	if err := writeReport(o.jsonReport, func(w io.Writer) error { return run.WriteJSON(w) }); err != nil {
+		return err
+	}
+	switch run.ExitCode {
+	case 130:
+		return errInterrupted
+	case 1:
 		return errChecksFailed
 	}
-	if len(res.Summary.Specs) == 0 {
-		return &usageError{msg: "--label-filter: no spec matched"}
-	}
 	return nil
+}
+
+// writeReport writes a report file ("" writes none).
+func writeReport(file string, write func(io.Writer) error) error {
+	if file == "" {
+		return nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// appendFile appends what write writes to file.
+func appendFile(file string, write func(io.Writer)) error {
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	write(f)
+	return f.Close()
+}
+
+// knownCheck reports whether id is an assertion of the catalogue, else the
+// nearest one.
+func knownCheck(id string) (bool, string) {
+	as, err := suites.Catalogue()
+	if err != nil {
+		return true, ""
+	}
+	ids := make([]string, len(as))
+	for i, a := range as {
+		if a.ID == id {
+			return true, ""
+		}
+		ids[i] = a.ID
+	}
+	return false, suggest.Nearest(id, ids)
 }
 
 // endpointFlag sets one endpoint of the quick form.

@@ -99,6 +99,21 @@ type Client struct {
 	headers   http.Header
 	limiter   *limiter
 	breaker   *Breaker
+	// dry, when set, makes every request fail at once with ErrDryRun,
+	// after calling it (see Dry).
+	dry func()
+}
+
+// ErrDryRun is the error of every request of a dry client: nothing is sent.
+var ErrDryRun = errors.New("dry run: no request is sent")
+
+// Dry returns a copy of c that sends nothing: each request calls attempted
+// and fails with ErrDryRun. A dry run uses it to tell the checks that would
+// send requests from those that skip before they do.
+func (c *Client) Dry(attempted func()) *Client {
+	d := *c
+	d.dry = attempted
+	return &d
 }
 
 // ConnPool lets clients share their connections, and so their TLS
@@ -379,6 +394,11 @@ func (c *Client) Do(ctx context.Context, method, target string, opts ...RequestO
 	}
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if c.dry != nil {
+		c.dry()
+		x.Err = ErrDryRun
+		return x
 	}
 	if err := c.breaker.allow(x.URL); err != nil {
 		x.Err = err

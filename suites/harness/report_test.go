@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,12 +51,23 @@ func TestReportsChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := suites.Run(suites.RunConfig{Envs: []*suites.Env{e}, NoColor: true, Verbose: true,
-		LabelFilter: "!intrusive && !slow", JUnitReport: filepath.Join(dir, "junit.xml"), JSONReport: filepath.Join(dir, "report.json")})
+		LabelFilter: "!intrusive && !slow", GinkgoJSONReport: filepath.Join(dir, "ginkgo.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Summary.Print(os.Stdout, true)
-	b, _ := json.Marshal(map[string]any{"failed": res.Summary.Failed(), "issued": et.Issued()})
+	res.Run.Print(os.Stdout, true)
+	res.Run.WriteGitHubAnnotations(os.Stdout)
+	for name, write := range map[string]func(io.Writer) error{"junit.xml": res.Run.WriteJUnit, "report.json": res.Run.WriteJSON} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := write(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	b, _ := json.Marshal(map[string]any{"failed": res.Run.Failed(), "issued": et.Issued()})
 	if err := os.WriteFile(filepath.Join(dir, "child.json"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +110,7 @@ func TestReportsLeakNothing(t *testing.T) {
 	leaks = append(leaks, harness.BasicForms(echoID2, echoSecret2)...)
 	leaks = append(leaks, child.Issued...)
 	reports := map[string]string{"console": string(console)}
-	for _, f := range []string{"junit.xml", "report.json"} {
+	for _, f := range []string{"junit.xml", "report.json", "ginkgo.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
