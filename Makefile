@@ -33,8 +33,16 @@ run:
 # with it installed, that check cannot skip.
 XSD_DIR := interop/xsd
 
+# The conformance matrices run last, in the package's own directory so that
+# their progress lines stream instead of appearing at the end.
+MATRICES := ^(TestQuirkMatrix|TestFreedomMatrix)$$
+
 test: xsd-deps
-	OAUTHCONFORM_REQUIRE_XSD=$(if $(shell command -v npm),1,) $(GO) test -race -count=1 ./...
+	@echo "== make test: every package, race detector on (the matrices follow)"
+	OAUTHCONFORM_REQUIRE_XSD=$(if $(shell command -v npm),1,) $(GO) test -race -count=1 -skip '$(MATRICES)' ./...
+	@echo "== make test: the quirk and freedom matrices"
+	cd suites && $(GO) test -race -count=1 -run '$(MATRICES)'
+	@echo "== make test: interop (ory/fosite as a target)"
 	cd interop && $(GO) test -race -count=1 ./...
 
 xsd-deps: $(XSD_DIR)/node_modules/.package-lock.json

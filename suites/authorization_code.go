@@ -21,7 +21,7 @@ func init() {
 const acConcurrent = 5
 
 // acReplayDelay is the OpenID conformance suite's pause before a second
-// redemption (TOK-AC-004, slow variant).
+// redemption (TOK-AC-014).
 const acReplayDelay = 30 * time.Second
 
 // acUsesPKCE reports whether the TOK-AC specs send an S256 challenge with
@@ -171,9 +171,7 @@ func authorizationCodeSpecs(e *Env) {
 		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
 	})
 
-	// The slow variant is declared first: the catalogue keeps the last
-	// requirement registered for an ID, the main one below.
-	e.Assert(harness.Assertion{ID: "TOK-AC-004", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
+	e.Assert(harness.Assertion{ID: "TOK-AC-014", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
 		Requirement: "An authorization code MUST stay single-use over time: redeemed again 30 s after its first redemption, it is refused with invalid_grant."}, func(c *C) {
 		cl := c.acPrimary()
 		if l := c.Env.CodeLifetime; l > 0 && l <= acReplayDelay+5*time.Second {

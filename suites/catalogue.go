@@ -3,6 +3,7 @@ package suites
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
@@ -56,6 +57,12 @@ func Catalogue() ([]harness.Assertion, error) {
 		for _, g := range groups {
 			g.Specs(e)
 		}
+	}
+	registry.Lock()
+	conflicts := slices.Clone(registry.conflicts)
+	registry.Unlock()
+	if len(conflicts) > 0 {
+		return nil, fmt.Errorf("suites: an assertion ID names two assertions:\n%s", strings.Join(conflicts, "\n"))
 	}
 	return Assertions(), nil
 }

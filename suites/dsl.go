@@ -56,6 +56,9 @@ const (
 var registry = struct {
 	sync.Mutex
 	m map[string]harness.Assertion
+	// conflicts are IDs declared with two different assertions: a
+	// catalogue that silently kept one would lie (Catalogue fails).
+	conflicts []string
 }{m: map[string]harness.Assertion{}}
 
 // Assertions returns the assertions of the last built spec tree, by ID.
@@ -108,6 +111,9 @@ func groupRank(g string) int {
 // the rule in RFC 2119 words; body checks exactly that rule.
 func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 	registry.Lock()
+	if prev, ok := registry.m[a.ID]; ok && prev != a {
+		registry.conflicts = append(registry.conflicts, fmt.Sprintf("%s is declared twice: %q (%s %s) and %q (%s %s)", a.ID, prev.Requirement, prev.Level, prev.Section, a.Requirement, a.Level, a.Section))
+	}
 	registry.m[a.ID] = a
 	registry.Unlock()
 	if e.collectOnly {

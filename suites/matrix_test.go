@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -417,10 +418,16 @@ func runCases(t *testing.T, groups [][]matrixCase) map[string][]childResult {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
 	bin := matrixBinary(t)
+	var done atomic.Int32
+	start := time.Now()
 	for i, cases := range groups {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// Progress for `make test`, which streams this package's output.
+			defer func() {
+				fmt.Printf("%s: %d/%d runs done (%s)\n", t.Name(), done.Add(1), len(groups), time.Since(start).Round(time.Second))
+			}()
 			out := filepath.Join(dir, fmt.Sprintf("%d.json", i))
 			cfg, _ := json.Marshal(childConfig{Cases: cases, Out: out})
 			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
