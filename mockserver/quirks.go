@@ -194,7 +194,7 @@ var quirkTable = [numQuirks]QuirkInfo{
 	QuirkBasic400:                          {QuirkBasic400, "basic-400", "answers 400 instead of 401 when HTTP Basic client authentication fails", []string{"TOK-AUTH-005", "TOK-AUTH-006", "TOK-AUTH-009"}},
 	QuirkNoWWWAuthenticate:                 {QuirkNoWWWAuthenticate, "no-www-authenticate", "answers 401 without a WWW-Authenticate header", []string{"TOK-AUTH-005", "TOK-AUTH-006", "TOK-AUTH-009"}},
 	QuirkExpiresInString:                   {QuirkExpiresInString, "expires-in-string", `sends expires_in as a JSON string ("3600")`, []string{"TOK-RESP-008", "TOK-RESP-012"}},
-	QuirkReusableCodes:                     {QuirkReusableCodes, "reusable-codes", "lets an authorization code be redeemed more than once", []string{"TOK-AC-004", "TOK-AC-006"}},
+	QuirkReusableCodes:                     {QuirkReusableCodes, "reusable-codes", "lets an authorization code be redeemed more than once", []string{"TOK-AC-004", "TOK-AC-006", "TOK-AC-014"}},
 	QuirkNoReuseRevocation:                 {QuirkNoReuseRevocation, "no-reuse-revocation", "rejects a reused code but leaves the tokens of its first redemption valid", []string{"TOK-AC-005"}},
 	QuirkRedirectURIUnchecked:              {QuirkRedirectURIUnchecked, "redirect-uri-unchecked", "does not compare redirect_uri at the token endpoint with the one of the authorization request", []string{"TOK-AC-008"}},
 	QuirkRedirectURIOptional:               {QuirkRedirectURIOptional, "redirect-uri-optional", "accepts a code exchange without the redirect_uri the authorization request carried", []string{"TOK-AC-009"}},
