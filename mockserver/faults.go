@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oauthconform/oauthconform/profile"
 )
 
 // A fault queue for the robustness tests of clients: Enqueue makes the next
@@ -231,7 +233,7 @@ func (p *Provider) resourceMatcher() (func(string) bool, error) {
 			return path == res.Prefix || strings.HasPrefix(path, strings.TrimSuffix(res.Prefix, "/")+"/")
 		}
 		for _, rule := range res.Rules {
-			if _, ok := matchPathTemplate(rule.Path, path); ok {
+			if _, ok := profile.MatchPath(rule.Path, path); ok {
 				return true
 			}
 		}

@@ -103,7 +103,7 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	for i := range res.Rules {
 		rr := &res.Rules[i]
-		v, ok := matchPathTemplate(rr.Path, r.URL.Path)
+		v, ok := profile.MatchPath(rr.Path, r.URL.Path)
 		if !ok {
 			continue
 		}
@@ -159,29 +159,6 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 	b = append(b, `,"scope":`...)
 	b = appendJSONString(b, ref.scope)
 	p.writeResourceJSON(w, http.StatusOK, append(b, '}'))
-}
-
-// matchPathTemplate matches a path against a template whose {name} segments
-// match one non-empty segment each.
-func matchPathTemplate(tmpl, path string) (map[string]string, bool) {
-	ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
-	if len(ts) != len(ps) {
-		return nil, false
-	}
-	vars := map[string]string{}
-	for i, t := range ts {
-		if len(t) > 2 && t[0] == '{' && t[len(t)-1] == '}' {
-			if ps[i] == "" {
-				return nil, false
-			}
-			vars[t[1:len(t)-1]] = ps[i]
-			continue
-		}
-		if t != ps[i] {
-			return nil, false
-		}
-	}
-	return vars, true
 }
 
 func (p *Provider) writeResourceJSON(w http.ResponseWriter, status int, b []byte) {

@@ -117,20 +117,3 @@ func TestResourceRulesInsufficientScope(t *testing.T) {
 	}
 }
 
-func TestMatchPathTemplate(t *testing.T) {
-	for _, tt := range []struct {
-		tmpl, path string
-		ok         bool
-	}{
-		{"/a/{x}/b", "/a/1/b", true},
-		{"/a/{x}/b", "/a//b", false},
-		{"/a/{x}/b", "/a/1/b/", false},
-		{"/a/{x}/b", "/a/1/c", false},
-		{"/a/{x}", "/a/1/2", false},
-		{"/a/{}", "/a/{}", true},
-	} {
-		if _, ok := matchPathTemplate(tt.tmpl, tt.path); ok != tt.ok {
-			t.Errorf("%s %s: %v", tt.tmpl, tt.path, ok)
-		}
-	}
-}

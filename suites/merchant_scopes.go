@@ -67,7 +67,7 @@ func (c *C) requireScopeGates() *scopeGates {
 		}
 		probe := first[:strings.LastIndexByte(first, '/')+1] + "transactions"
 		if strings.HasPrefix(probe, res.Prefix) && !slices.ContainsFunc(res.Rules, func(r profile.ResourceRule) bool {
-			_, ok := matchTemplate(r.Path, probe)
+			_, ok := profile.MatchPath(r.Path, probe)
 			return ok
 		}) {
 			g.wideOnly = profile.ResourceRule{Method: http.MethodGet, Path: probe, Scopes: res.DefaultScopes}
@@ -76,40 +76,15 @@ func (c *C) requireScopeGates() *scopeGates {
 	return g
 }
 
-// matchTemplate matches path against a template whose {name} segments
-// stand for one segment each.
-func matchTemplate(tmpl, path string) (map[string]string, bool) {
-	ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
-	if len(ts) != len(ps) {
-		return nil, false
-	}
-	vars := map[string]string{}
-	for i, t := range ts {
-		if len(t) > 2 && t[0] == '{' && t[len(t)-1] == '}' {
-			vars[t[1:len(t)-1]] = ps[i]
-			continue
-		}
-		if t != ps[i] {
-			return nil, false
-		}
-	}
-	return vars, true
-}
-
 // expandPath fills a path template: {client_id} with clientID, others with
 // a placeholder value.
 func expandPath(tmpl, clientID string) string {
-	segs := strings.Split(tmpl, "/")
-	for i, s := range segs {
-		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
-			if s == "{client_id}" {
-				segs[i] = url.PathEscape(clientID)
-			} else {
-				segs[i] = "1234567890"
-			}
+	return profile.ExpandPath(tmpl, func(name string) string {
+		if name == "client_id" {
+			return url.PathEscape(clientID)
 		}
-	}
-	return strings.Join(segs, "/")
+		return "1234567890"
+	})
 }
 
 // scopeToken obtains an access token of cl granted exactly scope, or skips.
