@@ -116,4 +116,3 @@ func TestResourceRulesInsufficientScope(t *testing.T) {
 		t.Fatalf("%d %v %s", res.status, res.header, res.raw)
 	}
 }
-
