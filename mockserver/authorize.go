@@ -787,5 +787,5 @@ func (p *Provider) handleOOB(w http.ResponseWriter, r *http.Request) {
 		title.WriteString(url.QueryEscape(state))
 	}
 	page.Title = title.String()
-	p.writePage(w, r, http.StatusOK, oobTemplate, page, "'none'")
+	p.writePage(w, r, http.StatusOK, oobTemplate(), page, "'none'")
 }

@@ -16,7 +16,9 @@ import (
 // The browser-facing pages of the authorize endpoint: the login and consent
 // form, the error page shown instead of redirecting to an untrusted URI, and
 // the out-of-band result page. All are html/template documents (every value
-// escaped) served with the headers of authorizeSecurityHeaders.
+// escaped) served with the headers of authorizeSecurityHeaders. They are
+// parsed on first use, not at start: `serve` answers its first token
+// sooner.
 
 // Form field names the harness's scripted user agent fills in.
 const (
@@ -34,7 +36,8 @@ h1{font-size:1.4rem}label{display:block;margin-top:.8rem}input[type=text],input[
 .buttons{margin-top:1.2rem;display:flex;gap:.6rem}button{padding:.5rem 1.2rem}.error{color:#a00;font-weight:bold}
 code{background:#f2f2f2;padding:.1rem .3rem;word-break:break-all}`
 
-var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
+var loginTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -82,8 +85,10 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+})
 
-var errorTemplate = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+var errorTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("error").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -101,8 +106,10 @@ var errorTemplate = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+})
 
-var oobTemplate = template.Must(template.New("oob").Parse(`<!DOCTYPE html>
+var oobTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("oob").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -130,6 +137,7 @@ var oobTemplate = template.Must(template.New("oob").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+})
 
 type loginPage struct {
 	ClientID  string
@@ -198,7 +206,7 @@ func (p *Provider) writePage(w http.ResponseWriter, r *http.Request, status int,
 // §4.1.2.1, §3.1.2.4; RFC 9700 §4.11). Descriptions are fixed strings: no
 // request input is reflected.
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, code, desc string) {
-	p.writePage(w, r, status, errorTemplate, errorPage{Code: code, Description: desc}, "'none'")
+	p.writePage(w, r, status, errorTemplate(), errorPage{Code: code, Description: desc}, "'none'")
 }
 
 // renderLogin shows the login and consent form of a pending request.
@@ -235,7 +243,7 @@ func (p *Provider) renderLoginStatus(w http.ResponseWriter, r *http.Request, pa 
 		page.DenyURL = page.Action + "?" + fieldPendingRequest + "=" + pa.id + "&" + fieldCSRFToken + "=" + pa.csrf +
 			"&" + fieldAction + "=" + actionDeny
 	}
-	p.writePage(w, r, status, loginTemplate, page, formAction)
+	p.writePage(w, r, status, loginTemplate(), page, formAction)
 }
 
 // displayable makes request input safe to show: valid UTF-8, bounded.

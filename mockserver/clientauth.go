@@ -184,11 +184,19 @@ func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError
 	if scheme != "Basic" && p.quirk(QuirkLowercaseBasicRejected) {
 		return malformed()
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	// Decoded on the stack where it fits (any sane header): one
+	// allocation, the string, instead of two.
+	enc := []byte(strings.TrimSpace(rest))
+	var buf [384]byte
+	dst := buf[:]
+	if n := base64.StdEncoding.DecodedLen(len(enc)); n > len(buf) {
+		dst = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(dst, enc)
 	if err != nil {
 		return malformed()
 	}
-	rawID, rawSecret, ok := strings.Cut(string(raw), ":")
+	rawID, rawSecret, ok := strings.Cut(string(dst[:n]), ":")
 	if !ok {
 		return malformed()
 	}

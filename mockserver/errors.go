@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -115,9 +116,29 @@ func (p *Provider) writeNoStoreJSON(w http.ResponseWriter, status int, body []by
 	if !p.quirk(QuirkNoPragma) {
 		h["Pragma"] = noCache
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// contentLengths caches the Content-Length values of bodies under 4 KiB,
+// made on first use and shared like the slices below: the token responses
+// of a load test come in a few lengths, and a value made for each cost two
+// allocations (the slice, and the string above two digits).
+var contentLengths [4 << 10]atomic.Pointer[[]string]
+
+// contentLength returns the Content-Length header value of n bytes; never
+// append to it.
+func contentLength(n int) []string {
+	if n < 0 || n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	if v := contentLengths[n].Load(); v != nil {
+		return *v
+	}
+	v := []string{strconv.Itoa(n)}
+	contentLengths[n].Store(&v)
+	return v
 }
 
 // Shared header value slices: assigning them avoids per-request allocations.
@@ -129,6 +150,20 @@ var (
 	noCache     = []string{"no-cache"}
 )
 
+// jsonPlain marks the bytes appendJSONString copies as they are: ASCII
+// from space on, but for the quote, the backslash and <, > and & (escaped
+// as encoding/json does). One table load a byte: the access tokens it
+// writes are hundreds of bytes long.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string. Non-ASCII UTF-8 passes as is;
 // invalid UTF-8 becomes U+FFFD (as encoding/json does).
 func appendJSONString(b []byte, s string) []byte {
@@ -137,11 +172,11 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonPlain[c] {
+			i++
+			continue
+		}
 		if c < 0x80 {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

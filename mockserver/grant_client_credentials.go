@@ -40,7 +40,8 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
 	// demands one (merchant-customer).
 	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
-		g, err := p.saveGrant(ctx, c.ID, c.ID, scope, c.AccessTokenClaims)
+		spec.now = p.clock.Now()
+		g, err := p.saveGrant(ctx, spec.now, c.ID, c.ID, scope, c.AccessTokenClaims)
 		if err != nil {
 			return nil, storeFailure(err)
 		}

@@ -45,7 +45,8 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 	claims := mergeClaims(c.AccessTokenClaims, u.user.AccessTokenClaims)
 	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, claims: claims, grantType: profile.GrantPassword}
 	if p.settings.IssuesRefreshFor(profile.GrantPassword) {
-		g, err := p.saveGrant(ctx, c.ID, u.subject, scope, claims)
+		spec.now = p.clock.Now()
+		g, err := p.saveGrant(ctx, spec.now, c.ID, u.subject, scope, claims)
 		if err != nil {
 			return nil, storeFailure(err)
 		}

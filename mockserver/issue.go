@@ -21,8 +21,41 @@ import (
 // randomToken returns 256 bits from crypto/rand, base64url-encoded (43 chars).
 func randomToken() string {
 	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	randomBytes(b[:])
+	// Encoded on the stack: one allocation, the string (EncodeToString
+	// makes two).
+	var s [43]byte
+	base64.RawURLEncoding.Encode(s[:], b[:])
+	clear(b[:])
+	return string(s[:])
+}
+
+// randBuf is crypto/rand output read ahead; off is where the unused part
+// starts. Bytes before off have been handed out and zeroed.
+type randBuf struct {
+	b   [1024]byte
+	off int
+}
+
+// randBufs keeps a randBuf per P: an opaque token costs three random
+// values, and crypto/rand's fixed cost per call (a getrandom call or its
+// vDSO state, locking) outweighed reading the 32 bytes, so one read now
+// serves 32 tokens. sync.Pool keeps the buffers per P, without a lock.
+var randBufs = sync.Pool{New: func() any { return &randBuf{off: 1024} }}
+
+// randomBytes fills dst (at most 1024 bytes) from crypto/rand by way of
+// randBufs; every byte is handed out once.
+func randomBytes(dst []byte) {
+	rb := randBufs.Get().(*randBuf)
+	if len(rb.b)-rb.off < len(dst) {
+		_, _ = rand.Read(rb.b[:]) // crypto/rand.Read never fails (Go 1.24+)
+		rb.off = 0
+	}
+	used := rb.b[rb.off : rb.off+len(dst)]
+	copy(dst, used)
+	clear(used) // no copy of a handed-out value stays in memory
+	rb.off += len(dst)
+	randBufs.Put(rb)
 }
 
 // codeEncoding is RFC 4648 base32 without padding.
@@ -32,7 +65,7 @@ var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // 2-7): 125 bits from crypto/rand.
 func base32Code() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	randomBytes(b[:])
 	return codeEncoding.EncodeToString(b[:])[:25]
 }
 
@@ -69,6 +102,10 @@ type issueSpec struct {
 	// lifetime, when positive, replaces the settings' access token
 	// lifetime (IssueToken).
 	lifetime time.Duration
+	// now is the time of issue when the caller took it already (to make
+	// the grant, so that its expiry covers the refresh token's without
+	// an ExtendGrant); zero: the clock's.
+	now time.Time
 }
 
 // accessClaims is what an access token states: its record, and the claims
@@ -159,12 +196,18 @@ func claimTime(v any) (time.Time, bool) {
 	return time.Unix(int64(secs), 0), true
 }
 
-var claimsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+var (
+	claimsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+	jwsBufPool    = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+)
 
 // issue mints the access token (and refresh token) of a successful grant.
 // Signing happens outside any store lock.
 func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
-	now := p.clock.Now()
+	now := s.now
+	if now.IsZero() {
+		now = p.clock.Now()
+	}
 	life := p.settings.AccessToken.Lifetime.D()
 	if s.lifetime > 0 {
 		life = s.lifetime
@@ -184,6 +227,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	out := &issued{scope: a.scope, expiresIn: expiresIn}
 
 	var signed string
+	drawn := false // out.accessToken is randomToken's
 	if p.keys != nil {
 		tok, err := p.signAccessToken(&a)
 		if err != nil {
@@ -191,13 +235,13 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		}
 		out.accessToken, signed = tok, tok
 	} else {
-		out.accessToken = randomToken()
+		out.accessToken, drawn = randomToken(), true
 	}
 	if p.quirk(QuirkGuessableTokens) {
-		out.accessToken = "tok-" + strconv.FormatInt(p.seq.Add(1), 10)
+		out.accessToken, drawn = "tok-"+strconv.FormatInt(p.seq.Add(1), 10), false
 	}
 	if p.quirk(QuirkNonVSCHARToken) {
-		out.accessToken += "\u00e9"
+		out.accessToken, drawn = out.accessToken+"\u00e9", false
 	}
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
@@ -209,11 +253,11 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		key, ok = p.statelessRecordKey(out.accessToken, a.jti, a.iat, now)
 	}
 	if ok {
-		t := &Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
+		t := Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
 		}
-		if err := p.store.SaveToken(ctx, key, t); err != nil {
+		if err := p.saveToken(ctx, key, t, drawn && key == out.accessToken); err != nil {
 			return nil, fmt.Errorf("save access token: %w", err)
 		}
 	}
@@ -224,14 +268,18 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	case s.refresh && s.grant != nil:
 		rt := randomToken()
 		rexp := now.Add(p.settings.RefreshToken.Lifetime.D())
-		t := &Token{Kind: KindRefresh, GrantID: s.grant.ID, ClientID: s.clientID, Subject: s.subject, Scope: s.grant.Scope, Claims: s.grant.Claims, IssuedAt: now, ExpiresAt: rexp}
-		if err := p.store.SaveToken(ctx, rt, t); err != nil {
+		t := Token{Kind: KindRefresh, GrantID: s.grant.ID, ClientID: s.clientID, Subject: s.subject, Scope: s.grant.Scope, Claims: s.grant.Claims, IssuedAt: now, ExpiresAt: rexp}
+		if err := p.saveToken(ctx, rt, t, true); err != nil {
 			return nil, fmt.Errorf("save refresh token: %w", err)
 		}
 		// A grant gone meanwhile (a Reset while the request ran) took its
 		// tokens with it: the answer stands, as one of before the reset.
-		if err := p.store.ExtendGrant(ctx, s.grant.ID, rexp); err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("extend grant: %w", err)
+		// A grant's expiry only grows, so one that outlives rexp already
+		// (a new grant, made at now) needs no store call.
+		if rexp.After(s.grant.ExpiresAt) {
+			if err := p.store.ExtendGrant(ctx, s.grant.ID, rexp); err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, fmt.Errorf("extend grant: %w", err)
+			}
 		}
 		out.refreshToken = rt
 	}
@@ -260,19 +308,36 @@ func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string
 	if u := p.userBySubject(subject); u != nil {
 		user = u.user.AccessTokenClaims
 	}
-	return p.saveGrant(ctx, clientID, subject, scope, mergeClaims(client, user, claims))
+	return p.saveGrant(ctx, p.clock.Now(), clientID, subject, scope, mergeClaims(client, user, claims))
 }
 
-// saveGrant stores a new grant with exactly these claims.
-func (p *Provider) saveGrant(ctx context.Context, clientID, subject, scope string, claims map[string]any) (*Grant, error) {
+// saveGrant stores a new grant made at now with exactly these claims.
+func (p *Provider) saveGrant(ctx context.Context, now time.Time, clientID, subject, scope string, claims map[string]any) (*Grant, error) {
 	g := &Grant{
 		ID: randomToken(), ClientID: clientID, Subject: subject, Scope: scope, Claims: claims,
-		ExpiresAt: p.clock.Now().Add(max(p.settings.RefreshToken.Lifetime.D(), p.settings.Code.Lifetime.D(), p.settings.AccessToken.Lifetime.D())),
+		ExpiresAt: now.Add(max(p.settings.RefreshToken.Lifetime.D(), p.settings.Code.Lifetime.D(), p.settings.AccessToken.Lifetime.D())),
 	}
-	if err := p.store.SaveGrant(ctx, g); err != nil {
+	var err error
+	if p.fresh != nil {
+		err = p.fresh.saveFreshGrant(g)
+	} else {
+		err = p.store.SaveGrant(ctx, g)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("save grant: %w", err)
 	}
 	return g, nil
+}
+
+// saveToken stores t under key; fresh says key is randomToken's own. t
+// comes by value so that the MemoryStore's path, which keeps no pointer to
+// it, allocates nothing: only the copy handed to another Store escapes.
+func (p *Provider) saveToken(ctx context.Context, key string, t Token, fresh bool) error {
+	if fresh && p.fresh != nil {
+		return p.fresh.saveFreshToken(key, &t)
+	}
+	escaped := t
+	return p.store.SaveToken(ctx, key, &escaped)
 }
 
 // mergeClaims combines claim sets, a later one's claim replacing an earlier
@@ -341,23 +406,26 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 		claims = append(claims, '}')
 	}
 
-	hdr := p.headers[key.kid]
-	n := base64.RawURLEncoding.EncodedLen(len(claims))
-	out := make([]byte, len(hdr)+n, len(hdr)+n+1+base64.RawURLEncoding.EncodedLen(512))
-	copy(out, hdr)
-	base64.RawURLEncoding.Encode(out[len(hdr):], claims)
+	// The JWS is put together in a pooled buffer too: the string it
+	// becomes is its one allocation.
+	jp := jwsBufPool.Get().(*[]byte)
+	out := append((*jp)[:0], p.headers[key.kid]...)
+	out = base64.RawURLEncoding.AppendEncode(out, claims)
 	*bp = claims
 	claimsBufPool.Put(bp)
 	signingInput := out
 	out = append(out, '.')
-	if p.quirk(QuirkJWTAlgNone) {
-		return string(out), nil // unsecured JWS: empty signature
+	var err error
+	if !p.quirk(QuirkJWTAlgNone) { // else an unsecured JWS: empty signature
+		out, err = key.sign(out, signingInput)
 	}
-	out, err := key.sign(out, signingInput)
+	tok := string(out)
+	*jp = out
+	jwsBufPool.Put(jp)
 	if err != nil {
 		return "", err
 	}
-	return string(out), nil
+	return tok, nil
 }
 
 // appendExtraClaims writes the claims of a token with extra claims: the

@@ -125,7 +125,7 @@ func (p *Provider) IssueToken(ctx context.Context, req IssueRequest) (IssuedToke
 		spec.subject = rc.ID
 		spec.claims = mergeClaims(rc.AccessTokenClaims, req.Claims)
 		if spec.refresh {
-			spec.grant, err = p.saveGrant(ctx, rc.ID, rc.ID, scope, spec.claims)
+			spec.grant, err = p.saveGrant(ctx, p.clock.Now(), rc.ID, rc.ID, scope, spec.claims)
 		}
 	} else {
 		spec.grant, err = p.newGrant(ctx, rc.ID, req.Subject, scope, req.Claims)

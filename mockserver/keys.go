@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/cryptobyte"
@@ -40,9 +41,12 @@ type signingKey struct {
 // verification. Both exist from the start, so the key set publishes the
 // next key before it signs.
 type keyring struct {
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// keys never change after newKeyring; active is the index of the one
+	// that signs, atomic so that signing takes no lock (rotate and reset
+	// still change it under mu).
 	keys   []*signingKey
-	active int
+	active atomic.Int32
 	// published are further public keys in the key set that never sign
 	// access tokens (the ID token keys beside HS256 access tokens).
 	published []*signingKey
@@ -450,17 +454,23 @@ func newKeyring(alg string, src KeySource) (*keyring, error) {
 }
 
 func (r *keyring) current() *signingKey {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.keys[r.active]
+	return r.keys[r.active.Load()]
 }
 
 // rotate makes the next key active; the others stay published.
 func (r *keyring) rotate() *signingKey {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.active = (r.active + 1) % len(r.keys)
-	return r.keys[r.active]
+	next := (r.active.Load() + 1) % int32(len(r.keys))
+	r.active.Store(next)
+	return r.keys[next]
+}
+
+// reset makes the first key active again.
+func (r *keyring) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.active.Store(0)
 }
 
 // publish adds public keys to the key set; they never sign access tokens
@@ -529,10 +539,7 @@ func (k *signingKey) sign(dst, signingInput []byte) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported alg %s", k.alg)
 	}
-	n := base64.RawURLEncoding.EncodedLen(len(sig))
-	dst = append(dst, make([]byte, n)...)
-	base64.RawURLEncoding.Encode(dst[len(dst)-n:], sig)
-	return dst, nil
+	return base64.RawURLEncoding.AppendEncode(dst, sig), nil
 }
 
 // derToJOSE converts an ASN.1 ECDSA signature to the fixed-width r||s form of

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"hash"
 	"io"
@@ -42,10 +43,12 @@ var ErrStoreFull = errors.New("mockserver: store full")
 // overhead: keys as 128-bit SHA-256 digests (no token is kept in the
 // clear), times as nanoseconds, and a record's client, subject and scope
 // shared with every record of the same three (interned, copied so that no
-// record holds on to a request's memory). Expired records are dropped by
-// Sweep (the provider sweeps periodically), which also gives a generation's
-// memory back once most of it has expired; a replayed code or refresh token
-// is remembered until its own expiry so reuse is detected.
+// record holds on to a request's memory). Grant and token records hold no
+// pointers, so the garbage collector does not scan them. Expired records
+// are dropped by Sweep (the provider sweeps periodically), which also gives
+// a generation's memory back once most of it has expired; a replayed code
+// or refresh token is remembered until its own expiry so reuse is
+// detected.
 type MemoryStore struct {
 	mu sync.Mutex
 	// max is the record cap; 0 for none.
@@ -53,8 +56,6 @@ type MemoryStore struct {
 	young, old generation
 	// jtis are revoked stateless JWT access tokens, with their expiry.
 	jtis map[digest]instant
-	// shapes interns the client, subject and scope of records.
-	shapes map[shapeKey]*shape
 	// evicted counts the records dropped to make room.
 	evicted uint64
 }
@@ -72,9 +73,8 @@ func NewBoundedMemoryStore(maxRecords int) *MemoryStore {
 }
 
 func (s *MemoryStore) init() {
-	s.young, s.old = newGeneration(), newGeneration()
+	s.young, s.old = newGeneration(0, 0, 0), newGeneration(0, 0, 0)
 	s.jtis = make(map[digest]instant)
-	s.shapes = make(map[shapeKey]*shape)
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -145,7 +145,7 @@ func (i instant) time() time.Time {
 	return time.Unix(0, int64(i))
 }
 
-// shape is what many records share: interned, one pointer per record.
+// shape is what many records share: client, subject, scope and claims.
 // A record with extra claims has a shape of its own (claims are compared
 // by nobody, so they are never interned).
 type shape struct {
@@ -155,34 +155,32 @@ type shape struct {
 
 type shapeKey struct{ clientID, subject, scope string }
 
-// maxShapes bounds the intern table; past it records get shapes of their
-// own until the next generation starts.
+// maxShapes bounds a generation's intern table; past it records get
+// shapes of their own until the next generation starts.
 const maxShapes = 4096
 
-// intern returns the shape of a record, shared when it has no claims. Its
-// strings are copies, so that the store never keeps a substring of a
-// caller's (a request body's) memory.
-func (s *MemoryStore) intern(clientID, subject, scope string, claims map[string]any) *shape {
-	if claims != nil {
-		return &shape{strings.Clone(clientID), strings.Clone(subject), strings.Clone(scope), claims}
-	}
-	if sh, ok := s.shapes[shapeKey{clientID, subject, scope}]; ok {
-		return sh
-	}
-	sh := &shape{clientID: strings.Clone(clientID), subject: strings.Clone(subject), scope: strings.Clone(scope)}
-	if len(s.shapes) < maxShapes {
-		s.shapes[shapeKey{sh.clientID, sh.subject, sh.scope}] = sh
-	}
-	return sh
-}
+// Grant and token records hold no pointer, so that the garbage collector
+// never scans their maps: under load they are most of the heap, and
+// scanning them cost an opaque token more than the store's own work. What
+// does need a pointer is kept beside them, by the record's key: a shape
+// that is not interned, an OpenID Connect authentication, a grant id not
+// of the provider's making (see side).
 
 // grantRec is a stored Grant; its ID is its key.
 type grantRec struct {
+	exp instant
+	// shape is 1 + the index of the interned shape in its generation's
+	// table, 0 when the record's side holds it.
+	shape uint32
+	// side: the generation's grantSides hold more of the record.
+	side, revoked bool
+}
+
+// grantSide is what a grant record cannot hold itself.
+type grantSide struct {
 	shape *shape
-	exp   instant
 	// auth is set for an OpenID Connect authentication only.
-	auth    *grantAuth
-	revoked bool
+	auth *grantAuth
 }
 
 type grantAuth struct {
@@ -190,14 +188,39 @@ type grantAuth struct {
 	nonce    string
 }
 
-// tokenRec is a stored Token. grantID shares the grant's own ID string.
+// tokenRec is a stored Token.
 type tokenRec struct {
-	shape    *shape
-	grantID  string
 	iat, exp instant
+	// grant is the grant id's 32 bytes when hasGrant (grantRef); another
+	// form of id is in the side.
+	grant    [32]byte
+	shape    uint32 // as grantRec's
 	kind     TokenKind
+	hasGrant bool
+	side     bool
 	retired  bool
 	revoked  bool
+}
+
+// tokenSide is what a token record cannot hold itself.
+type tokenSide struct {
+	shape   *shape
+	grantID string
+}
+
+// rawURL decodes the provider's ids (randomToken) strictly, so that an id
+// that decodes re-encodes to itself.
+var rawURL = base64.RawURLEncoding.Strict()
+
+// grantRef is a grant id as a token record keeps it: the 32 bytes of an id
+// of randomToken's form (43 characters of unpadded base64url); ok is false
+// for any other id, which then goes to the token's side.
+func grantRef(id string) (ref [32]byte, ok bool) {
+	if len(id) != 43 {
+		return ref, false
+	}
+	n, err := rawURL.Decode(ref[:], []byte(id))
+	return ref, err == nil && n == len(ref)
 }
 
 // codeRec is a stored Code.
@@ -208,56 +231,204 @@ type codeRec struct {
 	redirectSent, used             bool
 }
 
-// generation is one age class of records (see MemoryStore).
-type generation struct {
-	grants map[digest]grantRec
-	codes  map[digest]codeRec
-	tokens map[digest]tokenRec
-	// size is what its maps were made for or grew to, in records: Sweep
-	// rebuilds maps left mostly empty, since a Go map never shrinks.
-	size int
+// table holds one kind of record of a generation: the records in the
+// order they came, and an index from key to position. Its map slots are 20
+// bytes, where a map of the records themselves had 80-byte slots: under
+// load, saving a record is a probe of a large map at a random place, and
+// the smaller the map, the likelier that place is in a cache.
+type table[V any] struct {
+	idx  map[digest]uint32
+	recs []V
 }
 
-func newGeneration() generation {
-	return generation{grants: map[digest]grantRec{}, codes: map[digest]codeRec{}, tokens: map[digest]tokenRec{}}
+func newTable[V any](n int) table[V] {
+	return table[V]{idx: make(map[digest]uint32, n), recs: make([]V, 0, n)}
 }
 
-func (g *generation) len() int { return len(g.grants) + len(g.codes) + len(g.tokens) }
+func (t *table[V]) len() int { return len(t.idx) }
 
-// find looks k up in the young generation's map, then the old one's.
-func find[V any](k digest, young, old map[digest]V) (V, map[digest]V, bool) {
-	if v, ok := young[k]; ok {
-		return v, young, true
+// get returns the record of k, to read or change in place (under the
+// store's lock).
+func (t *table[V]) get(k digest) (*V, bool) {
+	i, ok := t.idx[k]
+	if !ok {
+		return nil, false
 	}
-	v, ok := old[k]
-	return v, old, ok
+	return &t.recs[i], true
 }
 
-// put stores v under k in the young generation of the map sel picks
-// (moving it out of the old one), making room first for a new record.
-func put[V any](s *MemoryStore, k digest, v V, sel func(*generation) map[digest]V) error {
-	if young := sel(&s.young); hasKey(young, k) {
-		young[k] = v
-		return nil
-	}
-	if old := sel(&s.old); hasKey(old, k) {
-		delete(old, k)
-	} else if err := s.makeRoom(); err != nil {
-		return err
-	}
-	sel(&s.young)[k] = v // after makeRoom: perhaps a new generation
-	s.young.size = max(s.young.size, s.young.len())
-	return nil
-}
-
-func hasKey[V any](m map[digest]V, k digest) bool {
-	_, ok := m[k]
+func (t *table[V]) has(k digest) bool {
+	_, ok := t.idx[k]
 	return ok
 }
 
-func grantsOf(g *generation) map[digest]grantRec { return g.grants }
-func codesOf(g *generation) map[digest]codeRec   { return g.codes }
-func tokensOf(g *generation) map[digest]tokenRec { return g.tokens }
+// set stores v under k, over an earlier record of k; fresh says there is
+// none (see saveFreshToken), so the index takes one probe, not two.
+func (t *table[V]) set(k digest, v V, fresh bool) {
+	if !fresh {
+		if r, ok := t.get(k); ok {
+			*r = v
+			return
+		}
+	}
+	t.idx[k] = uint32(len(t.recs))
+	t.recs = append(t.recs, v)
+}
+
+// del drops the record of k; its place stays empty until compact.
+func (t *table[V]) del(k digest) {
+	if i, ok := t.idx[k]; ok {
+		delete(t.idx, k)
+		var zero V
+		t.recs[i] = zero // codes let go of their strings
+	}
+}
+
+// slots is how many records the table has room for or holds, empty places
+// included.
+func (t *table[V]) slots() int { return cap(t.recs) }
+
+// compact copies the table to one made for what it holds now.
+func (t *table[V]) compact() {
+	out := newTable[V](len(t.idx))
+	for k, i := range t.idx {
+		out.idx[k] = uint32(len(out.recs))
+		out.recs = append(out.recs, t.recs[i])
+	}
+	*t = out
+}
+
+// generation is one age class of records (see MemoryStore).
+type generation struct {
+	grants table[grantRec]
+	codes  table[codeRec]
+	tokens table[tokenRec]
+	// shapes are the interned shapes of the generation's records, found by
+	// shapeIDs; grantSides and tokenSides what their records cannot hold.
+	shapes     []*shape
+	shapeIDs   map[shapeKey]uint32
+	lastShape  uint32 // the one interned last, compared before hashing
+	grantSides map[digest]grantSide
+	tokenSides map[digest]tokenSide
+	// size is what its tables were made for or grew to, in records: Sweep
+	// rebuilds tables left mostly empty, since a Go map never shrinks.
+	size int
+}
+
+// newGeneration returns an empty generation whose tables are made for n
+// grants, codes and tokens.
+func newGeneration(grants, codes, tokens int) generation {
+	return generation{
+		grants: newTable[grantRec](grants), codes: newTable[codeRec](codes), tokens: newTable[tokenRec](tokens),
+		shapeIDs: map[shapeKey]uint32{}, grantSides: map[digest]grantSide{}, tokenSides: map[digest]tokenSide{},
+		size: grants + codes + tokens,
+	}
+}
+
+func (g *generation) len() int { return g.grants.len() + g.codes.len() + g.tokens.len() }
+
+// intern returns a record's shape reference in g: 1 + its index in the
+// intern table, shared by the records of the same client, subject and
+// scope without claims; or 0 and the shape for the record's side (with
+// claims, or the table full). Its strings are copies, so that the store
+// never keeps a substring of a caller's (a request body's) memory.
+func (g *generation) intern(clientID, subject, scope string, claims map[string]any) (uint32, *shape) {
+	if claims != nil {
+		return 0, &shape{strings.Clone(clientID), strings.Clone(subject), strings.Clone(scope), claims}
+	}
+	// Under load one client asks again and again: three short compares
+	// instead of hashing three strings.
+	if id := g.lastShape; id != 0 {
+		if sh := g.shapes[id-1]; sh.clientID == clientID && sh.subject == subject && sh.scope == scope {
+			return id, nil
+		}
+	}
+	if id, ok := g.shapeIDs[shapeKey{clientID, subject, scope}]; ok {
+		g.lastShape = id
+		return id, nil
+	}
+	sh := &shape{clientID: strings.Clone(clientID), subject: strings.Clone(subject), scope: strings.Clone(scope)}
+	if len(g.shapes) >= maxShapes {
+		return 0, sh
+	}
+	g.shapes = append(g.shapes, sh)
+	id := uint32(len(g.shapes))
+	g.shapeIDs[shapeKey{sh.clientID, sh.subject, sh.scope}] = id
+	g.lastShape = id
+	return id, nil
+}
+
+// shapeOf resolves a record's shape reference in g (side: the side's).
+func (g *generation) shapeOf(id uint32, side *shape) *shape {
+	if id == 0 {
+		return side
+	}
+	return g.shapes[id-1]
+}
+
+// find looks k up in the young generation's table, then the old one's, and
+// returns the record (to read or change in place, under the lock) and the
+// generation it was found in.
+func find[V any](s *MemoryStore, k digest, sel func(*generation) *table[V]) (*V, *generation, bool) {
+	if r, ok := sel(&s.young).get(k); ok {
+		return r, &s.young, true
+	}
+	r, ok := sel(&s.old).get(k)
+	return r, &s.old, ok
+}
+
+// place readies the young generation for the record k of the table sel
+// picks (a record saved is young): k leaves the old generation, record and
+// side, and a new record first makes room. fresh says k is a new key (see
+// saveFreshToken), in neither generation: no need to look.
+func place[V, S any](s *MemoryStore, k digest, fresh bool, sel func(*generation) (*table[V], map[digest]S)) error {
+	young, _ := sel(&s.young)
+	old, sides := sel(&s.old)
+	if !s.youngHasRoom() {
+		// The slow path: a new record may rotate the generations. While the
+		// young one has room, wherever k is it ends up young, and a new
+		// key (the common case) costs a probe less.
+		if fresh || !young.has(k) && !old.has(k) {
+			if err := s.makeRoom(); err != nil {
+				return err
+			}
+			old, sides = sel(&s.old) // perhaps rotated
+		}
+	}
+	if !fresh && old.len() > 0 {
+		old.del(k)
+		if len(sides) > 0 {
+			delete(sides, k)
+		}
+	}
+	return nil
+}
+
+func grantsOf(g *generation) *table[grantRec] { return &g.grants }
+func codesOf(g *generation) *table[codeRec]   { return &g.codes }
+func tokensOf(g *generation) *table[tokenRec] { return &g.tokens }
+
+func grantTables(g *generation) (*table[grantRec], map[digest]grantSide) {
+	return &g.grants, g.grantSides
+}
+
+func tokenTables(g *generation) (*table[tokenRec], map[digest]tokenSide) {
+	return &g.tokens, g.tokenSides
+}
+
+// codeTables: codes keep their strings in the record (they are few, and
+// live a minute); the empty side map never holds anything.
+func codeTables(g *generation) (*table[codeRec], map[digest]struct{}) { return &g.codes, nil }
+
+// youngHasRoom reports whether the young generation takes a new record
+// without makeRoom doing anything.
+func (s *MemoryStore) youngHasRoom() bool {
+	if s.max == 0 {
+		return true
+	}
+	room := s.max - len(s.jtis)
+	return room > 0 && s.young.len() < max(room/2, 1)
+}
 
 // makeRoom starts a new young generation, dropping the old one, when the
 // young one holds half of what the cap leaves beside the revoked JWT ids.
@@ -278,45 +449,86 @@ func (s *MemoryStore) makeRoom() error {
 // rotate drops the old generation; the young one becomes the old, and
 // the new young one's maps are made for as many records as it held: under
 // steady load they then fill to Go's full load factor instead of
-// averaging two thirds of it.
+// averaging two thirds of it, and never grow while they fill (growing
+// rehashes: a tenth of an opaque token's cost under load). Sweep rebuilds
+// them small should they stay mostly empty.
 func (s *MemoryStore) rotate() {
 	s.evicted += uint64(s.old.len())
-	prev := s.young
-	s.old = prev
-	s.young = newGeneration()
-	if len(s.shapes) >= maxShapes {
-		clear(s.shapes) // records keep their shapes; new ones intern anew
+	s.old = s.young
+	s.young = newGeneration(s.old.grants.len(), s.old.codes.len(), s.old.tokens.len())
+}
+
+// setSide stores side under k in sides when the record has one (has), and
+// drops a stale one of an earlier record of k otherwise.
+func setSide[S any](sides map[digest]S, k digest, side S, has bool) {
+	if has {
+		sides[k] = side
+	} else if len(sides) > 0 {
+		delete(sides, k)
 	}
 }
 
 // SaveGrant stores a copy of g.
-func (s *MemoryStore) SaveGrant(_ context.Context, g *Grant) error {
+func (s *MemoryStore) SaveGrant(_ context.Context, g *Grant) error { return s.saveGrant(g, false) }
+
+// saveFreshGrant is SaveGrant of a grant whose ID was just drawn from
+// crypto/rand (randomToken): 256 random bits, which no record's key can
+// already be, so the store does not look for one (in a full store, a
+// probe of a large map, that is a cache miss: an eighth of an opaque
+// token's cost).
+func (s *MemoryStore) saveFreshGrant(g *Grant) error { return s.saveGrant(g, true) }
+
+func (s *MemoryStore) saveGrant(g *Grant, fresh bool) error {
 	k := keyDigest(g.ID)
 	rec := grantRec{exp: toInstant(g.ExpiresAt), revoked: g.Revoked}
+	var side grantSide
 	if !g.AuthTime.IsZero() || g.Nonce != "" {
-		rec.auth = &grantAuth{authTime: toInstant(g.AuthTime), nonce: strings.Clone(g.Nonce)}
+		side.auth = &grantAuth{authTime: toInstant(g.AuthTime), nonce: strings.Clone(g.Nonce)}
 	}
+	claims := maps.Clone(g.Claims)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.shape = s.intern(g.ClientID, g.Subject, g.Scope, maps.Clone(g.Claims))
-	return put(s, k, rec, grantsOf)
+	if err := place(s, k, fresh, grantTables); err != nil {
+		return err
+	}
+	y := &s.young
+	rec.shape, side.shape = y.intern(g.ClientID, g.Subject, g.Scope, claims)
+	rec.side = side.shape != nil || side.auth != nil
+	y.grants.set(k, rec, fresh)
+	setSide(y.grantSides, k, side, rec.side)
+	y.size = max(y.size, y.len())
+	return nil
 }
 
 // Grant returns a copy of the grant.
 func (s *MemoryStore) Grant(_ context.Context, id string) (*Grant, error) {
 	k := keyDigest(id)
 	s.mu.Lock()
-	rec, _, ok := find(k, s.young.grants, s.old.grants)
+	r, gen, ok := find(s, k, grantsOf)
+	var (
+		rec  grantRec
+		side grantSide
+	)
+	if ok {
+		rec = *r // a copy: the table may change once the lock is gone
+	}
+	if ok && rec.side {
+		side = gen.grantSides[k]
+	}
+	var sh *shape
+	if ok {
+		sh = gen.shapeOf(rec.shape, side.shape)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return nil, ErrNotFound
 	}
 	g := &Grant{
-		ID: id, ClientID: rec.shape.clientID, Subject: rec.shape.subject, Scope: rec.shape.scope,
-		Claims: maps.Clone(rec.shape.claims), Revoked: rec.revoked, ExpiresAt: rec.exp.time(),
+		ID: id, ClientID: sh.clientID, Subject: sh.subject, Scope: sh.scope,
+		Claims: maps.Clone(sh.claims), Revoked: rec.revoked, ExpiresAt: rec.exp.time(),
 	}
-	if rec.auth != nil {
-		g.AuthTime, g.Nonce = rec.auth.authTime.time(), rec.auth.nonce
+	if side.auth != nil {
+		g.AuthTime, g.Nonce = side.auth.authTime.time(), side.auth.nonce
 	}
 	return g, nil
 }
@@ -326,12 +538,11 @@ func (s *MemoryStore) RevokeGrant(_ context.Context, id string) error {
 	k := keyDigest(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, m, ok := find(k, s.young.grants, s.old.grants)
+	rec, _, ok := find(s, k, grantsOf)
 	if !ok {
 		return ErrNotFound
 	}
 	rec.revoked = true
-	m[k] = rec
 	return nil
 }
 
@@ -340,14 +551,11 @@ func (s *MemoryStore) ExtendGrant(_ context.Context, id string, t time.Time) err
 	k, exp := keyDigest(id), toInstant(t)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, m, ok := find(k, s.young.grants, s.old.grants)
+	rec, _, ok := find(s, k, grantsOf)
 	if !ok {
 		return ErrNotFound
 	}
-	if exp > rec.exp {
-		rec.exp = exp
-		m[k] = rec
-	}
+	rec.exp = max(rec.exp, exp)
 	return nil
 }
 
@@ -361,7 +569,12 @@ func (s *MemoryStore) SaveCode(_ context.Context, code string, c *Code) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return put(s, k, rec, codesOf)
+	if err := place(s, k, false, codeTables); err != nil {
+		return err
+	}
+	s.young.codes.set(k, rec, false)
+	s.young.size = max(s.young.size, s.young.len())
+	return nil
 }
 
 // RedeemCode marks the code used, atomically.
@@ -369,13 +582,12 @@ func (s *MemoryStore) RedeemCode(_ context.Context, code string) (*Code, bool, e
 	k := keyDigest(code)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, m, ok := find(k, s.young.codes, s.old.codes)
+	rec, _, ok := find(s, k, codesOf)
 	if !ok {
 		return nil, false, ErrNotFound
 	}
 	first := !rec.used
 	rec.used = true
-	m[k] = rec
 	return &Code{
 		GrantID: rec.grantID, ClientID: rec.clientID, RedirectURI: rec.redirectURI, RedirectURISent: rec.redirectSent,
 		CodeChallenge: rec.challenge, CodeChallengeMethod: rec.method, ExpiresAt: rec.exp.time(), Used: true,
@@ -384,31 +596,73 @@ func (s *MemoryStore) RedeemCode(_ context.Context, code string) (*Code, bool, e
 
 // SaveToken stores a copy of t (its Claims shared: read-only).
 func (s *MemoryStore) SaveToken(_ context.Context, token string, t *Token) error {
+	return s.saveToken(token, t, false)
+}
+
+// saveFreshToken is SaveToken of a token drawn from crypto/rand, as
+// saveFreshGrant.
+func (s *MemoryStore) saveFreshToken(token string, t *Token) error {
+	return s.saveToken(token, t, true)
+}
+
+func (s *MemoryStore) saveToken(token string, t *Token, fresh bool) error {
 	k := keyDigest(token)
 	rec := tokenRec{
-		grantID: t.GrantID, iat: toInstant(t.IssuedAt), exp: toInstant(t.ExpiresAt),
+		iat: toInstant(t.IssuedAt), exp: toInstant(t.ExpiresAt),
 		kind: t.Kind, retired: t.Retired, revoked: t.Revoked,
+	}
+	var side tokenSide
+	if t.GrantID != "" {
+		if rec.grant, rec.hasGrant = grantRef(t.GrantID); !rec.hasGrant {
+			side.grantID = strings.Clone(t.GrantID)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.shape = s.intern(t.ClientID, t.Subject, t.Scope, t.Claims)
-	return put(s, k, rec, tokensOf)
+	if err := place(s, k, fresh, tokenTables); err != nil {
+		return err
+	}
+	y := &s.young
+	rec.shape, side.shape = y.intern(t.ClientID, t.Subject, t.Scope, t.Claims)
+	rec.side = side.shape != nil || side.grantID != ""
+	y.tokens.set(k, rec, fresh)
+	setSide(y.tokenSides, k, side, rec.side)
+	y.size = max(y.size, y.len())
+	return nil
 }
 
 // Token returns a copy of the token record.
 func (s *MemoryStore) Token(_ context.Context, token string) (*Token, error) {
 	k := keyDigest(token)
 	s.mu.Lock()
-	rec, _, ok := find(k, s.young.tokens, s.old.tokens)
+	r, gen, ok := find(s, k, tokensOf)
+	var (
+		rec  tokenRec
+		side tokenSide
+	)
+	if ok {
+		rec = *r // a copy: the table may change once the lock is gone
+	}
+	if ok && rec.side {
+		side = gen.tokenSides[k]
+	}
+	var sh *shape
+	if ok {
+		sh = gen.shapeOf(rec.shape, side.shape)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return &Token{
-		Kind: rec.kind, GrantID: rec.grantID, ClientID: rec.shape.clientID, Subject: rec.shape.subject,
-		Scope: rec.shape.scope, Claims: rec.shape.claims, IssuedAt: rec.iat.time(), ExpiresAt: rec.exp.time(),
+	t := &Token{
+		Kind: rec.kind, GrantID: side.grantID, ClientID: sh.clientID, Subject: sh.subject,
+		Scope: sh.scope, Claims: sh.claims, IssuedAt: rec.iat.time(), ExpiresAt: rec.exp.time(),
 		Retired: rec.retired, Revoked: rec.revoked,
-	}, nil
+	}
+	if rec.hasGrant {
+		t.GrantID = base64.RawURLEncoding.EncodeToString(rec.grant[:])
+	}
+	return t, nil
 }
 
 // RetireToken marks a token rotated out, atomically.
@@ -416,7 +670,7 @@ func (s *MemoryStore) RetireToken(_ context.Context, token string) (bool, error)
 	k := keyDigest(token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, m, ok := find(k, s.young.tokens, s.old.tokens)
+	rec, _, ok := find(s, k, tokensOf)
 	if !ok {
 		return false, ErrNotFound
 	}
@@ -424,7 +678,6 @@ func (s *MemoryStore) RetireToken(_ context.Context, token string) (bool, error)
 		return false, nil
 	}
 	rec.retired = true
-	m[k] = rec
 	return true, nil
 }
 
@@ -433,12 +686,11 @@ func (s *MemoryStore) RevokeToken(_ context.Context, token string) error {
 	k := keyDigest(token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, m, ok := find(k, s.young.tokens, s.old.tokens)
+	rec, _, ok := find(s, k, tokensOf)
 	if !ok {
 		return ErrNotFound
 	}
 	rec.revoked = true
-	m[k] = rec
 	return nil
 }
 
@@ -484,26 +736,38 @@ func (s *MemoryStore) Sweep(_ context.Context, now time.Time) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, g := range []*generation{&s.young, &s.old} {
-		for k, c := range g.codes {
-			if t > c.exp {
-				delete(g.codes, k)
+		for k, i := range g.codes.idx {
+			if t > g.codes.recs[i].exp {
+				g.codes.del(k)
 				n++
 			}
 		}
-		for k, r := range g.tokens {
-			if t > r.exp {
-				delete(g.tokens, k)
+		for k, i := range g.tokens.idx {
+			if r := g.tokens.recs[i]; t > r.exp {
+				g.tokens.del(k)
+				if r.side {
+					delete(g.tokenSides, k)
+				}
 				n++
 			}
 		}
-		for k, r := range g.grants {
-			if t > r.exp {
-				delete(g.grants, k)
+		for k, i := range g.grants.idx {
+			if r := g.grants.recs[i]; t > r.exp {
+				g.grants.del(k)
+				if r.side {
+					delete(g.grantSides, k)
+				}
 				n++
 			}
 		}
-		if g.size >= shrinkFloor && g.len() < g.size/4 {
-			g.grants, g.codes, g.tokens = rebuild(g.grants), rebuild(g.codes), rebuild(g.tokens)
+		// A table also keeps the places of records dropped or moved young
+		// until it is compacted.
+		slots := g.grants.slots() + g.codes.slots() + g.tokens.slots()
+		if max(g.size, slots) >= shrinkFloor && g.len() < max(g.size, slots)/4 {
+			g.grants.compact()
+			g.codes.compact()
+			g.tokens.compact()
+			g.grantSides, g.tokenSides = rebuild(g.grantSides), rebuild(g.tokenSides)
 			g.size = g.len()
 		}
 	}
@@ -531,7 +795,7 @@ func rebuild[V any](m map[digest]V) map[digest]V {
 func (s *MemoryStore) Len() (codes, tokens, grants int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.young.codes) + len(s.old.codes), len(s.young.tokens) + len(s.old.tokens), len(s.young.grants) + len(s.old.grants)
+	return s.young.codes.len() + s.old.codes.len(), s.young.tokens.len() + s.old.tokens.len(), s.young.grants.len() + s.old.grants.len()
 }
 
 // RevokedJTIs returns the number of remembered revoked JWT ids.

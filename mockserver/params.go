@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -108,12 +109,13 @@ func (p *params) add(k, v string, keepEmpty bool) (repeated bool) {
 }
 
 var (
-	errBadEncoding   = newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded.")
-	errBadJSON       = newError(errInvalidRequest, "The request body is not a JSON object of string members.")
-	errBadForm       = newError(errInvalidRequest, "The request body is not valid form encoding.")
-	errBodyTooLarge  = newError(errInvalidRequest, "The request body is too large.")
-	errRepeatedParam = newError(errInvalidRequest, "A request parameter was repeated (RFC 6749 Section 3.2).")
-	errTooManyParams = newError(errInvalidRequest, "The request has more than 100 parameters.")
+	errBadEncoding    = newError(errInvalidRequest, "The request body must be application/x-www-form-urlencoded.")
+	errBadJSON        = newError(errInvalidRequest, "The request body is not a JSON object of string members.")
+	errBadForm        = newError(errInvalidRequest, "The request body is not valid form encoding.")
+	errBodyTooLarge   = newError(errInvalidRequest, "The request body is too large.")
+	errBodyUnreadable = newError(errInvalidRequest, "The request body could not be read.")
+	errRepeatedParam  = newError(errInvalidRequest, "A request parameter was repeated (RFC 6749 Section 3.2).")
+	errTooManyParams  = newError(errInvalidRequest, "The request has more than 100 parameters.")
 )
 
 // parseTokenParams reads the token request body according to its declared
@@ -132,25 +134,31 @@ func (p *Provider) parseEndpointParams(r *http.Request, into *params) *oauthErro
 // readParams decodes a form or (where the settings accept it) JSON body of
 // at most maxBodyBytes; repeated parameters are invalid_request.
 func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *oauthError {
-	mt, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		return p.badEncoding()
-	}
-	if _, hasCharset := mparams["charset"]; hasCharset && tokenQuirks && p.quirk(QuirkCharsetRejected) {
-		return errBadEncoding
-	}
-	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return newError(errInvalidRequest, "Only UTF-8 request bodies are accepted.")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errBodyTooLarge
+	mt := r.Header.Get("Content-Type")
+	// The two media types as clients send them, without parameters, are
+	// what mime.ParseMediaType would return them as; it costs a map.
+	if mt != "application/x-www-form-urlencoded" && mt != "application/json" {
+		var (
+			mparams map[string]string
+			err     error
+		)
+		if mt, mparams, err = mime.ParseMediaType(mt); err != nil {
+			return p.badEncoding()
 		}
-		return newError(errInvalidRequest, "The request body could not be read.")
+		if _, hasCharset := mparams["charset"]; hasCharset && tokenQuirks && p.quirk(QuirkCharsetRejected) {
+			return errBadEncoding
+		}
+		if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+			return newError(errInvalidRequest, "Only UTF-8 request bodies are accepted.")
+		}
 	}
-	var oerr *oauthError
+	bp := bodyBufPool.Get().(*[]byte)
+	defer putBodyBuf(bp)
+	body, oerr := readBody(r.Body, (*bp)[:0])
+	*bp = body
+	if oerr != nil {
+		return oerr
+	}
 	switch {
 	case mt == "application/x-www-form-urlencoded" && p.settings.HasEncoding(profile.EncodingForm):
 		oerr = parseForm(body, into, tokenQuirks && p.quirk(QuirkEmptyScopeLiteral))
@@ -163,6 +171,45 @@ func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *
 		return nil
 	}
 	return oerr
+}
+
+// bodyBufPool holds the buffers request bodies are read into: the parsers
+// copy what they keep (parseForm converts the body to a string, the JSON
+// decoder makes its own), so a buffer is free again once they return.
+var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// putBodyBuf returns a buffer to bodyBufPool, unless a large body grew it:
+// the pool should not keep 64 KiB per processor for the odd big request.
+func putBodyBuf(bp *[]byte) {
+	if cap(*bp) <= 8<<10 {
+		*bp = (*bp)[:0]
+		bodyBufPool.Put(bp)
+	}
+}
+
+// readBody appends body to buf, up to maxBodyBytes (errBodyTooLarge
+// beyond), as io.ReadAll of an http.MaxBytesReader did, without their
+// allocations.
+func readBody(body io.Reader, buf []byte) ([]byte, *oauthError) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append pick the growth
+		}
+		n, err := body.Read(buf[len(buf):min(cap(buf), maxBodyBytes+1)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > maxBodyBytes {
+			return buf, errBodyTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				return buf, errBodyTooLarge // a limit of the caller's
+			}
+			return buf, errBodyUnreadable
+		}
+	}
 }
 
 func (p *Provider) badEncoding() *oauthError {

@@ -78,14 +78,10 @@ func (p *Provider) Reset(ctx context.Context) error {
 		return fmt.Errorf("mockserver: reset store: %w", err)
 	}
 	p.pending.reset()
-	p.failures.mu.Lock()
-	p.failures.m = nil
-	p.failures.mu.Unlock()
+	p.failures.reset()
 	p.lastAccess.Clear()
 	if p.keys != nil {
-		p.keys.mu.Lock()
-		p.keys.active = 0
-		p.keys.mu.Unlock()
+		p.keys.reset()
 	}
 	p.ResetRequests()
 	return nil

@@ -2,7 +2,9 @@ package mockserver
 
 import (
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,10 +36,17 @@ type throttleEntry struct {
 type throttle struct {
 	mu sync.Mutex
 	m  map[string]*throttleEntry
+	// n is len(m), stored after each change under mu: with no failure on
+	// record (the normal case) locked and succeed return without taking
+	// mu, which every authenticated request would otherwise contend for.
+	n atomic.Int64
 }
 
 // locked reports whether key is locked out at now, and for how long.
 func (t *throttle) locked(key string, now time.Time) (bool, time.Duration) {
+	if t.n.Load() == 0 {
+		return false, 0
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.m[key]
@@ -51,6 +60,7 @@ func (t *throttle) locked(key string, now time.Time) (bool, time.Duration) {
 func (t *throttle) fail(key string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.count()
 	if t.m == nil {
 		t.m = map[string]*throttleEntry{}
 	}
@@ -60,7 +70,8 @@ func (t *throttle) fail(key string, now time.Time) {
 			t.evict(now)
 		}
 		e = &throttleEntry{windowStart: now}
-		t.m[key] = e
+		// A copy: key, kept from escaping, is built on the caller's stack.
+		t.m[strings.Clone(key)] = e
 	}
 	if now.Sub(e.windowStart) > failureWindow {
 		e.failures, e.windowStart = 0, now
@@ -74,11 +85,26 @@ func (t *throttle) fail(key string, now time.Time) {
 
 // succeed clears key's failures.
 func (t *throttle) succeed(key string) {
+	if t.n.Load() == 0 {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if e := t.m[key]; e != nil && e.failures > 0 && e.lockedUntil.IsZero() {
 		delete(t.m, key)
+		t.count()
 	}
+}
+
+// count stores len(m) in n; mu is held.
+func (t *throttle) count() { t.n.Store(int64(len(t.m))) }
+
+// reset forgets every failure and lockout.
+func (t *throttle) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.m = nil
+	t.count()
 }
 
 // evict makes room for a key: it drops the entries whose window and
@@ -115,6 +141,7 @@ func (t *throttle) sweep(now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.dropExpired(now)
+	t.count()
 }
 
 // lockedError is the refusal during a lockout: the usual error code, with

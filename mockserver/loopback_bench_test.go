@@ -1,0 +1,113 @@
+package mockserver
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkLoopback issues client_credentials tokens over real loopback
+// TCP, 32 keep-alive connections at once, from a lean client in the same
+// process (it writes a prepared request and reads the status line, the
+// headers and the body's bytes): the whole server path, net/http included,
+// for profiling it (-cpuprofile). The bare case is the net/http ceiling
+// (bareHandler) under the mock server's own http.Server settings. Across
+// processes, with the server's CPU time per request, see the load recipe:
+// make load (mockserver/internal/loadtest).
+func BenchmarkLoopback(b *testing.B) {
+	for _, target := range []string{"bare", "merchant-customer", "rfc6749"} {
+		b.Run(target, func(b *testing.B) {
+			var tokenURL string
+			scope := "read"
+			if target == "bare" {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := &http.Server{Handler: bareHandler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+					WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+				go func() { _ = srv.Serve(ln) }()
+				b.Cleanup(func() { _ = srv.Close() })
+				tokenURL = "http://" + ln.Addr().String() + "/oauth/token"
+			} else {
+				set, d := MustLoadSettings(target)
+				s, err := NewServer(Config{Dialect: d, Settings: set})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(s.Close)
+				tokenURL = s.TokenURL()
+				scope = set.Scopes.Default
+			}
+			u, err := url.Parse(tokenURL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := "grant_type=client_credentials&scope=" + scope
+			req := []byte("POST " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
+				"\r\nAuthorization: " + basicHeader("conf-client", "conf-secret") +
+				"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) +
+				"\r\n\r\n" + body)
+			b.SetParallelism(16) // 32 connections on 2 processors
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				conn, err := net.Dial("tcp", u.Host)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer conn.Close()
+				br := bufio.NewReaderSize(conn, 16<<10)
+				for pb.Next() {
+					if _, err := conn.Write(req); err != nil {
+						b.Error(err)
+						return
+					}
+					if status, err := readRawResponse(br); err != nil || status != http.StatusOK {
+						b.Errorf("status %d, %v", status, err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// readRawResponse reads one HTTP/1.1 response with a Content-Length,
+// discarding its body.
+func readRawResponse(br *bufio.Reader) (int, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	f := bytes.Fields(line)
+	if len(f) < 2 {
+		return 0, errors.New("bad status line")
+	}
+	status, _ := strconv.Atoi(string(f[1]))
+	n := -1
+	for {
+		h, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		h = bytes.TrimRight(h, "\r\n")
+		if len(h) == 0 {
+			break
+		}
+		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+			n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+		}
+	}
+	if n < 0 {
+		return 0, errors.New("no Content-Length")
+	}
+	_, err = br.Discard(n)
+	return status, err
+}
