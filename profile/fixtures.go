@@ -205,6 +205,9 @@ func (f *Fixtures) Validate() error {
 			return fmt.Errorf("fixtures: users[%d].username: %q registered twice", i, u.Username)
 		}
 		users[u.Username] = true
+		if err := ValidClaims(u.Claims); err != nil {
+			return fmt.Errorf("fixtures: users[%d].claims: %w", i, err)
+		}
 		if err := ValidClaims(u.AccessTokenClaims); err != nil {
 			return fmt.Errorf("fixtures: users[%d].access_token_claims: %w", i, err)
 		}
@@ -259,6 +262,7 @@ func (f *Fixtures) Merge(o *Fixtures) *Fixtures {
 func (f *Fixtures) Clone() *Fixtures {
 	out := &Fixtures{Mode: f.Mode, Users: slices.Clone(f.Users), APIKeys: slices.Clone(f.APIKeys)}
 	for i := range out.Users {
+		out.Users[i].Claims = maps.Clone(out.Users[i].Claims)
 		out.Users[i].AccessTokenClaims = maps.Clone(out.Users[i].AccessTokenClaims)
 	}
 	for _, c := range f.Clients {

@@ -446,6 +446,7 @@ func (d *Dialect) Validate() error {
 		{"endpoints.token", ep.Token}, {"endpoints.authorize", ep.Authorize},
 		{"endpoints.revocation", ep.Revocation}, {"endpoints.introspection", ep.Introspection},
 		{"endpoints.jwks", ep.JWKS}, {"endpoints.resource", ep.Resource}, {"endpoints.oob", ep.OOB},
+		{"endpoints.userinfo", ep.UserInfo},
 	} {
 		if f.v != "" && !strings.HasPrefix(f.v, "/") {
 			return bad(f.field, "%q must be a path starting with /", f.v)
