@@ -14,6 +14,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega/types"
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
@@ -532,4 +533,37 @@ func (c *C) Refused(ex *harness.Exchange, codeIsShould bool, codes ...string) st
 		c.Failf(exchanges(ex), "expected error %s, got %q", strings.Join(codes, " or "), got)
 	}
 	return got
+}
+
+// Expect fails the spec through Failf (a WARN for a SHOULD or MAY spec)
+// unless the exchange satisfies the Gomega matcher m (package
+// suites/match); the message is what, then the matcher's one line. An
+// exchange without a response satisfies no matcher.
+func (c *C) Expect(ex *harness.Exchange, m types.GomegaMatcher, what string) {
+	c.expect(ex, m, true, what)
+}
+
+// ExpectNot is Expect for the negation of m; an exchange without a
+// response fails it too.
+func (c *C) ExpectNot(ex *harness.Exchange, m types.GomegaMatcher, what string) {
+	c.expect(ex, m, false, what)
+}
+
+func (c *C) expect(ex *harness.Exchange, m types.GomegaMatcher, want bool, what string) {
+	ok, err := m.Match(ex)
+	msg := ""
+	switch {
+	case err != nil:
+		msg = err.Error()
+	case ok == want:
+		return
+	case want:
+		msg = m.FailureMessage(ex)
+	default:
+		msg = m.NegatedFailureMessage(ex)
+	}
+	if what != "" {
+		msg = what + ": " + msg
+	}
+	c.Failf(exchanges(ex), "%s", msg)
 }
