@@ -1,5 +1,5 @@
 // Package suites holds the conformance specs: Ginkgo v2 specs, one file per
-// concern, each checking one assertion of the catalogue (shared/assertions.md)
+// concern, each checking one assertion of the catalogue (docs/CATALOGUE.md)
 // and labelled with its ID, level and RFC section.
 //
 // The specs are compiled into the oauthconform binary, so they live in

@@ -112,7 +112,7 @@ func apiAccepted(ex *harness.Exchange) bool {
 }
 
 func merchantScopeSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-001", Level: MUST, Section: "seed 001 (merchant-customer); RFC 6750 §3.1",
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-001", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
 		Requirement: "A customer-scope token MUST be accepted on each of the customer-facing endpoints the dialect lists (POST merchants/login, widget/init, apply, information, calculate-interest, authorization; GET terms-and-conditions)."}, func(c *C) {
 		g := c.requireScopeGates()
 		cl := c.RequireClient(profile.RolePrimary)
@@ -125,7 +125,7 @@ func merchantScopeSpecs(e *Env) {
 		c.Saw("%d %s endpoints accepted the %s token", len(g.narrowRules), g.narrow, g.narrow)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-002", Level: MUST, Section: "seed 001 (merchant-customer); RFC 6750 §3.1",
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-002", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
 		Requirement: "A customer-scope token MUST be refused on an endpoint that is not customer-facing: the dialect treats it as an invalid token (401 with error=\"invalid_token\"; 403 insufficient_scope where the profile says so)."}, func(c *C) {
 		g := c.requireScopeGates()
 		if g.wideOnly.Path == "" {
@@ -157,7 +157,7 @@ func merchantScopeSpecs(e *Env) {
 			"a %s token on %s %s got status %d (challenge error %q), want 403 insufficient_scope (RFC 6750 §3.1)", g.narrow, g.wideOnly.Method, g.wideOnly.Path, ex.Status, code)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-003", Level: MUST, Section: "seed 001 (merchant-customer); RFC 6750 §3.1",
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-003", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
 		Requirement: "A merchant-scope token MUST be accepted everywhere: on the customer-facing endpoints and on the others."}, func(c *C) {
 		g := c.requireScopeGates()
 		cl := c.RequireClient(profile.RolePrimary)
@@ -174,7 +174,7 @@ func merchantScopeSpecs(e *Env) {
 		c.Saw("%d endpoints accepted the %s token", len(rules), g.wide)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-004", Level: SHOULD, Section: "seed 001 (merchant-customer); RFC 6750 §3.1; RFC 9068 §4",
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-004", Level: SHOULD, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1; RFC 9068 §4",
 		Requirement: "An endpoint under /client-id/{client_id}/ SHOULD refuse a token issued to another client (401 invalid_token, as for a token meant for another resource); the seed does not say, the profile chooses it."}, func(c *C) {
 		g := c.requireScopeGates()
 		cl := c.RequireClient(profile.RolePrimary)

@@ -140,6 +140,11 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 	if t.User != nil {
 		e.User = &User{Username: t.User.Username, Password: t.User.Password}
 	}
+	if !o.NoPreflight {
+		if err := e.preflightDialect(ctx); err != nil {
+			return nil, err
+		}
+	}
 	// The target's driver serves both as Driver (codes for the token specs)
 	// and Browser (the authorize endpoint's own specs), unless the caller
 	// brings its own.
@@ -416,7 +421,7 @@ func (e *Env) preflightReach(ctx context.Context, md *Metadata) error {
 				if doc, err := harness.DecodeJSONObject(ex.Body); err == nil {
 					if s, _ := doc["issuer"].(string); s == iss {
 						return &SetupError{
-							Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, not %s", md.URL, iss, e.issuerID()),
+							Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, not %s: %s", md.URL, iss, e.issuerID(), wrongTargetHint),
 							Fix:      fmt.Sprintf("use --issuer %s (issuer: %s in the target file): the issuer identifier is compared exactly (RFC 8414 §3.3)", iss, iss),
 							Evidence: []*harness.Exchange{md.Ex, ex},
 						}
@@ -453,7 +458,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 			fix = fmt.Sprintf("the token endpoint path %s is the %s dialect's; is that the dialect this server speaks (profile:)? Otherwise set endpoints.token (--token-endpoint), or check the issuer URL",
 				target.DialectPath(e.Dialect, target.EndpointToken), e.Dialect.Name)
 		}
-		return &SetupError{Problem: fmt.Sprintf("the token endpoint %s answered 404 Not Found", tok), Fix: fix, Evidence: []*harness.Exchange{probe}}
+		return &SetupError{Problem: fmt.Sprintf("the token endpoint %s answered 404 Not Found: %s", tok, wrongTargetHint), Fix: fix, Evidence: []*harness.Exchange{probe}}
 	}
 	roles := make([]string, 0, len(e.Clients))
 	for role := range e.Clients {

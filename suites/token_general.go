@@ -430,7 +430,7 @@ func tokenGeneralSpecs(e *Env) {
 // depart from RFC 6749 in the body encoding (seed 001 sends JSON) and the
 // default grant type (seed 001 defaults to client_credentials).
 func genDialectSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "TOK-GEN-010", Level: MUST, Section: "dialect (seed 001); RFC 6749 §3.2",
+	e.Assert(harness.Assertion{ID: "TOK-GEN-010", Level: MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §3.2",
 		Requirement: "Where the dialect requires JSON request bodies, a token request sent as an application/json object MUST be processed like the same request form-encoded."}, func(c *C) {
 		if !slices.Contains(c.Env.Dialect.TokenRequest.Encodings, profile.EncodingJSON) {
 			c.Skipf("the %s dialect does not require JSON bodies (RFC 6749 §3.2: form-encoded)", c.Env.Dialect.Name)
@@ -447,7 +447,7 @@ func genDialectSpecs(e *Env) {
 		c.Tokens(ex, what+" as a JSON body")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-011", Level: MUST, Section: "dialect (seed 001); RFC 6749 §4.4.2",
+	e.Assert(harness.Assertion{ID: "TOK-GEN-011", Level: MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §4.4.2",
 		Requirement: "Where the dialect defines a default grant_type, a token request without grant_type MUST be processed as that grant."}, func(c *C) {
 		def := c.Env.Dialect.TokenRequest.DefaultGrantType
 		if def == "" {

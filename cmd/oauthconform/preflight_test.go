@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +48,18 @@ func TestPreflightSetupErrors(t *testing.T) {
 
 	mock := mockserver.NewTestServer(t, "rfc6749")
 
+	// The oauth20-intents example target on the port where the rfc6749
+	// mock runs: a newcomer's mixed-up ports.
+	b, err := os.ReadFile("../../fixtures/targets/oauth20-intents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := filepath.Join(t.TempDir(), "oauth20-intents.yaml")
+	doc := strings.Replace(string(b), "issuer: http://127.0.0.1:8081", "issuer: "+mock.URL, 1)
+	if err := os.WriteFile(mixed, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	tests := []struct {
 		name string
 		args []string
@@ -56,11 +70,13 @@ func TestPreflightSetupErrors(t *testing.T) {
 		{"untrusted TLS", []string{"--issuer", tlsSrv.URL, "--client-id", "c", "--client-secret", "s"},
 			[]string{"not trusted", "--ca-file", "--insecure"}},
 		{"token endpoint 404", []string{"--issuer", notFound.URL, "--client-id", "c", "--client-secret", "s"},
-			[]string{"answered 404", "fix:", "--token-endpoint"}},
+			[]string{"answered 404", "wrong profile or issuer?", "fix:", "--token-endpoint"}},
 		{"wrong secret", []string{"--issuer", mock.URL, "--client-id", "conf-client", "--client-secret", "s3cr3t-not-this-one"},
 			[]string{"refused the credentials", "conf-client", "fix:", "secret"}},
 		{"wrong issuer", []string{"--issuer", moved.URL, "--client-id", "c", "--client-secret", "s"},
-			[]string{"names the issuer", "/realms/main", "fix: use --issuer"}},
+			[]string{"names the issuer", "/realms/main", "wrong profile or issuer?", "fix: use --issuer"}},
+		{"target of another dialect", []string{"--target", mixed},
+			[]string{"does not look like the oauth20-intents server", "wrong profile or issuer?", "scopes_supported", "answers 404", "fix: check profile:", "fixtures/targets/NAME.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

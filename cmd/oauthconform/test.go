@@ -74,7 +74,10 @@ func newTestCmd() *cobra.Command {
 			"profile and checks each. It exits 0 when no MUST check failed, 1 when one did, and 2 for a\n" +
 			"usage or configuration error, and 130 when interrupted (the report is then partial). A\n" +
 			"SHOULD breach is a WARN, a failure only with --strict. A target that stops answering ends\n" +
-			"the run early: the checks not yet run are reported as not run, and the exit is 1.",
+			"the run early: the checks not yet run are reported as not run, and the exit is 1.\n\n" +
+			"--label-filter EXPR selects checks by label (ID, level, group, RFC section). The checks\n" +
+			"labelled intrusive (they may lock a client out) stay off unless EXPR names intrusive:\n" +
+			"'MUST' runs as '(MUST) && !intrusive'; 'intrusive' or 'TOK-AUTH && intrusive' runs them.",
 		Example: "  oauthconform test\n" +
 			"  oauthconform test --profile oob-pkce -v\n" +
 			"  OAUTHCONFORM_CLIENT_SECRET=... oauthconform test --issuer https://staging.example.com --client-id ci\n" +
@@ -102,7 +105,7 @@ func newTestCmd() *cobra.Command {
 	}
 	f.StringSliceVar(&o.profiles, "profile", nil, "profile(s) to check: with --issuer the target's dialect (default rfc6749); with no target the embedded mocks to run (default: all)")
 	f.StringSliceVar(&o.quirks, "quirk", nil, "with no target: turn these quirks on in the embedded mocks (see `serve --list-quirks`)")
-	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression`, e.g. 'MUST && !slow' (default '!intrusive')")
+	f.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label `expression` over IDs, levels, groups and RFC sections, e.g. 'MUST && !slow'; it runs as '(EXPR) && !intrusive' unless it names intrusive (default '!intrusive')")
 	f.StringArrayVar(&o.focus, "focus", nil, "run only the checks whose ID or requirement matches this `regexp` (repeatable)")
 	f.StringArrayVar(&o.skip, "skip", nil, "leave out the checks whose ID or requirement matches this `regexp` (repeatable)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list the checks that would run against the target, and why the others would skip, without running any")
@@ -223,6 +226,10 @@ func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	filter, err := runLabelFilter(o.labelFilter)
+	if err != nil {
+		return err
+	}
 	for _, re := range append(slices.Clone(o.focus), o.skip...) {
 		if _, err := regexp.Compile(re); err != nil {
 			return flagError("focus/skip", err)
@@ -244,10 +251,6 @@ func (o *testOptions) run(ctx context.Context, stdout io.Writer) error {
 		for _, n := range e.Notes {
 			fmt.Fprintf(stdout, "NOTE %s: %s\n", e.Name, n)
 		}
-	}
-	filter := o.labelFilter
-	if filter == "" {
-		filter = "!" + suites.LabelIntrusive
 	}
 	// Progress marks go to a terminal only: a CI log gets the summary.
 	var prog io.Writer

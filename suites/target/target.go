@@ -63,12 +63,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
@@ -310,7 +311,7 @@ type AccessToken struct {
 	Alg, Typ string
 }
 
-// roles are the client roles the suites know (assertions.md §0.1).
+// roles are the client roles the suites know (docs/TARGETS.md, Client roles).
 var roles = []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2, profile.RoleRestricted,
 	profile.RoleNoCode, profile.RoleReservedChars, profile.RoleMultiRedirect, profile.RoleQueryRedirect, profile.RoleSacrificial}
 
@@ -320,13 +321,38 @@ func Roles() []string { return slices.Clone(roles) }
 // DefaultAPIKeyHeader carries APIKey when the dialect names no header.
 const DefaultAPIKeyHeader = "x-api-key"
 
-// FieldError names the field at fault.
+// FieldError names the field at fault and, for a target read from YAML,
+// the line that holds it and the file.
 type FieldError struct {
+	// Field is the path of the field (clients.primary.secret); empty for a
+	// problem of the document itself (a YAML syntax error).
 	Field string
 	Msg   string
+	// Line is the line of the document (from 1) that holds the field; 0
+	// when unknown, or when the document lacks the field (issuer:
+	// required).
+	Line int
+	// File is the target file, set by Load.
+	File string
 }
 
-func (e *FieldError) Error() string { return "target: " + e.Field + ": " + e.Msg }
+// Error reads "FILE:LINE: FIELD: MSG" for a target file (Load), as compilers
+// and editors expect, else "target: FIELD: MSG (line LINE)".
+func (e *FieldError) Error() string {
+	msg := e.Msg
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	case e.File != "":
+		return e.File + ": " + msg
+	case e.Line > 0:
+		return fmt.Sprintf("target: %s (line %d)", msg, e.Line)
+	}
+	return "target: " + msg
+}
 
 func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -405,6 +431,12 @@ func Load(file string) (*Target, error) {
 	}
 	t, err := Parse(b, dir)
 	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			named := *fe
+			named.File = file
+			return nil, &named
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return t, nil
@@ -412,23 +444,52 @@ func Load(file string) (*Target, error) {
 
 // Parse decodes, expands and validates a target document; relative paths in
 // it are resolved against dir.
+//
+// Errors are *FieldError values naming the field's path and, where the
+// document has it, its line: an unknown key with the nearest known one
+// (`clients.primary.secert: unknown field; did you mean "secret"?`), a
+// value of the wrong shape, then whatever validation finds.
 func Parse(data []byte, dir string) (*Target, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErr(err)
+	}
+	if root.Kind == 0 || root.Kind == yaml.DocumentNode && len(root.Content) == 0 {
+		return nil, &FieldError{Msg: "empty document"}
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode {
+		doc = doc.Content[0]
+	}
+	pos := positions{}
+	if err := checkNode(doc, reflect.TypeFor[file](), "", pos); err != nil {
+		return nil, err
+	}
+	// The walk above explains what it finds; the strict decoder stays the
+	// last word on what the file may hold.
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("target: empty document")
+			return nil, &FieldError{Msg: "empty document"}
 		}
-		return nil, fmt.Errorf("target: %w", err)
+		return nil, yamlErr(err)
+	}
+	withLine := func(err error) error {
+		var fe *FieldError
+		if errors.As(err, &fe) && fe.Line == 0 {
+			fe.Line = pos.line(fe.Field)
+		}
+		return err
 	}
 	t, err := f.build(dir)
 	if err != nil {
-		return nil, err
+		return nil, withLine(err)
 	}
 	t.ApplyDefaults()
 	if err := t.Validate(); err != nil {
-		return nil, err
+		return nil, withLine(err)
 	}
 	return t, nil
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/oauthconform/oauthconform/fixtures"
 	"github.com/oauthconform/oauthconform/profile"
@@ -346,10 +346,10 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		name, doc, want string
 	}{
 		{"empty", "", "target: empty document"},
-		{"unknown key", minimal + "isuer: x\n", "field isuer not found"},
-		{"unknown nested key", "issuer: https://as.example\nclients:\n  primary: {id: c1, secret: s1, scope: x}\n", "field scope not found"},
-		{"unknown access_token key", minimal + "access_token: {format: jwt, claims: [sub]}\n", "field claims not found"},
-		{"wrong type", minimal + "driver: {command: x}\n", "cannot unmarshal"},
+		{"unknown key", minimal + "isuer: x\n", `target: isuer: unknown field; did you mean "issuer"? (line 4)`},
+		{"unknown nested key", "issuer: https://as.example\nclients:\n  primary: {id: c1, secret: s1, scope: x}\n", `target: clients.primary.scope: unknown field; did you mean "scopes"?`},
+		{"unknown access_token key", minimal + "access_token: {format: jwt, claims: [sub]}\n", "target: access_token.claims: unknown field (known: alg, format, typ)"},
+		{"wrong type", minimal + "driver: {command: x}\n", "target: driver.command: must be a list, e.g. [x], not the value \"x\""},
 		{"unknown profile", minimal + "profile: nope\n", "target: profile: "},
 		{"missing profile file", minimal + "profile: ./nope.yaml\n", "target: profile: "},
 		{"no issuer", "clients:\n  primary: {id: c1, secret: s1}\n", "target: issuer: required"},
@@ -442,7 +442,7 @@ func TestLoadNamesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(file)
-	if err == nil || !strings.HasPrefix(err.Error(), file+": target: pkce: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), file+":4: pkce: ") {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := Load(filepath.Join(dir, "nope.yaml")); err == nil || !strings.HasPrefix(err.Error(), "target: ") {
