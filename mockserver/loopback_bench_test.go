@@ -2,14 +2,14 @@ package mockserver
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/oauthconform/oauthconform/mockserver/internal/rawhttp"
 )
 
 // BenchmarkLoopback issues client_credentials tokens over real loopback
@@ -69,7 +69,7 @@ func BenchmarkLoopback(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					if status, err := readRawResponse(br); err != nil || status != http.StatusOK {
+					if status, err := rawhttp.ReadResponse(br); err != nil || status != http.StatusOK {
 						b.Errorf("status %d, %v", status, err)
 						return
 					}
@@ -77,37 +77,4 @@ func BenchmarkLoopback(b *testing.B) {
 			})
 		})
 	}
-}
-
-// readRawResponse reads one HTTP/1.1 response with a Content-Length,
-// discarding its body.
-func readRawResponse(br *bufio.Reader) (int, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return 0, err
-	}
-	f := bytes.Fields(line)
-	if len(f) < 2 {
-		return 0, errors.New("bad status line")
-	}
-	status, _ := strconv.Atoi(string(f[1]))
-	n := -1
-	for {
-		h, err := br.ReadSlice('\n')
-		if err != nil {
-			return 0, err
-		}
-		h = bytes.TrimRight(h, "\r\n")
-		if len(h) == 0 {
-			break
-		}
-		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-			n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
-		}
-	}
-	if n < 0 {
-		return 0, errors.New("no Content-Length")
-	}
-	_, err = br.Discard(n)
-	return status, err
 }

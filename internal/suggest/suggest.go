@@ -2,18 +2,20 @@
 // messages ("did you mean ...?").
 package suggest
 
-// Nearest returns the word of known closest to word, if it is close enough
-// to be a likely typo (at most 2 edits, 1 for words under 4 characters,
-// and fewer than half its length); "" otherwise. Case counts as an edit
-// only when nothing matches ignoring it.
+import "strings"
+
+// Nearest returns the word of known closest to word, ignoring case, if it
+// is close enough to be a likely typo (at most 2 edits, 1 for words under
+// 4 characters, and fewer than half its length); "" otherwise.
 func Nearest(word string, known []string) string {
 	limit := 2
 	if len([]rune(word)) < 4 {
 		limit = 1
 	}
+	lw := strings.ToLower(word)
 	best, bestD := "", limit+1
 	for _, k := range known {
-		if d := Distance(word, k); d < bestD {
+		if d := Distance(lw, strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
 		}
 	}

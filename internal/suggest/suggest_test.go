@@ -9,8 +9,9 @@ func TestNearest(t *testing.T) {
 		{"primray", "primary"},     // transposition
 		{"client-id", "client_id"}, // substitution
 		{"TOK-RESP-03", "TOK-RESP-003"},
-		{"ID", ""},  // two edits in two letters: not a typo
-		{"xyz", ""}, // nothing near
+		{"ID", "id"}, // case is not an edit
+		{"ab", ""},   // two edits in two letters: not a typo
+		{"xyz", ""},  // nothing near
 		{"secret", "secret"},
 	} {
 		if got := Nearest(tc.word, known); got != tc.want {
@@ -23,7 +24,7 @@ func TestDistance(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
 		d    int
-	}{{"", "", 0}, {"a", "", 1}, {"ab", "ba", 1}, {"kitten", "sitting", 3}, {"é", "e", 1}} {
+	}{{"", "", 0}, {"a", "", 1}, {"ab", "ba", 1}, {"kitten", "sitting", 3}, {"é", "e", 1}, {"secert", "secret", 1}, {"primray", "primary", 1}, {"scope", "scopes", 1}, {"ca", "abc", 3}} {
 		if got := Distance(tc.a, tc.b); got != tc.d {
 			t.Errorf("Distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
 		}

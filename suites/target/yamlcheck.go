@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	nearest "github.com/oauthconform/oauthconform/internal/suggest"
 )
 
 // positions maps a field path (clients.primary.secret, grant_types[1]) to
@@ -193,49 +195,10 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 // suggest names the known word nearest to word when one is close enough
 // (`; did you mean "secret"?`), else lists the known words.
 func suggest(word string, known []string, what string) string {
-	best, bestD := "", -1
-	for _, k := range known {
-		d := editDistance(strings.ToLower(word), strings.ToLower(k))
-		if bestD < 0 || d < bestD {
-			best, bestD = k, d
-		}
-	}
-	limit := 2
-	if len(word) < 4 {
-		limit = 1
-	}
-	if best != "" && bestD <= limit {
+	if best := nearest.Nearest(word, known); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return fmt.Sprintf(" (%s: %s)", what, strings.Join(known, ", "))
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and transpositions of adjacent characters
-// ("secert" is one edit from "secret").
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

@@ -95,18 +95,3 @@ func TestYAMLStrictnessKept(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"secret", "secret", 0},
-		{"secert", "secret", 1}, {"primray", "primary", 1}, {"isuer", "issuer", 1},
-		{"scope", "scopes", 1}, {"kitten", "sitting", 3}, {"ca", "abc", 3},
-	} {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}

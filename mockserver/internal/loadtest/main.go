@@ -41,6 +41,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oauthconform/oauthconform/mockserver/internal/rawhttp"
 )
 
 func main() {
@@ -250,7 +252,7 @@ func drive(addr string, req []byte, stop, counting *atomic.Bool, reqs, errs *ato
 				break
 			}
 			var status int
-			if status, err = readResponse(br); err != nil {
+			if status, err = rawhttp.ReadResponse(br); err != nil {
 				break
 			}
 			if counting.Load() {
@@ -266,38 +268,6 @@ func drive(addr string, req []byte, stop, counting *atomic.Bool, reqs, errs *ato
 		}
 	}
 	return nil
-}
-
-// readResponse reads one response, its body discarded.
-func readResponse(br *bufio.Reader) (int, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return 0, err
-	}
-	f := bytes.Fields(line)
-	if len(f) < 2 {
-		return 0, fmt.Errorf("bad status line %q", line)
-	}
-	status, _ := strconv.Atoi(string(f[1]))
-	n := -1
-	for {
-		h, err := br.ReadSlice('\n')
-		if err != nil {
-			return 0, err
-		}
-		h = bytes.TrimRight(h, "\r\n")
-		if len(h) == 0 {
-			break
-		}
-		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-			n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
-		}
-	}
-	if n < 0 {
-		return 0, errors.New("no Content-Length")
-	}
-	_, err = br.Discard(n)
-	return status, err
 }
 
 func runLoad(bin string, targets, extra []string, conns int, d, warmup time.Duration, rounds int) error {
@@ -379,7 +349,7 @@ func timeStartup(bin, prof string, extra []string, n int) error {
 		}
 		var status int
 		if err == nil {
-			status, err = readResponse(bufio.NewReader(conn))
+			status, err = rawhttp.ReadResponse(bufio.NewReader(conn))
 			conn.Close()
 		}
 		total := time.Since(s.started)
