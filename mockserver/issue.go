@@ -216,8 +216,10 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if s.grant != nil {
 		a.extra = s.grant.Claims
 	}
+	var drawnJTI string // a.jti as drawn from crypto/rand
 	if p.keys != nil && p.jwt.jti {
 		a.jti = randomToken()
+		drawnJTI = a.jti
 	}
 	expiresIn := int64(life / time.Second)
 	if len(a.extra) > 0 {
@@ -257,7 +259,10 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
 		}
-		if err := p.saveToken(ctx, key, t, drawn && key == out.accessToken); err != nil {
+		// A token is a new store key when it was drawn from crypto/rand, or
+		// is a JWT as signed around a drawn jti: no need to look for it.
+		fresh := key == out.accessToken && (drawn || signed == out.accessToken && drawnJTI != "" && a.jti == drawnJTI)
+		if err := p.saveToken(ctx, key, t, fresh); err != nil {
 			return nil, fmt.Errorf("save access token: %w", err)
 		}
 	}
@@ -329,9 +334,10 @@ func (p *Provider) saveGrant(ctx context.Context, now time.Time, clientID, subje
 	return g, nil
 }
 
-// saveToken stores t under key; fresh says key is randomToken's own. t
-// comes by value so that the MemoryStore's path, which keeps no pointer to
-// it, allocates nothing: only the copy handed to another Store escapes.
+// saveToken stores t under key; fresh says key is new (randomToken's own,
+// or a JWT signed around a drawn jti). t comes by value so that the
+// MemoryStore's path, which keeps no pointer to it, allocates nothing: only
+// the copy handed to another Store escapes.
 func (p *Provider) saveToken(ctx context.Context, key string, t Token, fresh bool) error {
 	if fresh && p.fresh != nil {
 		return p.fresh.saveFreshToken(key, &t)

@@ -79,14 +79,7 @@ func newJWTCase(b *testing.B, prof, alg string) jwtCase {
 		b.Fatal(err)
 	}
 	b.Cleanup(p.Close)
-	auth := basicHeader("conf-client", "conf-secret")
-	body := "grant_type=client_credentials&scope=" + p.settings.Scopes.Default
-	newReq := func() *http.Request {
-		r := httptest.NewRequest(http.MethodPost, p.settings.Endpoints.Token, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.Header.Set("Authorization", auth)
-		return r
-	}
+	newReq := wireRequests(b, p.settings.Endpoints.Token, "grant_type=client_credentials&scope="+p.settings.Scopes.Default)
 	rec := httptest.NewRecorder()
 	p.ServeHTTP(rec, newReq())
 	var tok struct {

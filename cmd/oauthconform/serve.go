@@ -364,15 +364,16 @@ func (o *serveOptions) loadOptions(st *serveSetup) error {
 // against each other, and says where the settings come from.
 func (o *serveOptions) dialectSettings() (*profile.Dialect, *mockserver.Settings, string, error) {
 	if o.settings == "" {
-		d, err := profile.Load(o.profile)
-		if err != nil {
-			return nil, nil, "", flagError("profile", err)
-		}
 		if profile.LooksLikeFile(o.profile) {
+			if _, err := profile.Load(o.profile); err != nil {
+				return nil, nil, "", flagError("profile", err)
+			}
 			return nil, nil, "", flagErrorf("settings", "required with the dialect file %s: the mock has built-in settings for the built-in dialects only (%s)",
 				o.profile, strings.Join(profile.Names(), ", "))
 		}
-		s, _, err := mockserver.LoadSettings(d.Name)
+		// The built-in settings load their dialect, so it is parsed once
+		// (YAML decoding is most of serve's own start-up work).
+		s, d, err := mockserver.LoadSettings(o.profile)
 		if err != nil {
 			return nil, nil, "", flagError("profile", err)
 		}
