@@ -204,7 +204,7 @@ func (p *Provider) authenticateBearer(r *http.Request) (*tokenRef, *bearerError)
 	if ref == nil {
 		return nil, errInvalidToken
 	}
-	ok, err := p.tokenActive(r.Context(), ref, p.quirk(QuirkResourceAcceptsRevoked))
+	ok, err := p.tokenActive(r.Context(), ref, p.rules.resource.acceptsRevoked)
 	if err != nil {
 		return nil, errResourceServer
 	}
@@ -218,24 +218,11 @@ func (p *Provider) authenticateBearer(r *http.Request) (*tokenRef, *bearerError)
 // JSON when there is one.
 func (p *Provider) writeBearerError(w http.ResponseWriter, e *bearerError) {
 	h := w.Header()
-	code := e.code
-	if code == "" && p.quirk(QuirkResourceErrorWithoutToken) {
-		code = "invalid_token"
-	}
 	if e.status == http.StatusUnauthorized || e.status == http.StatusForbidden || e.status == http.StatusBadRequest {
-		c := `Bearer realm="` + p.realm + `"`
-		if code != "" {
-			c += `, error="` + code + `"`
-		}
-		if e.desc != "" {
-			c += `, error_description="` + e.desc + `"`
-		}
-		if e.scope != "" {
-			c += `, scope="` + e.scope + `"`
-		}
-		if !(e.code == "" && p.quirk(QuirkResourceNoChallenge)) && !(e.code == "invalid_token" && p.quirk(QuirkResourceInvalidTokenNoChallenge)) {
-			h.Set("WWW-Authenticate", c)
-		}
+		h.Set("WWW-Authenticate", p.bearerChallenge(e))
+	}
+	if len(p.filters[respBearerError]) > 0 {
+		p.runFilters(respBearerError, &response{status: e.status, header: h, bearer: e})
 	}
 	h["Cache-Control"] = noStore
 	if e.code == "" {
@@ -251,6 +238,21 @@ func (p *Provider) writeBearerError(w http.ResponseWriter, e *bearerError) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(e.status)
 	_, _ = w.Write(b)
+}
+
+// bearerChallenge is the WWW-Authenticate value of a refusal.
+func (p *Provider) bearerChallenge(e *bearerError) string {
+	c := `Bearer realm="` + p.realm + `"`
+	if e.code != "" {
+		c += `, error="` + e.code + `"`
+	}
+	if e.desc != "" {
+		c += `, error_description="` + e.desc + `"`
+	}
+	if e.scope != "" {
+		c += `, scope="` + e.scope + `"`
+	}
+	return c
 }
 
 // hasAnyScope reports whether the space-separated scope holds one of want.

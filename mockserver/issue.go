@@ -237,10 +237,10 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	} else {
 		out.accessToken, drawn = randomToken(), true
 	}
-	if p.quirk(QuirkGuessableTokens) {
+	if p.rules.access.sequential {
 		out.accessToken, drawn = "tok-"+strconv.FormatInt(p.seq.Add(1), 10), false
 	}
-	if p.quirk(QuirkNonVSCHARToken) {
+	if p.rules.access.nonVSCHAR {
 		out.accessToken, drawn = out.accessToken+"\u00e9", false
 	}
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
@@ -283,7 +283,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		}
 		out.refreshToken = rt
 	}
-	if s.grant != nil && p.quirk(QuirkRefreshSameAccessToken) {
+	if s.grant != nil && p.rules.refresh.sameAccessToken {
 		// Hand the grant's earlier (still valid) access token back on refresh.
 		if old, ok := p.lastAccess.Load(s.grant.ID); ok && s.grantType == profile.GrantRefreshToken {
 			out.accessToken = old.(string)
@@ -387,11 +387,11 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 			claims = append(claims, `,"aud":`...)
 			claims = appendJSONString(claims, p.audience)
 		}
-		if p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims) {
+		if p.jwt.clientID && !p.rules.jwt.noIDClaims {
 			claims = append(claims, `,"client_id":`...)
 			claims = appendJSONString(claims, a.clientID)
 		}
-		if a.scope != "" && !p.quirk(QuirkJWTNoScope) {
+		if a.scope != "" && !p.rules.jwt.noScope {
 			claims = append(claims, `,"scope":`...)
 			claims = appendJSONString(claims, a.scope)
 		}
@@ -399,7 +399,7 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 		claims = strconv.AppendInt(claims, a.iat.Unix(), 10)
 		claims = append(claims, `,"exp":`...)
 		claims = strconv.AppendInt(claims, p.accessTokenExpClaim(a.iat, a.exp).Unix(), 10)
-		if a.jti != "" && !p.quirk(QuirkJWTMissingClaims) {
+		if a.jti != "" && !p.rules.jwt.noIDClaims {
 			claims = append(claims, `,"jti":`...)
 			claims = appendJSONString(claims, a.jti)
 		}
@@ -416,7 +416,7 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 	signingInput := out
 	out = append(out, '.')
 	var err error
-	if !p.quirk(QuirkJWTAlgNone) { // else an unsecured JWS: empty signature
+	if !p.rules.jwt.algNone { // else an unsecured JWS: empty signature
 		out, err = key.sign(out, signingInput)
 	}
 	tok := string(out)
@@ -464,12 +464,12 @@ func (p *Provider) appendExtraClaims(b []byte, a *accessClaims) ([]byte, error) 
 	member("iss", true, str(p.issuer))
 	member("sub", true, str(a.subject))
 	member("aud", p.jwt.aud, str(p.audience))
-	member("client_id", p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims), str(a.clientID))
-	member("scope", a.scope != "" && !p.quirk(QuirkJWTNoScope), str(a.scope))
+	member("client_id", p.jwt.clientID && !p.rules.jwt.noIDClaims, str(a.clientID))
+	member("scope", a.scope != "" && !p.rules.jwt.noScope, str(a.scope))
 	member("iat", true, date(a.iat))
 	member("exp", true, date(p.accessTokenExpClaim(a.iat, a.exp)))
 	member("nbf", false, nil)
-	member("jti", a.jti != "" && !p.quirk(QuirkJWTMissingClaims), str(a.jti))
+	member("jti", a.jti != "" && !p.rules.jwt.noIDClaims, str(a.jti))
 	for _, k := range slices.Sorted(maps.Keys(x)) {
 		if err != nil {
 			break
@@ -503,42 +503,24 @@ func appendClaimValue(b []byte, name string, v any) ([]byte, error) {
 	return append(b, js...), nil
 }
 
-// appendTokenResponse writes the RFC 6749 §5.1 success body.
-func (p *Provider) appendTokenResponse(b []byte, t *issued, requestedScope string) []byte {
+// appendTokenResponse writes the RFC 6749 §5.1 success body (the response
+// filters of the quirks rewrite it, see filters.go).
+func (p *Provider) appendTokenResponse(b []byte, t *issued) []byte {
 	b = append(b, `{"access_token":`...)
 	b = appendJSONString(b, t.accessToken)
-	switch {
-	case p.quirk(QuirkMissingTokenType):
-	case p.quirk(QuirkTokenTypeMAC):
-		b = append(b, `,"token_type":"mac"`...)
-	default:
-		b = append(b, `,"token_type":`...)
-		b = append(b, p.tokenTypeJSON...)
-	}
+	b = append(b, `,"token_type":`...)
+	b = append(b, p.tokenTypeJSON...)
 	b = append(b, `,"expires_in":`...)
-	if p.quirk(QuirkExpiresInString) {
-		b = append(b, '"')
-		b = strconv.AppendInt(b, t.expiresIn, 10)
-		b = append(b, '"')
-	} else {
-		b = strconv.AppendInt(b, t.expiresIn, 10)
-	}
+	b = strconv.AppendInt(b, t.expiresIn, 10)
 	if t.refreshToken != "" {
 		b = append(b, `,"refresh_token":`...)
 		b = appendJSONString(b, t.refreshToken)
 	}
 	// Strict choice: scope is always sent when one was granted, not only
 	// when it differs from the request (RFC 6749 §3.3, §5.1).
-	if t.scope != "" && !(p.quirk(QuirkScopeNotReported) && !sameScope(t.scope, requestedScope)) {
+	if t.scope != "" {
 		b = append(b, `,"scope":`...)
 		b = appendJSONString(b, t.scope)
-	}
-	if p.quirk(QuirkExtraResponseMember) {
-		b = append(b, `,"x_issued_by":"oauthconform"`...)
-	}
-	if p.quirk(QuirkDuplicateJSONMembers) {
-		b = append(b, `,"token_type":`...)
-		b = append(b, p.tokenTypeJSON...)
 	}
 	return append(b, '}')
 }

@@ -41,10 +41,10 @@ func newJWTShape(s *Settings, d *profile.Dialect) jwtShape {
 // access tokens carry: the settings' typ, or the quirks' wrong ones.
 func (p *Provider) accessTokenHeader(k *signingKey) []byte {
 	typ := p.settings.AccessToken.Typ
-	if p.quirk(QuirkJWTTypJWT) {
+	if p.rules.jwt.typJWT {
 		typ = "JWT"
 	}
-	if p.quirk(QuirkJWTAlgNone) {
+	if p.rules.jwt.algNone {
 		js := `{"alg":"none"`
 		if typ != "" {
 			js += `,"typ":"` + typ + `"`
@@ -57,7 +57,7 @@ func (p *Provider) accessTokenHeader(k *signingKey) []byte {
 // accessTokenExpClaim is the exp claim of a token valid until exp; the
 // jwt-exp-mismatch quirk halves the lifetime in the claim only.
 func (p *Provider) accessTokenExpClaim(iat, exp time.Time) time.Time {
-	if p.quirk(QuirkJWTExpMismatch) {
+	if p.rules.jwt.halfExp {
 		return iat.Add(exp.Sub(iat) / 2)
 	}
 	return exp
@@ -66,8 +66,8 @@ func (p *Provider) accessTokenExpClaim(iat, exp time.Time) time.Time {
 // jwtShapeQuirk reports whether a quirk makes the access JWTs misstate what
 // the server knows of them (header or claims).
 func (p *Provider) jwtShapeQuirk() bool {
-	return p.quirk(QuirkJWTTypJWT) || p.quirk(QuirkJWTAlgNone) || p.quirk(QuirkJWTMissingClaims) ||
-		p.quirk(QuirkJWTNoScope) || p.quirk(QuirkJWTExpMismatch)
+	return p.rules.jwt.typJWT || p.rules.jwt.algNone || p.rules.jwt.noIDClaims ||
+		p.rules.jwt.noScope || p.rules.jwt.halfExp
 }
 
 // accessTokenKey says whether and under which key issue stores the record of

@@ -81,6 +81,10 @@ type Provider struct {
 	regMu    sync.Mutex
 	apiKeys  [][32]byte
 	quirks   quirkSet
+	// rules are the rules as the quirks relax them (rules.go), filters
+	// the response filters of the quirks (filters.go).
+	rules    rules
+	filters  responseFilters
 	issuer   string
 	audience string
 	realm    string
@@ -152,6 +156,8 @@ func New(cfg Config) (*Provider, error) {
 		dialect:   d,
 		fixtures:  fx,
 		quirks:    qs,
+		rules:     newRules(qs),
+		filters:   newResponseFilters(qs),
 		issuer:    strings.TrimSuffix(cfg.Issuer, "/"),
 		realm:     "oauthconform",
 		clock:     cfg.Clock,
@@ -326,8 +332,6 @@ func (p *Provider) recover(next http.Handler) http.Handler {
 	})
 }
 
-func (p *Provider) quirk(q Quirk) bool { return p.quirks.has(q) }
-
 // Settings returns the provider's choices, resolved against its dialect.
 // Treat them as read-only.
 func (p *Provider) Settings() *Settings { return p.settings }
@@ -348,7 +352,7 @@ func (p *Provider) Store() Store { return p.store }
 func (p *Provider) Quirks() []string {
 	var out []string
 	for _, q := range quirkTable {
-		if p.quirk(q.Quirk) {
+		if p.quirks.has(q.Quirk) {
 			out = append(out, q.Name)
 		}
 	}
