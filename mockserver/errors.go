@@ -64,7 +64,9 @@ func (e *oauthError) status() int {
 }
 
 // writeTokenError writes a token endpoint (or revocation/introspection) error.
-func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) { p.writeTokenErrorFor(w, e, "") }
+func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) {
+	p.writeTokenErrorFor(w, e, "")
+}
 
 // writeTokenErrorFor writes e in answer to a request of grantType ("" when
 // none is known); the response filters of the quirks rewrite it.

@@ -51,12 +51,12 @@ type response struct {
 	raw []byte
 	// What the response answers.
 	req    *http.Request
-	params *params      // the token request's parameters (respTokenSuccess)
-	err    *oauthError  // the error written (respTokenError)
+	params *params     // the token request's parameters (respTokenSuccess)
+	err    *oauthError // the error written (respTokenError)
 	// grantType is the refused grant type of an unsupported_grant_type
 	// error (respTokenError).
 	grantType string
-	bearer *bearerError // the refusal written (respBearerError)
+	bearer    *bearerError // the refusal written (respBearerError)
 }
 
 // jsonMember is one member of a JSON object: its name and its value as
