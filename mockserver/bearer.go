@@ -37,8 +37,9 @@ var (
 )
 
 // findToken looks a token up among the kinds in order: stored tokens by
-// themselves (refresh tokens, opaque access tokens, plain JWTs), then RFC
-// 9068 JWT access tokens by signature and their jti's record. It returns nil for anything it did not
+// themselves (refresh tokens, opaque access tokens, plain JWTs), then
+// access tokens as the token strategy knows them (RFC 9068 JWTs by
+// signature and their jti's record). It returns nil for anything it did not
 // issue; the error is a store failure. Expiry and revocation are not
 // checked here (tokenActive does).
 func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder) (*tokenRef, error) {
@@ -55,29 +56,12 @@ func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder)
 		if rec != nil && rec.Kind == kind {
 			return refFromRecord(raw, rec), nil
 		}
-		if kind != KindAccess || !p.jwt.rfc9068 {
-			// Plain JWTs, like opaque tokens, are known by their record.
+		if kind != KindAccess {
 			continue
 		}
-		c, ok := p.verifyAccessJWT(raw)
-		if !ok {
-			continue
+		if ref, err := p.tokens.lookup(ctx, raw); ref != nil || err != nil {
+			return ref, err
 		}
-		if c.Jti != "" {
-			jrec, err := p.store.Token(ctx, jtiKey(c.Jti))
-			switch {
-			case err == nil && jrec.Kind == KindAccess:
-				ref := refFromRecord(jtiKey(c.Jti), jrec)
-				ref.jwt, ref.jti = c, c.Jti
-				return ref, nil
-			case err != nil && !errors.Is(err, ErrNotFound):
-				return nil, err
-			}
-		}
-		return &tokenRef{
-			kind: KindAccess, jwt: c, jti: c.Jti, clientID: c.ClientID, subject: c.Sub, scope: c.Scope,
-			iat: numericDate(c.Iat), exp: numericDate(c.Exp),
-		}, nil
 	}
 	return nil, nil
 }

@@ -138,16 +138,7 @@ func (p *Provider) introspection(ref *tokenRef) []byte {
 	if ref.kind == KindAccess {
 		b = append(b, `,"token_type":`...)
 		b = append(b, p.tokenTypeJSON...)
-		if p.keys != nil {
-			// A JWT access token (also one a quirk made unverifiable, found
-			// by its record): the server's own iss, and aud when its tokens
-			// carry one.
-			str("iss", p.issuer)
-			if p.jwt.aud {
-				str("aud", p.audience)
-			}
-			str("jti", ref.jti)
-		}
+		p.tokens.introspect(str, ref)
 	}
 	return append(b, '}')
 }

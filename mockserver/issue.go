@@ -216,9 +216,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if s.grant != nil {
 		a.extra = s.grant.Claims
 	}
-	if p.keys != nil && p.jwt.jti {
-		a.jti = randomToken()
-	}
+	a.jti = p.tokens.jti()
 	expiresIn := int64(life / time.Second)
 	if len(a.extra) > 0 {
 		a.applyRegistered()
@@ -226,38 +224,21 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	}
 	out := &issued{scope: a.scope, expiresIn: expiresIn}
 
-	var signed string
-	drawn := false // out.accessToken is randomToken's
-	if p.keys != nil {
-		tok, err := p.signAccessToken(&a)
-		if err != nil {
-			return nil, fmt.Errorf("sign access token: %w", err)
-		}
-		out.accessToken, signed = tok, tok
-	} else {
-		out.accessToken, drawn = randomToken(), true
+	m, err := p.tokens.mint(a)
+	if err != nil {
+		return nil, fmt.Errorf("sign access token: %w", err)
 	}
-	if p.rules.access.sequential {
-		out.accessToken, drawn = "tok-"+strconv.FormatInt(p.seq.Add(1), 10), false
-	}
-	if p.rules.access.nonVSCHAR {
-		out.accessToken, drawn = out.accessToken+"\u00e9", false
-	}
+	out.accessToken = m.token
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
-	// keeping the client_credentials path free of store writes
-	// (accessTokenKey has the details), but for those whose iat would not
-	// tell them from the tokens of before a Reset (statelessRecordKey).
-	key, ok := p.accessTokenKey(out.accessToken, signed, a.jti, s.grant != nil)
-	if !ok {
-		key, ok = p.statelessRecordKey(out.accessToken, a.jti, a.iat, now)
-	}
-	if ok {
+	// keeping the client_credentials path free of store writes (the
+	// strategy's recordKey has the details).
+	if key, ok := p.tokens.recordKey(m, a.jti, a.iat, now, s.grant != nil); ok {
 		t := Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
 		}
-		if err := p.saveToken(ctx, key, t, drawn && key == out.accessToken); err != nil {
+		if err := p.saveToken(ctx, key, t, m.drawn && key == m.token); err != nil {
 			return nil, fmt.Errorf("save access token: %w", err)
 		}
 	}

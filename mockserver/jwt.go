@@ -63,36 +63,6 @@ func (p *Provider) accessTokenExpClaim(iat, exp time.Time) time.Time {
 	return exp
 }
 
-// jwtShapeQuirk reports whether a quirk makes the access JWTs misstate what
-// the server knows of them (header or claims).
-func (p *Provider) jwtShapeQuirk() bool {
-	return p.rules.jwt.typJWT || p.rules.jwt.algNone || p.rules.jwt.noIDClaims ||
-		p.rules.jwt.noScope || p.rules.jwt.halfExp
-}
-
-// accessTokenKey says whether and under which key issue stores the record of
-// an access token. signed is the JWT as signed ("" for opaque tokens), token
-// what the client receives.
-//   - Opaque tokens are looked up by themselves, and so are plain JWTs
-//     (format jwt): they carry no client_id or jti to find a record by.
-//   - A JWT that a quirk altered after signing, or whose header or claims a
-//     quirk made wrong, is stored under itself too: the server's own
-//     validation then rests on its record, so such a quirk breaks only the
-//     token's shape, never revocation, introspection or the resource server.
-//   - Other (RFC 9068) JWTs of a grant family are stored under their jti, so that
-//     revoking the family reaches them (under themselves when an extra
-//     claim left them no string jti); the rest are stateless (revocable
-//     through the store's jti set).
-func (p *Provider) accessTokenKey(token, signed, jti string, family bool) (string, bool) {
-	switch {
-	case !p.jwt.rfc9068, token != signed, p.jwtShapeQuirk(), family && jti == "":
-		return token, true
-	case family:
-		return jtiKey(jti), true
-	}
-	return "", false
-}
-
 // audience is the aud claim: one string or an array (RFC 7519 §4.1.3).
 type audience []string
 

@@ -104,8 +104,10 @@ type Provider struct {
 	idKeys    []*signingKey
 	// headers caches each key's encoded JWS header for the settings' typ.
 	headers map[string][]byte
-	// jwt is how access tokens are shaped (see jwtShape).
+	// jwt is how JWT access tokens are shaped (see jwtShape); tokens
+	// makes and recognises access tokens (tokens.go).
 	jwt           jwtShape
+	tokens        tokenStrategy
 	tokenTypeJSON []byte
 	grants        map[string]grantHandler
 	mux           *http.ServeMux
@@ -118,8 +120,6 @@ type Provider struct {
 
 	// failures throttles brute force against client secrets and passwords.
 	failures throttle
-	// seq numbers tokens for the guessable-tokens quirk.
-	seq atomic.Int64
 	// lastAccess keeps each grant's first access token for the
 	// refresh-same-access-token quirk.
 	lastAccess sync.Map
@@ -207,6 +207,7 @@ func New(cfg Config) (*Provider, error) {
 			return nil, err
 		}
 	}
+	p.tokens = newTokenStrategy(p)
 	p.tokenTypeJSON = appendJSONString(nil, set.AccessToken.TokenType)
 	p.grants = p.grantHandlers()
 	p.routes()
