@@ -145,12 +145,12 @@ var consentCOP http.CrossOriginProtection
 
 // handleAuthorize serves endpoints.authorize.
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	if p.quirk(QuirkCORSAuthorize) && p.corsAuthorize(w, r) {
+	if p.rules.authz.cors && p.corsAuthorize(w, r) {
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		if p.quirk(QuirkAuthorizeGetRefused) && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		if p.rules.authz.getNeedsHTML && !strings.Contains(r.Header.Get("Accept"), "text/html") {
 			w.Header().Set("Allow", "POST")
 			p.errorPage(w, r, http.StatusMethodNotAllowed, errInvalidRequest, "Use POST.")
 			return
@@ -248,7 +248,7 @@ type authzTarget struct {
 // authorizationRequest validates an authorization request (RFC 6749 §4.1.1,
 // §4.2.1) and shows the login page, or answers the error.
 func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, ap *authzParams, viaPost bool) {
-	lax := p.quirk(QuirkAuthorizeDuplicateParams)
+	lax := p.rules.authz.repeatedParams
 	status := http.StatusFound
 	if viaPost {
 		status = http.StatusSeeOther
@@ -266,7 +266,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		if clientID == "" {
 			desc = descMissingClient
 		}
-		if p.quirk(QuirkUnknownClientRedirect) && redirectTarget(rawRedirect) {
+		if p.rules.authz.unknownClientRedirect && redirectTarget(rawRedirect) {
 			p.authzError(w, r, authzTarget{redirectURI: rawRedirect, fragment: ap.get("response_type") == "token",
 				state: ap.get("state"), status: status}, newError(errInvalidRequest, desc))
 			return
@@ -277,8 +277,8 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	redirect, redirectSent := rawRedirect, rawRedirect != ""
 	var sendTo string
 	if !redirectSent {
-		multiDefault := p.quirk(QuirkMultiRedirectDefault) && len(rc.RedirectURIs) > 1
-		if len(rc.RedirectURIs) != 1 && !multiDefault || p.quirk(QuirkRedirectURIRequired) {
+		multiDefault := p.rules.redirect.firstOfSeveral && len(rc.RedirectURIs) > 1
+		if len(rc.RedirectURIs) != 1 && !multiDefault || p.rules.redirect.alwaysRequired {
 			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectRequired)
 			return
 		}
@@ -287,7 +287,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	} else if reg, ok := p.matchRedirect(rc.Client, redirect); ok {
 		sendTo = p.responseURI(reg, redirect)
 	} else {
-		if !p.quirk(QuirkRedirectFallbackRegistered) || len(rc.RedirectURIs) != 1 {
+		if !p.rules.redirect.fallbackRegistered || len(rc.RedirectURIs) != 1 {
 			p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descRedirectInvalid)
 			return
 		}
@@ -305,11 +305,11 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		status:      status,
 	}
 	fail := func(code, desc string) { p.authzError(w, r, t, newError(code, desc)) }
-	if viaPost && p.quirk(QuirkAuthorizePOSTErrorRedirect) {
+	if viaPost && p.rules.authz.postRefused {
 		fail(errInvalidRequest, "Send the authorization request with GET.")
 		return
 	}
-	if p.quirk(QuirkAuthorizeUnknownParamRejected) {
+	if p.rules.authz.unknownParamRefused {
 		for k := range ap.vals {
 			known := slices.Contains([]string{"response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"}, k) ||
 				k == "nonce" && p.settings.OpenID()
@@ -332,7 +332,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errInvalidRequest, descScopeTooLong)
 		return
 	}
-	asCode := p.quirk(QuirkUnsupportedResponseTypeIssuesCode) && p.settings.HasResponseType("code")
+	asCode := p.rules.authz.responseTypeDefaultsToCode && p.settings.HasResponseType("code")
 	switch {
 	case rt == "" && asCode, rt != "" && !p.settings.HasResponseType(rt) && asCode:
 		rt, t.fragment = "code", false
@@ -343,7 +343,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		fail(errUnsupportedResponseType, descUnsupportedRT)
 		return
 	}
-	if rt == "token" && p.quirk(QuirkImplicitAsCode) {
+	if rt == "token" && p.rules.authz.implicitAsCode {
 		rt, t.fragment = "code", false
 	}
 	if rt == "code" && !p.settings.HasGrant(profile.GrantAuthorizationCode) || rt == "token" && t.oob {
@@ -354,7 +354,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 	// Both response types stand on the client's authorization_code
 	// registration; the implicit grant is refused to clients that must use
 	// PKCE, since a token in the fragment would bypass that policy.
-	if !rc.AllowsGrant(profile.GrantAuthorizationCode) && !p.quirk(QuirkCodeForUnauthorizedClient) {
+	if !rc.AllowsGrant(profile.GrantAuthorizationCode) && !p.rules.authz.grantUnchecked {
 		fail(errUnauthorizedClient, descClientRT)
 		return
 	}
@@ -374,7 +374,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 			p.authzError(w, r, t, oerr)
 			return
 		}
-		if challenge != "" && method == "" || method == "S256" && p.quirk(QuirkPKCES256AsPlain) {
+		if challenge != "" && method == "" || method == "S256" && p.rules.authz.s256RecordedPlain {
 			method = "plain" // RFC 7636 §4.3
 		}
 	}
@@ -384,7 +384,7 @@ func (p *Provider) authorizationRequest(w http.ResponseWriter, r *http.Request, 
 		p.authzError(w, r, t, oerr)
 		return
 	}
-	emptyScope := p.quirk(QuirkAuthorizeEmptyScopeLiteral) && !viaPost && r.URL.Query().Has("scope")
+	emptyScope := p.rules.authz.emptyScopeIsValue && !viaPost && r.URL.Query().Has("scope")
 	scope, oerr := p.grantScope(rc.Client, ap.get("scope"), emptyScope && ap.get("scope") == "")
 	if oerr == nil {
 		oerr = p.checkRequiredScope(scope)
@@ -433,7 +433,7 @@ func (p *Provider) checkChallenge(c *profile.Client, challenge, method string) *
 		if method != "" {
 			return newError(errInvalidRequest, descMethodNoChallenge)
 		}
-		if p.pkceRequired(c) && !p.quirk(QuirkPKCEChallengeNotRequired) {
+		if p.pkceRequired(c) && !p.rules.authz.challengeOptional {
 			return newError(errInvalidRequest, descChallengeRequired)
 		}
 		return nil
@@ -441,7 +441,7 @@ func (p *Provider) checkChallenge(c *profile.Client, challenge, method string) *
 	if method == "" {
 		method = "plain"
 	}
-	if !p.settings.SupportsPKCEMethod(method) && !p.quirk(QuirkAuthorizePKCEMethodIgnored) {
+	if !p.settings.SupportsPKCEMethod(method) && !p.rules.authz.challengeMethodUnchecked {
 		return newError(errInvalidRequest, descMethodUnsupported)
 	}
 	if !validChallenge(challenge, method) {
@@ -546,14 +546,14 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 		return
 	}
 	t := authzTarget{redirectURI: pa.responseURI, oob: pa.oob, fragment: pa.responseType == "token", state: pa.state, status: http.StatusSeeOther}
-	if p.quirk(QuirkLogin307) {
+	if p.rules.authz.login307 {
 		t.status = http.StatusTemporaryRedirect
 	}
 	username, password := ap.get(fieldUsername), ap.get(fieldPassword)
 	var user *registeredUser
 	switch ap.get(fieldAction) {
 	case actionDeny:
-		if !p.quirk(QuirkDenyIssuesCode) {
+		if !p.rules.authz.denyIgnored {
 			if !p.pending.take(id) {
 				p.errorPage(w, r, http.StatusBadRequest, errInvalidRequest, descPendingUnknown)
 				return
@@ -580,7 +580,7 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 		// The password grant's per-user throttle: a wrong password here
 		// counts against the same budget, and a locked-out user is
 		// refused whatever the password (checked first).
-		key, throttled := userThrottleKey(username), username != "" && !p.quirk(QuirkNoBruteForceProtection)
+		key, throttled := userThrottleKey(username), username != "" && !p.rules.noLockout
 		if locked, wait := p.failures.locked(key, now); locked && throttled {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 			p.renderLoginStatus(w, r, &pa, username, lockedOutMessage(wait), http.StatusTooManyRequests)
@@ -615,7 +615,7 @@ func (p *Provider) answerPending(w http.ResponseWriter, r *http.Request, ap *aut
 func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzTarget, pa *pendingAuthz, u *registeredUser) {
 	ctx := r.Context()
 	state := p.echoState(t.state)
-	if state == "" && p.quirk(QuirkStateInvented) {
+	if state == "" && p.rules.authz.stateInvented {
 		state = randomToken()[:16]
 	}
 	if pa.responseType == "token" {
@@ -626,7 +626,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 			return
 		}
 		expiresIn := strconv.FormatInt(res.expiresIn, 10)
-		if p.quirk(QuirkImplicitExpiresInDecimal) {
+		if p.rules.authz.implicitExpiresDecimal {
 			expiresIn += ".0"
 		}
 		params := []redirectParam{
@@ -637,13 +637,13 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 			{"refresh_token", res.refreshToken}, // only with the implicit-refresh-token quirk
 			{"state", state},
 		}
-		p.redirect(w, t, params, !p.quirk(QuirkImplicitInQuery))
+		p.redirect(w, t, params, !p.rules.authz.implicitInQuery)
 		return
 	}
 	code, err := p.issueCode(ctx, codeParams{
 		client: pa.client.Client, subject: u.subject, redirectURI: pa.redirectURI, redirectSent: pa.redirectSent,
 		scope: pa.scope, challenge: pa.challenge, method: pa.method, claims: pa.claims, nonce: pa.nonce,
-		nonVSCHAR: p.quirk(QuirkNonVSCHARCode) && !t.oob, // the oob page refuses to show it
+		nonVSCHAR: p.rules.authz.codeNonVSCHAR && !t.oob, // the oob page refuses to show it
 	})
 	if err != nil {
 		p.log.ErrorContext(ctx, "authorization code not issued", "client_id", pa.client.ID, "err", err)
@@ -653,7 +653,7 @@ func (p *Provider) authzSuccess(w http.ResponseWriter, r *http.Request, t authzT
 	if p.log.Enabled(ctx, levelDebug) {
 		p.log.DebugContext(ctx, "authorization code issued", "client_id", pa.client.ID, "scope", pa.scope)
 	}
-	p.redirect(w, t, []redirectParam{{"code", code}, {"state", state}}, p.quirk(QuirkCodeInFragment) && !t.oob)
+	p.redirect(w, t, []redirectParam{{"code", code}, {"state", state}}, p.rules.authz.codeInFragment && !t.oob)
 }
 
 // authzStoreFailure is the error redirect for a code or token that could
@@ -675,7 +675,7 @@ func (p *Provider) issueImplicit(ctx context.Context, pa *pendingAuthz, u *regis
 	}
 	return p.issue(ctx, issueSpec{
 		grant: g, clientID: pa.client.ID, subject: u.subject, scope: pa.scope, claims: pa.claims,
-		grantType: "implicit", refresh: p.quirk(QuirkImplicitRefreshToken),
+		grantType: "implicit", refresh: p.rules.authz.implicitRefresh,
 	})
 }
 
@@ -683,29 +683,29 @@ func (p *Provider) issueImplicit(ctx context.Context, pa *pendingAuthz, u *regis
 // redirect URI (or the oob page), with state.
 func (p *Provider) authzError(w http.ResponseWriter, r *http.Request, t authzTarget, e *oauthError) {
 	state := ""
-	if !p.quirk(QuirkStateDroppedOnError) {
+	if !p.rules.authz.stateDroppedOnError {
 		state = p.echoState(t.state)
 	}
 	if p.log.Enabled(r.Context(), levelDebug) {
 		p.log.DebugContext(r.Context(), "authorization error", "error", e.Code)
 	}
 	params := []redirectParam{{"error", e.Code}, {"error_description", e.Description}, {"state", state}}
-	if e.Code == errAccessDenied && p.quirk(QuirkErrorWithCode) {
+	if e.Code == errAccessDenied && p.rules.authz.errorWithCode {
 		params = append(params, redirectParam{"code", randomToken()})
 	}
-	p.redirect(w, t, params, t.fragment && !p.quirk(QuirkImplicitErrorInQuery))
+	p.redirect(w, t, params, t.fragment && !p.rules.authz.implicitErrorInQuery)
 }
 
 // redirect writes the redirect to the client (or, out of band, to the oob
 // page, always with parameters in its query).
 func (p *Provider) redirect(w http.ResponseWriter, t authzTarget, params []redirectParam, fragment bool) {
-	if p.quirk(QuirkWrongIss) {
+	if p.rules.authz.wrongIss {
 		params = append(params, redirectParam{"iss", "https://issuer.invalid"})
 	}
 	var loc string
 	if t.oob {
 		loc = buildRedirect(p.settings.Endpoints.OOB, params, false)
-	} else if base, _, hasQuery := strings.Cut(t.redirectURI, "?"); hasQuery && p.quirk(QuirkRegisteredQueryDropped) {
+	} else if base, _, hasQuery := strings.Cut(t.redirectURI, "?"); hasQuery && p.rules.redirect.queryDropped {
 		loc = buildRedirect(base, params, fragment)
 	} else {
 		loc = buildRedirect(t.redirectURI, params, fragment)
@@ -726,7 +726,7 @@ func (p *Provider) redirect(w http.ResponseWriter, t authzTarget, params []redir
 // with the state-mangled quirk the value decoded once more (or with "+" read
 // as a space where it does not decode).
 func (p *Provider) echoState(s string) string {
-	if s == "" || !p.quirk(QuirkStateMangled) {
+	if s == "" || !p.rules.authz.stateMangled {
 		return s
 	}
 	if d, err := url.QueryUnescape(s); err == nil {

@@ -172,15 +172,16 @@ type oobPage struct {
 // style and a form posted to formAction (a list of CSP sources).
 func (p *Provider) authorizeSecurityHeaders(h http.Header, formAction string) {
 	csp := "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action " + formAction
-	if !p.quirk(QuirkNoFrameProtection) {
-		csp += "; frame-ancestors 'none'"
-		h.Set("X-Frame-Options", "DENY")
-	}
+	csp += "; frame-ancestors 'none'"
+	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", csp)
 	h["Cache-Control"] = noStore
 	h["Pragma"] = noCache
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if len(p.filters[respPage]) > 0 {
+		p.runFilters(respPage, &response{header: h})
+	}
 }
 
 // writePage renders t into a buffer first, so a failure never leaves half a

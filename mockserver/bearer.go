@@ -37,8 +37,9 @@ var (
 )
 
 // findToken looks a token up among the kinds in order: stored tokens by
-// themselves (refresh tokens, opaque access tokens, plain JWTs), then RFC
-// 9068 JWT access tokens by signature and their jti's record. It returns nil for anything it did not
+// themselves (refresh tokens, opaque access tokens, plain JWTs), then
+// access tokens as the token strategy knows them (RFC 9068 JWTs by
+// signature and their jti's record). It returns nil for anything it did not
 // issue; the error is a store failure. Expiry and revocation are not
 // checked here (tokenActive does).
 func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder) (*tokenRef, error) {
@@ -55,29 +56,12 @@ func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder)
 		if rec != nil && rec.Kind == kind {
 			return refFromRecord(raw, rec), nil
 		}
-		if kind != KindAccess || !p.jwt.rfc9068 {
-			// Plain JWTs, like opaque tokens, are known by their record.
+		if kind != KindAccess {
 			continue
 		}
-		c, ok := p.verifyAccessJWT(raw)
-		if !ok {
-			continue
+		if ref, err := p.tokens.lookup(ctx, raw); ref != nil || err != nil {
+			return ref, err
 		}
-		if c.Jti != "" {
-			jrec, err := p.store.Token(ctx, jtiKey(c.Jti))
-			switch {
-			case err == nil && jrec.Kind == KindAccess:
-				ref := refFromRecord(jtiKey(c.Jti), jrec)
-				ref.jwt, ref.jti = c, c.Jti
-				return ref, nil
-			case err != nil && !errors.Is(err, ErrNotFound):
-				return nil, err
-			}
-		}
-		return &tokenRef{
-			kind: KindAccess, jwt: c, jti: c.Jti, clientID: c.ClientID, subject: c.Sub, scope: c.Scope,
-			iat: numericDate(c.Iat), exp: numericDate(c.Exp),
-		}, nil
 	}
 	return nil, nil
 }
@@ -204,7 +188,7 @@ func (p *Provider) authenticateBearer(r *http.Request) (*tokenRef, *bearerError)
 	if ref == nil {
 		return nil, errInvalidToken
 	}
-	ok, err := p.tokenActive(r.Context(), ref, p.quirk(QuirkResourceAcceptsRevoked))
+	ok, err := p.tokenActive(r.Context(), ref, p.rules.resource.acceptsRevoked)
 	if err != nil {
 		return nil, errResourceServer
 	}
@@ -218,24 +202,11 @@ func (p *Provider) authenticateBearer(r *http.Request) (*tokenRef, *bearerError)
 // JSON when there is one.
 func (p *Provider) writeBearerError(w http.ResponseWriter, e *bearerError) {
 	h := w.Header()
-	code := e.code
-	if code == "" && p.quirk(QuirkResourceErrorWithoutToken) {
-		code = "invalid_token"
-	}
 	if e.status == http.StatusUnauthorized || e.status == http.StatusForbidden || e.status == http.StatusBadRequest {
-		c := `Bearer realm="` + p.realm + `"`
-		if code != "" {
-			c += `, error="` + code + `"`
-		}
-		if e.desc != "" {
-			c += `, error_description="` + e.desc + `"`
-		}
-		if e.scope != "" {
-			c += `, scope="` + e.scope + `"`
-		}
-		if !(e.code == "" && p.quirk(QuirkResourceNoChallenge)) && !(e.code == "invalid_token" && p.quirk(QuirkResourceInvalidTokenNoChallenge)) {
-			h.Set("WWW-Authenticate", c)
-		}
+		h.Set("WWW-Authenticate", p.bearerChallenge(e))
+	}
+	if len(p.filters[respBearerError]) > 0 {
+		p.runFilters(respBearerError, &response{status: e.status, header: h, bearer: e})
 	}
 	h["Cache-Control"] = noStore
 	if e.code == "" {
@@ -251,6 +222,21 @@ func (p *Provider) writeBearerError(w http.ResponseWriter, e *bearerError) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(e.status)
 	_, _ = w.Write(b)
+}
+
+// bearerChallenge is the WWW-Authenticate value of a refusal.
+func (p *Provider) bearerChallenge(e *bearerError) string {
+	c := `Bearer realm="` + p.realm + `"`
+	if e.code != "" {
+		c += `, error="` + e.code + `"`
+	}
+	if e.desc != "" {
+		c += `, error_description="` + e.desc + `"`
+	}
+	if e.scope != "" {
+		c += `, scope="` + e.scope + `"`
+	}
+	return c
 }
 
 // hasAnyScope reports whether the space-separated scope holds one of want.

@@ -59,7 +59,7 @@ func (p *Provider) invalidClient(desc string, viaHeader bool) *oauthError {
 // authenticateClient applies RFC 6749 §2.3: exactly one method per request.
 func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, *oauthError) {
 	bodyID, bodySecret := ps.get("client_id"), ps.get("client_secret")
-	if !p.quirk(QuirkCredentialsInQuery) {
+	if !p.rules.client.credentialsInQuery {
 		if q := r.URL.RawQuery; q != "" && (strings.Contains(q, "client_secret") || strings.Contains(q, "client_id")) {
 			return authResult{}, newError(errInvalidRequest, "Client credentials must not be sent in the request URI (RFC 6749 Section 2.3.1).")
 		}
@@ -76,11 +76,11 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if !p.settings.HasAuthMethod(profile.AuthBasic) {
 			return authResult{}, p.invalidClient("HTTP Basic client authentication is not supported.", true)
 		}
-		if bodySecret != "" && !p.quirk(QuirkTwoAuthMethods) {
+		if bodySecret != "" && !p.rules.client.twoMethods {
 			return authResult{}, newError(errInvalidRequest, "More than one client authentication method was used (RFC 6749 Section 2.3).")
 		}
 		// A body client_id naming the same client is allowed (erratum 3780).
-		if bodyID != "" && bodyID != id && !p.quirk(QuirkConflictingClientID) {
+		if bodyID != "" && bodyID != id && !p.rules.client.conflictingIDIgnored {
 			return authResult{}, newError(errInvalidRequest, "The client_id parameter does not match the authenticated client.")
 		}
 		c, oerr := p.checkSecret(id, secret, true)
@@ -94,7 +94,7 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 	}
 
 	if bodySecret != "" {
-		if !p.settings.HasAuthMethod(profile.AuthPost) || p.quirk(QuirkSecretPostRejected) {
+		if !p.settings.HasAuthMethod(profile.AuthPost) || p.rules.client.secretPostRefused {
 			return authResult{}, p.invalidClient("client_secret_post authentication is not supported.", false)
 		}
 		c, oerr := p.checkSecret(bodyID, bodySecret, false)
@@ -112,7 +112,7 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		if c == nil {
 			return authResult{}, p.invalidClient("Client authentication failed.", false)
 		}
-		if !c.Public() && !p.quirk(QuirkConfidentialWithoutSecret) {
+		if !c.Public() && !p.rules.client.secretOptional {
 			return authResult{}, p.invalidClient("This client must authenticate (RFC 6749 Section 3.2.1).", false)
 		}
 		if c.Public() && !p.settings.HasAuthMethod(profile.AuthNone) {
@@ -125,11 +125,11 @@ func (p *Provider) authenticateClient(r *http.Request, ps *params) (authResult, 
 		}
 		return authResult{client: c, method: profile.AuthNone}, nil
 	}
-	if p.quirk(QuirkCodeClientInferred) && ps.get("grant_type") == profile.GrantAuthorizationCode && p.settings.HasAuthMethod(profile.AuthNone) {
+	if p.rules.client.inferFromCode && ps.get("grant_type") == profile.GrantAuthorizationCode && p.settings.HasAuthMethod(profile.AuthNone) {
 		// The grant handler takes the client from the code.
 		return authResult{client: unidentifiedClient, method: profile.AuthNone}, nil
 	}
-	if p.quirk(QuirkAnonymousClientCredentials) && ps.get("grant_type") == profile.GrantClientCredentials {
+	if p.rules.client.anonymousClientCredentials && ps.get("grant_type") == profile.GrantClientCredentials {
 		return authResult{client: anonymousClient, method: profile.AuthNone}, nil
 	}
 	return authResult{}, p.invalidClient("Client authentication is required.", false)
@@ -152,7 +152,7 @@ func (p *Provider) checkRegisteredMethod(c *registeredClient, method string, via
 func (p *Provider) checkSecret(id, secret string, viaHeader bool) (*registeredClient, *oauthError) {
 	key := "client:" + id
 	now := p.clock.Now()
-	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
+	if locked, wait := p.failures.locked(key, now); locked && !p.rules.noLockout {
 		return nil, lockedError(p.invalidClient("", viaHeader), wait)
 	}
 	c := p.client(id)
@@ -172,7 +172,7 @@ func (p *Provider) checkSecret(id, secret string, viaHeader bool) (*registeredCl
 // form-encoded (RFC 6749 §2.3.1). The scheme is case-insensitive.
 func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError) {
 	malformed := func() (string, string, *oauthError) {
-		if p.quirk(QuirkMalformedBasic500) {
+		if p.rules.client.malformedBasic500 {
 			return "", "", &oauthError{Code: errServerError, Description: "Internal error.", Status: http.StatusInternalServerError}
 		}
 		return "", "", p.invalidClient("The Authorization header is not valid HTTP Basic authentication.", true)
@@ -181,7 +181,7 @@ func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return malformed()
 	}
-	if scheme != "Basic" && p.quirk(QuirkLowercaseBasicRejected) {
+	if scheme != "Basic" && p.rules.client.lowercaseBasicRefused {
 		return malformed()
 	}
 	// Decoded on the stack where it fits (any sane header): one
@@ -200,7 +200,7 @@ func (p *Provider) parseBasic(authz string) (id, secret string, oerr *oauthError
 	if !ok {
 		return malformed()
 	}
-	if p.quirk(QuirkBasicNotFormDecoded) {
+	if p.rules.client.basicNotFormDecoded {
 		return rawID, rawSecret, nil
 	}
 	id, err1 := formUnescape(rawID)

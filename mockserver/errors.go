@@ -65,60 +65,51 @@ func (e *oauthError) status() int {
 
 // writeTokenError writes a token endpoint (or revocation/introspection) error.
 func (p *Provider) writeTokenError(w http.ResponseWriter, e *oauthError) {
+	p.writeTokenErrorFor(w, e, "")
+}
+
+// writeTokenErrorFor writes e in answer to a request of grantType ("" when
+// none is known); the response filters of the quirks rewrite it.
+func (p *Provider) writeTokenErrorFor(w http.ResponseWriter, e *oauthError, grantType string) {
 	status := e.status()
 	h := w.Header()
-	if status == http.StatusUnauthorized {
-		if p.quirk(QuirkBasic400) && e.Challenge != "" {
-			status = http.StatusBadRequest
-		} else if e.Challenge != "" && !p.quirk(QuirkNoWWWAuthenticate) {
-			h.Set("WWW-Authenticate", e.Challenge)
-		}
+	if status == http.StatusUnauthorized && e.Challenge != "" {
+		h.Set("WWW-Authenticate", e.Challenge)
 	}
 	if e.RetryAfter != "" {
 		h.Set("Retry-After", e.RetryAfter)
 	}
-	if p.quirk(QuirkErrorStatus200) {
-		status = http.StatusOK
-	}
-	code, desc := e.Code, e.Description
-	if p.quirk(QuirkUnsupportedGrantAsInvalidRequest) && code == errUnsupportedGrantType {
-		code = errInvalidRequest
-	}
-	if p.quirk(QuirkNonASCIIErrorDescription) {
-		desc = "requête invalide: " + desc
-	}
 	b := make([]byte, 0, 128)
 	b = append(b, `{"error":`...)
-	b = appendJSONString(b, code)
-	if desc != "" {
+	b = appendJSONString(b, e.Code)
+	if e.Description != "" {
 		b = append(b, `,"error_description":`...)
-		b = appendJSONString(b, desc)
-	}
-	if p.quirk(QuirkBadErrorURI) {
-		b = append(b, `,"error_uri":`...)
-		b = appendJSONString(b, "https://oauthconform.invalid/docs/token errors#"+code)
+		b = appendJSONString(b, e.Description)
 	}
 	b = append(b, '}')
-	p.writeNoStoreJSON(w, status, b, p.quirk(QuirkErrorTextPlain))
+	if len(p.filters[respTokenError]) == 0 {
+		p.writeNoStoreJSON(w, status, b)
+		return
+	}
+	p.setNoStoreJSONHeaders(h)
+	p.writeFiltered(w, &response{status: status, err: e, grantType: grantType}, respTokenError, b)
 }
 
 // writeNoStoreJSON writes a JSON body with the RFC 6749 §5.1 cache headers.
-func (p *Provider) writeNoStoreJSON(w http.ResponseWriter, status int, body []byte, textPlain bool) {
+func (p *Provider) writeNoStoreJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	if textPlain {
-		h["Content-Type"] = textPlainCT
-	} else {
-		h["Content-Type"] = jsonCT
-	}
-	if !p.quirk(QuirkNoCacheControl) {
-		h["Cache-Control"] = noStore
-	}
-	if !p.quirk(QuirkNoPragma) {
-		h["Pragma"] = noCache
-	}
+	p.setNoStoreJSONHeaders(h)
 	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// setNoStoreJSONHeaders sets the JSON Content-Type and the RFC 6749 §5.1
+// cache headers.
+func (p *Provider) setNoStoreJSONHeaders(h http.Header) {
+	h["Content-Type"] = jsonCT
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
 }
 
 // contentLengths caches the Content-Length values of bodies under 4 KiB,

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -28,13 +27,13 @@ var (
 // grantAuthorizationCode is RFC 6749 §4.1.3 with RFC 7636 §4.6.
 func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	ps := tr.params
-	if p.quirk(QuirkPublicCodeExchangeRefused) && tr.client.Public() &&
+	if p.rules.client.publicCodeExchangeRefused && tr.client.Public() &&
 		(p.settings.HasAuthMethod(profile.AuthBasic) || p.settings.HasAuthMethod(profile.AuthPost)) {
 		return nil, p.invalidClient("Client authentication failed: a client secret is required.", false)
 	}
 	code := ps.get("code")
 	if code == "" {
-		if p.quirk(QuirkMissingCodeInvalidGrant) {
+		if p.rules.code.missingInvalidGrant {
 			return nil, errBadCode
 		}
 		return nil, errMissingCode
@@ -44,10 +43,10 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 	}
 	c, first, err := p.store.RedeemCode(ctx, code)
 	if errors.Is(err, ErrNotFound) {
-		if p.quirk(QuirkTokenTypeConfusion) {
+		if p.rules.code.refreshAccepted {
 			return p.redeemConfused(ctx, tr, code)
 		}
-		if p.quirk(QuirkUnknownCodeInvalidRequest) {
+		if p.rules.code.unknownInvalidRequest {
 			return nil, errMalformedCode
 		}
 		return nil, errBadCode
@@ -55,14 +54,14 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 	if err != nil {
 		return nil, errServer
 	}
-	if !first && !p.quirk(QuirkReusableCodes) {
+	if !first && !p.rules.code.reusable {
 		// RFC 6749 §4.1.2: deny, and revoke the tokens of the first redemption.
-		if !p.quirk(QuirkNoReuseRevocation) {
+		if !p.rules.code.reuseKeepsTokens {
 			_ = p.store.RevokeGrant(ctx, c.GrantID)
 		}
 		return nil, errBadCode
 	}
-	if p.clock.Now().After(c.ExpiresAt) && !p.quirk(QuirkCodeNeverExpires) {
+	if p.clock.Now().After(c.ExpiresAt) && !p.rules.code.neverExpires {
 		return nil, errBadCode
 	}
 	if tr.client == unidentifiedClient { // code-client-inferred quirk
@@ -70,16 +69,16 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, tr *tokenRequest)
 			tr.client = rc
 		}
 	}
-	if c.ClientID != tr.client.ID && !p.quirk(QuirkCodeNotBoundToClient) {
+	if c.ClientID != tr.client.ID && !p.rules.code.unbound {
 		return nil, errCodeClient
 	}
 	redirect := ps.get("redirect_uri")
 	switch {
-	case p.quirk(QuirkRedirectURIUnchecked) && redirect != "":
-	case p.quirk(QuirkRedirectURIAlwaysRequired) && redirect == "":
+	case p.rules.code.redirectUnchecked && redirect != "":
+	case p.rules.code.redirectAlwaysRequired && redirect == "":
 		return nil, errRedirectRequired
 	case c.RedirectURISent && redirect == "":
-		if !p.quirk(QuirkRedirectURIOptional) {
+		if !p.rules.code.redirectOptional {
 			return nil, errRedirectMissing
 		}
 	case redirect != "" && redirect != c.RedirectURI:
@@ -119,44 +118,36 @@ func (p *Provider) checkOOBRedirect(ps *params) *oauthError {
 
 // checkVerifier applies RFC 7636 §4.6 and the RFC 9700 §4.8.2 downgrade rule.
 func (p *Provider) checkVerifier(c *Code, verifier string) *oauthError {
+	pk := &p.rules.pkce
 	if c.CodeChallenge == "" {
-		if verifier != "" && !p.quirk(QuirkPKCEDowngrade) {
+		if verifier != "" && !pk.downgradeAllowed {
 			return errVerifierUnwanted
 		}
-		if verifier == "" && p.quirk(QuirkVerifierAlwaysRequired) {
+		if verifier == "" && pk.verifierAlwaysRequired {
 			return errVerifierMissing
 		}
 		return nil
 	}
 	if verifier == "" {
-		if p.quirk(QuirkPKCEVerifierOptional) {
+		if pk.verifierOptional {
 			return nil
 		}
 		return errVerifierMissing
 	}
-	if p.quirk(QuirkPKCEWrongVerifierAccepted) {
-		return nil
-	}
-	if !validVerifier(verifier) && !p.quirk(QuirkPKCEVerifierSyntaxUnchecked) {
-		return errVerifierWrong
-	}
-	if p.quirk(QuirkPKCEVerifierBase64URLOnly) && strings.ContainsAny(verifier, ".~") {
-		return errVerifierWrong
-	}
-	if c.CodeChallengeMethod == "S256" && p.quirk(QuirkPKCEPlainCompare) && verifier == c.CodeChallenge {
-		return nil // falls back to a plain comparison
-	}
-	var computed string
-	switch {
-	case c.CodeChallengeMethod == "S256", c.CodeChallengeMethod == "plain" && p.quirk(QuirkPKCEPlainBroken):
-		computed = pkceS256(verifier)
-	default:
-		computed = verifier
-	}
-	if subtle.ConstantTimeCompare([]byte(computed), []byte(c.CodeChallenge)) != 1 {
+	if !pk.verifierSyntax(verifier) || !pk.verifierCompare(c, verifier) {
 		return errVerifierWrong
 	}
 	return nil
+}
+
+// verifierMatches is RFC 7636 §4.6: the verifier, transformed by the code's
+// method, equals the challenge (in constant time).
+func verifierMatches(c *Code, verifier string) bool {
+	computed := verifier
+	if c.CodeChallengeMethod == "S256" {
+		computed = pkceS256(verifier)
+	}
+	return subtle.ConstantTimeCompare([]byte(computed), []byte(c.CodeChallenge)) == 1
 }
 
 // validVerifier checks RFC 7636 §4.1: 43 to 128 unreserved characters.

@@ -14,7 +14,7 @@ var anonymousClient = &registeredClient{Client: &profile.Client{ID: "anonymous",
 // grantClientCredentials is RFC 6749 §4.4.
 func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	c := tr.client
-	if c.Public() && !p.quirk(QuirkPublicClientCredentials) {
+	if c.Public() && !p.rules.client.publicClientCredentials {
 		// §4.4: "MUST only be used by confidential clients". Which error is
 		// the settings' choice: unauthorized_client (§5.2: the client is
 		// not authorized for the grant type) or invalid_client (it cannot
@@ -26,10 +26,10 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 		return nil, newError(errUnauthorizedClient, desc)
 	}
 	requested := tr.params.get("scope")
-	if requested == "" && p.quirk(QuirkOmittedScopeInvalidRequest) {
+	if requested == "" && p.rules.token.omittedScopeRefused {
 		return nil, newError(errInvalidRequest, "The scope parameter is required.")
 	}
-	if requested == "" && p.quirk(QuirkOmittedScopeGrantsAll) {
+	if requested == "" && p.rules.token.omittedScopeGrantsAll {
 		requested = strings.Join(p.allowedScopes(c.Client), " ")
 	}
 	scope, oerr := p.grantScope(c.Client, requested, tr.params.has("scope"))
@@ -39,7 +39,7 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, claims: c.AccessTokenClaims, grantType: profile.GrantClientCredentials}
 	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
 	// demands one (merchant-customer).
-	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.quirk(QuirkRefreshTokenForClientCredentials) {
+	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.rules.token.refreshForClientCredentials {
 		spec.now = p.clock.Now()
 		g, err := p.saveGrant(ctx, spec.now, c.ID, c.ID, scope, c.AccessTokenClaims)
 		if err != nil {

@@ -15,23 +15,23 @@ var (
 func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued, *oauthError) {
 	username, password := tr.params.get("username"), tr.params.get("password")
 	if username == "" || password == "" {
-		if p.quirk(QuirkMissingCredentialsInvalidGrant) {
+		if p.rules.token.missingCredentialsInvalidGrant {
 			return nil, errBadCredentials
 		}
 		return nil, errMissingCredentials
 	}
 	key := userThrottleKey(username)
 	now := p.clock.Now()
-	if locked, wait := p.failures.locked(key, now); locked && !p.quirk(QuirkNoBruteForceProtection) {
+	if locked, wait := p.failures.locked(key, now); locked && !p.rules.noLockout {
 		return nil, lockedError(errBadCredentials, wait)
 	}
 	u, ok := p.checkUser(username, password)
-	if ok && p.quirk(QuirkCorrectPasswordRejected) {
+	if ok && p.rules.token.correctPasswordRefused {
 		return nil, errBadCredentials
 	}
 	if !ok {
 		p.failures.fail(key, now)
-		if !p.quirk(QuirkWrongPasswordAccepted) || u == nil {
+		if !p.rules.token.wrongPasswordAccepted || u == nil {
 			return nil, errBadCredentials
 		}
 	} else {

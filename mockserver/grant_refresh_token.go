@@ -22,7 +22,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	ps := tr.params
 	rt := ps.get("refresh_token")
 	if rt == "" {
-		if p.quirk(QuirkMissingRefreshInvalidGrant) {
+		if p.rules.refresh.missingInvalidGrant {
 			return nil, errBadRefresh
 		}
 		return nil, errMissingRefresh
@@ -31,7 +31,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 		return nil, oerr
 	}
 	t, err := p.store.Token(ctx, rt)
-	if errors.Is(err, ErrNotFound) && p.quirk(QuirkUnknownRefreshInvalidRequest) {
+	if errors.Is(err, ErrNotFound) && p.rules.refresh.unknownInvalidRequest {
 		return nil, newError(errInvalidRequest, "The refresh_token parameter is malformed.")
 	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != KindRefresh) {
@@ -43,17 +43,17 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	if p.clock.Now().After(t.ExpiresAt) || t.Revoked {
 		return nil, errBadRefresh
 	}
-	if t.ClientID != tr.client.ID && !p.quirk(QuirkRefreshNotBoundToClient) {
+	if t.ClientID != tr.client.ID && !p.rules.refresh.unbound {
 		return nil, errRefreshClient
 	}
 	g, err := p.store.Grant(ctx, t.GrantID)
 	if err != nil || g.Revoked {
 		return nil, errBadRefresh
 	}
-	if t.Retired && !p.quirk(QuirkRefreshReuseUndetected) {
+	if t.Retired && !p.rules.refresh.reuseUndetected {
 		// A rotated-out token came back: someone holds a copy. Revoke the
 		// whole family (RFC 9700 §4.14.2).
-		if !p.quirk(QuirkRefreshReuseNoRevocation) {
+		if !p.rules.refresh.reuseNoRevocation {
 			_ = p.store.RevokeGrant(ctx, g.ID)
 		}
 		return nil, errBadRefresh
@@ -64,20 +64,20 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 		if !validScopeSyntax(req) {
 			return nil, errMalformedScope
 		}
-		if !scopeSubset(req, g.Scope) && !p.quirk(QuirkRefreshScopeWidening) {
+		if !scopeSubset(req, g.Scope) && !p.rules.refresh.scopeWidening {
 			return nil, errRefreshScope
 		}
-		if p.quirk(QuirkRefreshNarrowingRefused) && !sameScope(req, g.Scope) {
+		if p.rules.refresh.narrowingRefused && !sameScope(req, g.Scope) {
 			return nil, errRefreshScope
 		}
 		scope = normalizeScope(req)
-		if p.quirk(QuirkRefreshNarrowedScopeSticks) && !sameScope(scope, g.Scope) {
+		if p.rules.refresh.narrowedScopeSticks && !sameScope(scope, g.Scope) {
 			g.Scope = scope
 			if err := p.store.SaveGrant(ctx, g); err != nil {
 				return nil, storeFailure(err)
 			}
 		}
-	} else if p.quirk(QuirkRefreshScopeEmptyOnOmit) {
+	} else if p.rules.refresh.defaultScopeOnOmit {
 		scope = p.settings.Scopes.Default
 	}
 
@@ -86,7 +86,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 	// clients only, or never; without it the same refresh token is
 	// returned and nothing can be detected as reused.
 	rotate := p.settings.Rotates(tr.client.Public())
-	if tr.client.Public() && p.quirk(QuirkRefreshNoRotation) {
+	if tr.client.Public() && p.rules.refresh.publicNotRotated {
 		rotate = false
 	}
 	if rotate && p.settings.IssuesRefreshFor(profile.GrantRefreshToken) {
@@ -97,7 +97,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, tr *tokenRequest) (*is
 		case err != nil:
 			return nil, errServer
 		}
-		if !ok && !p.quirk(QuirkRefreshReuseUndetected) {
+		if !ok && !p.rules.refresh.reuseUndetected {
 			// Lost a race with a concurrent use of the same token: reuse.
 			_ = p.store.RevokeGrant(ctx, g.ID)
 			return nil, errBadRefresh

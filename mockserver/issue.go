@@ -216,11 +216,8 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if s.grant != nil {
 		a.extra = s.grant.Claims
 	}
-	var drawnJTI string // a.jti as drawn from crypto/rand
-	if p.keys != nil && p.jwt.jti {
-		a.jti = randomToken()
-		drawnJTI = a.jti
-	}
+	a.jti = p.tokens.jti()
+	drawnJTI := a.jti // from crypto/rand, unless a claim replaces it
 	expiresIn := int64(life / time.Second)
 	if len(a.extra) > 0 {
 		a.applyRegistered()
@@ -228,40 +225,23 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	}
 	out := &issued{scope: a.scope, expiresIn: expiresIn}
 
-	var signed string
-	drawn := false // out.accessToken is randomToken's
-	if p.keys != nil {
-		tok, err := p.signAccessToken(&a)
-		if err != nil {
-			return nil, fmt.Errorf("sign access token: %w", err)
-		}
-		out.accessToken, signed = tok, tok
-	} else {
-		out.accessToken, drawn = randomToken(), true
+	m, err := p.tokens.mint(a)
+	if err != nil {
+		return nil, fmt.Errorf("sign access token: %w", err)
 	}
-	if p.quirk(QuirkGuessableTokens) {
-		out.accessToken, drawn = "tok-"+strconv.FormatInt(p.seq.Add(1), 10), false
-	}
-	if p.quirk(QuirkNonVSCHARToken) {
-		out.accessToken, drawn = out.accessToken+"\u00e9", false
-	}
+	out.accessToken = m.token
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
-	// keeping the client_credentials path free of store writes
-	// (accessTokenKey has the details), but for those whose iat would not
-	// tell them from the tokens of before a Reset (statelessRecordKey).
-	key, ok := p.accessTokenKey(out.accessToken, signed, a.jti, s.grant != nil)
-	if !ok {
-		key, ok = p.statelessRecordKey(out.accessToken, a.jti, a.iat, now)
-	}
-	if ok {
+	// keeping the client_credentials path free of store writes (the
+	// strategy's recordKey has the details).
+	if key, ok := p.tokens.recordKey(m, a.jti, a.iat, now, s.grant != nil); ok {
 		t := Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
 			t.GrantID = s.grant.ID
 		}
 		// A token is a new store key when it was drawn from crypto/rand, or
 		// is a JWT as signed around a drawn jti: no need to look for it.
-		fresh := key == out.accessToken && (drawn || signed == out.accessToken && drawnJTI != "" && a.jti == drawnJTI)
+		fresh := key == m.token && (m.drawn || m.signed == m.token && drawnJTI != "" && a.jti == drawnJTI)
 		if err := p.saveToken(ctx, key, t, fresh); err != nil {
 			return nil, fmt.Errorf("save access token: %w", err)
 		}
@@ -288,7 +268,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		}
 		out.refreshToken = rt
 	}
-	if s.grant != nil && p.quirk(QuirkRefreshSameAccessToken) {
+	if s.grant != nil && p.rules.refresh.sameAccessToken {
 		// Hand the grant's earlier (still valid) access token back on refresh.
 		if old, ok := p.lastAccess.Load(s.grant.ID); ok && s.grantType == profile.GrantRefreshToken {
 			out.accessToken = old.(string)
@@ -393,11 +373,11 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 			claims = append(claims, `,"aud":`...)
 			claims = appendJSONString(claims, p.audience)
 		}
-		if p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims) {
+		if p.jwt.clientID && !p.rules.jwt.noIDClaims {
 			claims = append(claims, `,"client_id":`...)
 			claims = appendJSONString(claims, a.clientID)
 		}
-		if a.scope != "" && !p.quirk(QuirkJWTNoScope) {
+		if a.scope != "" && !p.rules.jwt.noScope {
 			claims = append(claims, `,"scope":`...)
 			claims = appendJSONString(claims, a.scope)
 		}
@@ -405,7 +385,7 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 		claims = strconv.AppendInt(claims, a.iat.Unix(), 10)
 		claims = append(claims, `,"exp":`...)
 		claims = strconv.AppendInt(claims, p.accessTokenExpClaim(a.iat, a.exp).Unix(), 10)
-		if a.jti != "" && !p.quirk(QuirkJWTMissingClaims) {
+		if a.jti != "" && !p.rules.jwt.noIDClaims {
 			claims = append(claims, `,"jti":`...)
 			claims = appendJSONString(claims, a.jti)
 		}
@@ -422,7 +402,7 @@ func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 	signingInput := out
 	out = append(out, '.')
 	var err error
-	if !p.quirk(QuirkJWTAlgNone) { // else an unsecured JWS: empty signature
+	if !p.rules.jwt.algNone { // else an unsecured JWS: empty signature
 		out, err = key.sign(out, signingInput)
 	}
 	tok := string(out)
@@ -470,12 +450,12 @@ func (p *Provider) appendExtraClaims(b []byte, a *accessClaims) ([]byte, error) 
 	member("iss", true, str(p.issuer))
 	member("sub", true, str(a.subject))
 	member("aud", p.jwt.aud, str(p.audience))
-	member("client_id", p.jwt.clientID && !p.quirk(QuirkJWTMissingClaims), str(a.clientID))
-	member("scope", a.scope != "" && !p.quirk(QuirkJWTNoScope), str(a.scope))
+	member("client_id", p.jwt.clientID && !p.rules.jwt.noIDClaims, str(a.clientID))
+	member("scope", a.scope != "" && !p.rules.jwt.noScope, str(a.scope))
 	member("iat", true, date(a.iat))
 	member("exp", true, date(p.accessTokenExpClaim(a.iat, a.exp)))
 	member("nbf", false, nil)
-	member("jti", a.jti != "" && !p.quirk(QuirkJWTMissingClaims), str(a.jti))
+	member("jti", a.jti != "" && !p.rules.jwt.noIDClaims, str(a.jti))
 	for _, k := range slices.Sorted(maps.Keys(x)) {
 		if err != nil {
 			break
@@ -509,42 +489,24 @@ func appendClaimValue(b []byte, name string, v any) ([]byte, error) {
 	return append(b, js...), nil
 }
 
-// appendTokenResponse writes the RFC 6749 §5.1 success body.
-func (p *Provider) appendTokenResponse(b []byte, t *issued, requestedScope string) []byte {
+// appendTokenResponse writes the RFC 6749 §5.1 success body (the response
+// filters of the quirks rewrite it, see filters.go).
+func (p *Provider) appendTokenResponse(b []byte, t *issued) []byte {
 	b = append(b, `{"access_token":`...)
 	b = appendJSONString(b, t.accessToken)
-	switch {
-	case p.quirk(QuirkMissingTokenType):
-	case p.quirk(QuirkTokenTypeMAC):
-		b = append(b, `,"token_type":"mac"`...)
-	default:
-		b = append(b, `,"token_type":`...)
-		b = append(b, p.tokenTypeJSON...)
-	}
+	b = append(b, `,"token_type":`...)
+	b = append(b, p.tokenTypeJSON...)
 	b = append(b, `,"expires_in":`...)
-	if p.quirk(QuirkExpiresInString) {
-		b = append(b, '"')
-		b = strconv.AppendInt(b, t.expiresIn, 10)
-		b = append(b, '"')
-	} else {
-		b = strconv.AppendInt(b, t.expiresIn, 10)
-	}
+	b = strconv.AppendInt(b, t.expiresIn, 10)
 	if t.refreshToken != "" {
 		b = append(b, `,"refresh_token":`...)
 		b = appendJSONString(b, t.refreshToken)
 	}
 	// Strict choice: scope is always sent when one was granted, not only
 	// when it differs from the request (RFC 6749 §3.3, §5.1).
-	if t.scope != "" && !(p.quirk(QuirkScopeNotReported) && !sameScope(t.scope, requestedScope)) {
+	if t.scope != "" {
 		b = append(b, `,"scope":`...)
 		b = appendJSONString(b, t.scope)
-	}
-	if p.quirk(QuirkExtraResponseMember) {
-		b = append(b, `,"x_issued_by":"oauthconform"`...)
-	}
-	if p.quirk(QuirkDuplicateJSONMembers) {
-		b = append(b, `,"token_type":`...)
-		b = append(b, p.tokenTypeJSON...)
 	}
 	return append(b, '}')
 }

@@ -41,10 +41,10 @@ func newJWTShape(s *Settings, d *profile.Dialect) jwtShape {
 // access tokens carry: the settings' typ, or the quirks' wrong ones.
 func (p *Provider) accessTokenHeader(k *signingKey) []byte {
 	typ := p.settings.AccessToken.Typ
-	if p.quirk(QuirkJWTTypJWT) {
+	if p.rules.jwt.typJWT {
 		typ = "JWT"
 	}
-	if p.quirk(QuirkJWTAlgNone) {
+	if p.rules.jwt.algNone {
 		js := `{"alg":"none"`
 		if typ != "" {
 			js += `,"typ":"` + typ + `"`
@@ -57,40 +57,10 @@ func (p *Provider) accessTokenHeader(k *signingKey) []byte {
 // accessTokenExpClaim is the exp claim of a token valid until exp; the
 // jwt-exp-mismatch quirk halves the lifetime in the claim only.
 func (p *Provider) accessTokenExpClaim(iat, exp time.Time) time.Time {
-	if p.quirk(QuirkJWTExpMismatch) {
+	if p.rules.jwt.halfExp {
 		return iat.Add(exp.Sub(iat) / 2)
 	}
 	return exp
-}
-
-// jwtShapeQuirk reports whether a quirk makes the access JWTs misstate what
-// the server knows of them (header or claims).
-func (p *Provider) jwtShapeQuirk() bool {
-	return p.quirk(QuirkJWTTypJWT) || p.quirk(QuirkJWTAlgNone) || p.quirk(QuirkJWTMissingClaims) ||
-		p.quirk(QuirkJWTNoScope) || p.quirk(QuirkJWTExpMismatch)
-}
-
-// accessTokenKey says whether and under which key issue stores the record of
-// an access token. signed is the JWT as signed ("" for opaque tokens), token
-// what the client receives.
-//   - Opaque tokens are looked up by themselves, and so are plain JWTs
-//     (format jwt): they carry no client_id or jti to find a record by.
-//   - A JWT that a quirk altered after signing, or whose header or claims a
-//     quirk made wrong, is stored under itself too: the server's own
-//     validation then rests on its record, so such a quirk breaks only the
-//     token's shape, never revocation, introspection or the resource server.
-//   - Other (RFC 9068) JWTs of a grant family are stored under their jti, so that
-//     revoking the family reaches them (under themselves when an extra
-//     claim left them no string jti); the rest are stateless (revocable
-//     through the store's jti set).
-func (p *Provider) accessTokenKey(token, signed, jti string, family bool) (string, bool) {
-	switch {
-	case !p.jwt.rfc9068, token != signed, p.jwtShapeQuirk(), family && jti == "":
-		return token, true
-	case family:
-		return jtiKey(jti), true
-	}
-	return "", false
 }
 
 // audience is the aud claim: one string or an array (RFC 7519 §4.1.3).

@@ -100,7 +100,7 @@ func (p *Provider) metadata() []byte {
 	var doc []metaMember
 	add := func(name string, v any) { doc = append(doc, metaMember{name, v}) }
 	addList := func(name string, v []string) {
-		if len(v) > 0 || p.quirk(QuirkMetadataEmptyArrays) {
+		if len(v) > 0 || p.rules.meta.emptyArrays {
 			if v == nil {
 				v = []string{}
 			}
@@ -108,7 +108,7 @@ func (p *Provider) metadata() []byte {
 		}
 	}
 	issuer := p.issuer
-	if p.quirk(QuirkMetadataIssuerMismatch) {
+	if p.rules.meta.issuerMismatch {
 		issuer += "/other-tenant"
 	}
 	add("issuer", issuer)
@@ -129,10 +129,10 @@ func (p *Provider) metadata() []byte {
 	if p.settings.HasResponseType("token") {
 		grants = append(grants, "implicit")
 	}
-	if p.quirk(QuirkMetadataUnsupportedGrant) {
+	if p.rules.meta.unsupportedGrant {
 		grants = append(grants, p.unsupportedGrant())
 	}
-	if p.quirk(QuirkMetadataOmitsGrant) {
+	if p.rules.meta.omitsRefresh {
 		grants = slices.DeleteFunc(grants, func(g string) bool { return g == profile.GrantRefreshToken })
 	}
 	addList("grant_types_supported", grants)
@@ -150,17 +150,17 @@ func (p *Provider) metadata() []byte {
 	var pkce []string
 	if p.settings.PKCE.Mode != PKCEUnsupported {
 		pkce = p.settings.PKCE.Methods
-		if p.quirk(QuirkMetadataNoS256) {
+		if p.rules.meta.noS256 {
 			pkce = []string{"plain"}
 		}
 	}
 	addList("code_challenge_methods_supported", pkce)
-	if p.quirk(QuirkMetadataEmptyArrays) {
+	if p.rules.meta.emptyArrays {
 		addList("ui_locales_supported", nil)
 	}
 	p.oidcMetadata(add, addList)
 
-	if p.quirk(QuirkMetadataHTTPEndpoints) {
+	if p.rules.meta.httpEndpoints {
 		for i, m := range doc {
 			if u, ok := m.value.(string); ok && (strings.HasSuffix(m.name, "_endpoint") || m.name == "jwks_uri") {
 				doc[i].value = strings.Replace(u, "https://", "http://", 1)

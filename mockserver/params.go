@@ -145,7 +145,7 @@ func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *
 		if mt, mparams, err = mime.ParseMediaType(mt); err != nil {
 			return p.badEncoding()
 		}
-		if _, hasCharset := mparams["charset"]; hasCharset && tokenQuirks && p.quirk(QuirkCharsetRejected) {
+		if _, hasCharset := mparams["charset"]; hasCharset && tokenQuirks && p.rules.token.charsetRefused {
 			return errBadEncoding
 		}
 		if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
@@ -161,13 +161,13 @@ func (p *Provider) readParams(r *http.Request, into *params, tokenQuirks bool) *
 	}
 	switch {
 	case mt == "application/x-www-form-urlencoded" && p.settings.HasEncoding(profile.EncodingForm):
-		oerr = parseForm(body, into, tokenQuirks && p.quirk(QuirkEmptyScopeLiteral))
-	case mt == "application/json" && p.settings.HasEncoding(profile.EncodingJSON) && !(tokenQuirks && p.quirk(QuirkJSONBodyRejected)):
+		oerr = parseForm(body, into, tokenQuirks && p.rules.token.emptyScopeIsValue)
+	case mt == "application/json" && p.settings.HasEncoding(profile.EncodingJSON) && !(tokenQuirks && p.rules.token.jsonBodyRefused):
 		oerr = parseJSONObject(body, into)
 	default:
 		return p.badEncoding()
 	}
-	if oerr == errRepeatedParam && tokenQuirks && p.quirk(QuirkDuplicateParams) {
+	if oerr == errRepeatedParam && tokenQuirks && p.rules.token.repeatedParams {
 		return nil
 	}
 	return oerr

@@ -81,6 +81,10 @@ type Provider struct {
 	regMu    sync.Mutex
 	apiKeys  [][32]byte
 	quirks   quirkSet
+	// rules are the rules as the quirks relax them (rules.go), filters
+	// the response filters of the quirks (filters.go).
+	rules    rules
+	filters  responseFilters
 	issuer   string
 	audience string
 	realm    string
@@ -100,8 +104,10 @@ type Provider struct {
 	idKeys    []*signingKey
 	// headers caches each key's encoded JWS header for the settings' typ.
 	headers map[string][]byte
-	// jwt is how access tokens are shaped (see jwtShape).
+	// jwt is how JWT access tokens are shaped (see jwtShape); tokens
+	// makes and recognises access tokens (tokens.go).
 	jwt           jwtShape
+	tokens        tokenStrategy
 	tokenTypeJSON []byte
 	grants        map[string]grantHandler
 	mux           *http.ServeMux
@@ -114,8 +120,6 @@ type Provider struct {
 
 	// failures throttles brute force against client secrets and passwords.
 	failures throttle
-	// seq numbers tokens for the guessable-tokens quirk.
-	seq atomic.Int64
 	// lastAccess keeps each grant's first access token for the
 	// refresh-same-access-token quirk.
 	lastAccess sync.Map
@@ -152,6 +156,8 @@ func New(cfg Config) (*Provider, error) {
 		dialect:   d,
 		fixtures:  fx,
 		quirks:    qs,
+		rules:     newRules(qs),
+		filters:   newResponseFilters(qs),
 		issuer:    strings.TrimSuffix(cfg.Issuer, "/"),
 		realm:     "oauthconform",
 		clock:     cfg.Clock,
@@ -201,6 +207,7 @@ func New(cfg Config) (*Provider, error) {
 			return nil, err
 		}
 	}
+	p.tokens = newTokenStrategy(p)
 	p.tokenTypeJSON = appendJSONString(nil, set.AccessToken.TokenType)
 	p.grants = p.grantHandlers()
 	p.routes()
@@ -326,8 +333,6 @@ func (p *Provider) recover(next http.Handler) http.Handler {
 	})
 }
 
-func (p *Provider) quirk(q Quirk) bool { return p.quirks.has(q) }
-
 // Settings returns the provider's choices, resolved against its dialect.
 // Treat them as read-only.
 func (p *Provider) Settings() *Settings { return p.settings }
@@ -348,7 +353,7 @@ func (p *Provider) Store() Store { return p.store }
 func (p *Provider) Quirks() []string {
 	var out []string
 	for _, q := range quirkTable {
-		if p.quirk(q.Quirk) {
+		if p.quirks.has(q.Quirk) {
 			out = append(out, q.Name)
 		}
 	}

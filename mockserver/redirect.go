@@ -41,16 +41,16 @@ func (p *Provider) matchRedirect(c *profile.Client, uri string) (reg string, ok 
 	if uri == "" {
 		return "", false
 	}
-	if p.quirk(QuirkOpenRedirect) {
+	if p.rules.redirect.anyAccepted {
 		return "", redirectTarget(uri)
 	}
-	if p.quirk(QuirkRedirectFragmentAccepted) {
+	if p.rules.redirect.fragmentAccepted {
 		uri, _, _ = strings.Cut(uri, "#")
 	}
 	if strings.IndexByte(uri, '#') >= 0 {
 		return "", false
 	}
-	loopback := !p.quirk(QuirkLoopbackPortExact) && (p.settings.Authorize.LoopbackPorts != LoopbackNative || c.Native)
+	loopback := !p.rules.redirect.exactLoopbackPort && (p.settings.Authorize.LoopbackPorts != LoopbackNative || c.Native)
 	querySet := p.settings.Authorize.RedirectQuery == QuerySet
 	for _, reg := range c.RedirectURIs {
 		if uri == reg || loopback && loopbackMatch(reg, uri) {
@@ -61,10 +61,10 @@ func (p *Provider) matchRedirect(c *profile.Client, uri string) (reg string, ok 
 		}
 	}
 	for _, reg := range c.RedirectURIs {
-		if p.quirk(QuirkPrefixRedirectMatch) && strings.HasPrefix(uri, reg) {
+		if p.rules.redirect.prefixMatch && strings.HasPrefix(uri, reg) {
 			return "", true
 		}
-		if p.quirk(QuirkRedirectQueryAppended) {
+		if p.rules.redirect.queryAppended {
 			regPath, _, _ := strings.Cut(reg, "?")
 			if path, _, ok := strings.Cut(uri, "?"); ok && path == regPath {
 				return "", true

@@ -123,14 +123,14 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 	scopes := res.DefaultScopes
 	if rule != nil {
 		scopes = rule.Scopes
-		if p.quirk(QuirkCustomerEndpointsMerchantOnly) && len(res.DefaultScopes) > 0 {
+		if p.rules.resource.defaultScopeOnly && len(res.DefaultScopes) > 0 {
 			scopes = res.DefaultScopes
 		}
-		if narrow := slices.DeleteFunc(slices.Clone(rule.Scopes), func(s string) bool { return slices.Contains(res.DefaultScopes, s) }); p.quirk(QuirkCustomerEndpointsCustomerOnly) && len(narrow) > 0 {
+		if narrow := slices.DeleteFunc(slices.Clone(rule.Scopes), func(s string) bool { return slices.Contains(res.DefaultScopes, s) }); p.rules.resource.narrowScopeOnly && len(narrow) > 0 {
 			scopes = narrow
 		}
 	}
-	if len(scopes) > 0 && !hasAnyScope(ref.scope, scopes) && !p.quirk(QuirkCustomerTokenAccepted) {
+	if len(scopes) > 0 && !hasAnyScope(ref.scope, scopes) && !p.rules.resource.scopeUnchecked {
 		if res.ScopeError == profile.ScopeErrorInvalidToken {
 			p.writeBearerError(w, &bearerError{status: http.StatusUnauthorized, code: "invalid_token", desc: "The access token is not valid for this endpoint."})
 			return
@@ -145,7 +145,7 @@ func (p *Provider) handleResourceAPI(w http.ResponseWriter, r *http.Request) {
 		p.writeResourceJSON(w, http.StatusNotFound, []byte(`{"error":"not_found"}`))
 		return
 	}
-	if id, ok := vars["client_id"]; ok && id != ref.clientID && !p.quirk(QuirkPathClientIDUnchecked) {
+	if id, ok := vars["client_id"]; ok && id != ref.clientID && !p.rules.resource.pathClientUnchecked {
 		p.writeBearerError(w, &bearerError{status: http.StatusUnauthorized, code: "invalid_token", desc: "The access token was not issued to the client in the request path."})
 		return
 	}

@@ -105,12 +105,16 @@ func (p *Provider) writeEndpointError(w http.ResponseWriter, e *oauthError) {
 
 func (p *Provider) writeEndpointJSON(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h["Content-Type"] = jsonCT
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	p.setEndpointJSONHeaders(h)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+func (p *Provider) setEndpointJSONHeaders(h http.Header) {
+	h["Content-Type"] = jsonCT
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
 }
 
 // hintOrder turns token_type_hint into a search order (RFC 7009 §2.1: the
@@ -142,7 +146,7 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 	defer putParams(ps)
 	client, oerr := p.endpointClient(r, ps, false)
 	if oerr != nil {
-		if !p.quirk(QuirkRevocationNoClientAuth) {
+		if !p.rules.revoke.noClientAuth {
 			p.writeEndpointError(w, oerr)
 			return
 		}
@@ -154,7 +158,7 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	order := hintOrder(ps.get("token_type_hint"))
-	if p.quirk(QuirkRevocationHintTrusted) {
+	if p.rules.revoke.hintTrusted {
 		switch ps.get("token_type_hint") {
 		case "access_token":
 			order = accessOnly
@@ -173,14 +177,14 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ref == nil {
-		if p.quirk(QuirkRevocationUnknown400) {
+		if p.rules.revoke.unknown400 {
 			p.writeEndpointError(w, errUnknownToken)
 			return
 		}
 		p.writeRevoked(w)
 		return
 	}
-	if client != nil && ref.clientID != client.ID && !p.quirk(QuirkRevocationCrossClient) {
+	if client != nil && ref.clientID != client.ID && !p.rules.revoke.crossClient {
 		p.log.DebugContext(ctx, "revocation of another client's token refused", "client_id", client.ID)
 		p.writeEndpointError(w, errOtherClientsToken)
 		return
@@ -212,7 +216,7 @@ func (p *Provider) revoke(ctx context.Context, ref *tokenRef) error {
 	}
 	switch {
 	case ref.kind == KindRefresh:
-		if p.quirk(QuirkRevocationKeepsRefresh) {
+		if p.rules.revoke.keepsRefresh {
 			return nil
 		}
 		if ref.rec.GrantID != "" {

@@ -55,7 +55,7 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 			continue
 		}
 		if !profile.ValidScopeToken(s) {
-			if !p.quirk(QuirkMalformedScopeAccepted) {
+			if !p.rules.scope.malformedAccepted {
 				return "", errMalformedScope
 			}
 			out = append(out, s)
@@ -64,7 +64,7 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 		if slices.Contains(out, s) {
 			continue
 		}
-		if !slices.Contains(allowed, s) && !p.quirk(QuirkUnknownScopeGranted) {
+		if !slices.Contains(allowed, s) && !p.rules.scope.unknownGranted {
 			switch unknown := p.settings.Scopes.Unknown; {
 			case unknown == UnknownScopeAccept && !slices.Contains(p.settings.Scopes.Supported, s):
 				// An open vocabulary: any value the settings do not
@@ -72,14 +72,14 @@ func (p *Provider) grantScope(c *profile.Client, requested string, present bool)
 				// client may not have is still refused.
 				out = append(out, s)
 				continue
-			case unknown != profile.UnknownScopeIgnore && !p.quirk(QuirkScopeNotReported):
+			case unknown != profile.UnknownScopeIgnore && !p.rules.scope.unknownSilentlyDropped:
 				return "", errUnknownScope
 			}
 			continue
 		}
 		out = append(out, s)
 	}
-	if p.quirk(QuirkScopeOrderMatters) && !inVocabularyOrder(out, allowed) {
+	if p.rules.scope.orderMatters && !inVocabularyOrder(out, allowed) {
 		return "", errUnknownScope
 	}
 	if len(out) == 0 && len(strings.Fields(requested)) > 0 && p.settings.Scopes.Unknown == profile.UnknownScopeIgnore {

@@ -132,7 +132,13 @@ type IntrospectionSettings struct {
 	Unlisted string `yaml:"unlisted,omitempty"`
 }
 
-// Scopes is the mock's scope vocabulary.
+// Scopes is the mock's scope vocabulary. It is not profile.Scopes, which has
+// the same three first fields but states a dialect's contract: there an
+// empty Default leaves the default to the server and Unknown may be "any",
+// where here an empty Default grants no scope, Unknown is a choice (reject,
+// ignore, accept) and Required has no counterpart (a dialect does not
+// require scope values); one type would let a dialect file carry a
+// required list that nothing reads.
 type Scopes struct {
 	Supported []string `yaml:"supported"`
 	// Default is granted when the request has no scope (space-separated);

@@ -106,11 +106,11 @@ func parseFirstCert(pemBytes []byte) (*x509.Certificate, error) {
 // plain HTTP on the same port.
 func (p *Provider) tlsListener(ln net.Listener, conf *tls.Config) (net.Listener, error) {
 	conf = conf.Clone()
-	if p.quirk(QuirkTLSLegacyVersions) {
+	if p.rules.tls.legacyVersions {
 		// Go servers refuse TLS 1.0/1.1 unless MinVersion asks for them.
 		conf.MinVersion = tls.VersionTLS10
 	}
-	if p.quirk(QuirkTLSWrongHostCert) {
+	if p.rules.tls.wrongHostCert {
 		m, err := loadFixtureTLS()
 		if err != nil {
 			return nil, err
@@ -118,7 +118,7 @@ func (p *Provider) tlsListener(ln net.Listener, conf *tls.Config) (net.Listener,
 		conf.Certificates = []tls.Certificate{m.wrongHost}
 		conf.GetCertificate = nil
 	}
-	if p.quirk(QuirkPlainHTTPToo) {
+	if p.rules.tls.plainHTTPToo {
 		return newSniffListener(ln, conf), nil
 	}
 	return tls.NewListener(ln, conf), nil

@@ -2,11 +2,7 @@ package mockserver
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
@@ -57,7 +53,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			p.writeTokenError(w, oerr)
 			return
 		}
-	case r.Method == http.MethodGet && p.quirk(QuirkGetToken):
+	case r.Method == http.MethodGet && p.rules.token.getAllowed:
 		q := r.URL.Query()
 		if len(q) > maxParams {
 			p.writeTokenError(w, errTooManyParams)
@@ -73,7 +69,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(w, e)
 		return
 	}
-	if p.quirk(QuirkUnknownParamRejected) {
+	if p.rules.token.unknownParamRefused {
 		for _, x := range ps.kv {
 			if !x.omitted && !knownTokenParams[x.k] {
 				p.writeTokenError(w, newError(errInvalidRequest, "Unrecognized request parameter."))
@@ -87,17 +83,13 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 
 	grantType := ps.get("grant_type")
-	if grantType == "" && !p.quirk(QuirkDefaultGrantIgnored) {
+	if grantType == "" && !p.rules.token.defaultGrantIgnored {
 		grantType = p.settings.TokenRequest.DefaultGrantType
 	}
-	if grantType == "" && p.quirk(QuirkMissingGrantDefaulted) {
+	if grantType == "" && p.rules.token.missingGrantDefaulted {
 		grantType = profile.GrantClientCredentials
 	}
 	if grantType == "" {
-		if p.quirk(QuirkMissingGrantUnsupported) {
-			p.writeTokenError(w, &oauthError{Code: errUnsupportedGrantType, Description: errUnsupportedGrant.Description, Status: http.StatusNotImplemented})
-			return
-		}
 		p.writeTokenError(w, errMissingGrantType)
 		return
 	}
@@ -118,7 +110,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeUnsupportedGrant(w, grantType)
 		return
 	}
-	if !ar.client.AllowsGrant(grantType) && !p.quirk(QuirkRestrictedGrantIgnored) {
+	if !ar.client.AllowsGrant(grantType) && !p.rules.client.grantUnchecked {
 		p.writeTokenError(w, errClientGrant)
 		return
 	}
@@ -133,16 +125,13 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bp := respBufPool.Get().(*[]byte)
-	body := p.appendTokenResponse((*bp)[:0], res, ps.get("scope"))
+	body := p.appendTokenResponse((*bp)[:0], res)
 	body = appendIDTokenMember(body, tr.idToken)
-	status := http.StatusOK
-	if p.quirk(QuirkTokenStatus201) {
-		status = http.StatusCreated
-	}
-	if p.quirk(QuirkFormUnlessAcceptJSON) && !strings.Contains(r.Header.Get("Accept"), "application/json") {
-		p.writeFormToken(w, body)
+	if len(p.filters[respTokenSuccess]) == 0 {
+		p.writeNoStoreJSON(w, http.StatusOK, body)
 	} else {
-		p.writeNoStoreJSON(w, status, body, p.quirk(QuirkTextPlainToken))
+		p.setNoStoreJSONHeaders(w.Header())
+		p.writeFiltered(w, &response{status: http.StatusOK, req: r, params: ps}, respTokenSuccess, body)
 	}
 	*bp = body
 	respBufPool.Put(bp)
@@ -153,11 +142,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // writeUnsupportedGrant answers unsupported_grant_type (RFC 6749 §5.2).
 func (p *Provider) writeUnsupportedGrant(w http.ResponseWriter, grantType string) {
-	if p.quirk(QuirkErrorEchoesInput) {
-		p.writeTokenError(w, newError(`Unsupported grant type "`+grantType+`"`, errUnsupportedGrant.Description))
-		return
-	}
-	p.writeTokenError(w, errUnsupportedGrant)
+	p.writeTokenErrorFor(w, errUnsupportedGrant, grantType)
 }
 
 var knownTokenParams = map[string]bool{
@@ -178,20 +163,4 @@ func (p *Provider) grantHandlers() map[string]grantHandler {
 		out[g] = all[g]
 	}
 	return out
-}
-
-// writeFormToken serves the form-unless-accept-json quirk: the members of a
-// JSON token response sent as application/x-www-form-urlencoded.
-func (p *Provider) writeFormToken(w http.ResponseWriter, jsonBody []byte) {
-	var m map[string]any
-	_ = json.Unmarshal(jsonBody, &m)
-	form := url.Values{}
-	for k, v := range m {
-		form.Set(k, fmt.Sprint(v))
-	}
-	h := w.Header()
-	h["Content-Type"] = []string{"application/x-www-form-urlencoded"}
-	h["Cache-Control"], h["Pragma"] = noStore, noCache
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte(form.Encode()))
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/oauthconform/oauthconform/mockserver/mocktarget"
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites"
+	"github.com/oauthconform/oauthconform/suites/quirkids"
 	"github.com/oauthconform/oauthconform/suites/report"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
@@ -534,17 +535,17 @@ func TestQuirkMatrix(t *testing.T) {
 				}
 				continue
 			}
-			info, _ := mockserver.LookupQuirk(quirk)
+			ids := quirkids.IDs(quirk)
 			if !killed {
 				// A WARN of a MUST assertion kills nothing (the assertion
 				// still needs a quirk that fails it), but it is the catch a
 				// quirk naming the assertion's SHOULD part expects.
-				if newWarn && slices.Contains(info.Assertions, r.ID) && !slices.Contains(quirkKills[quirk], r.ID) {
+				if newWarn && slices.Contains(ids, r.ID) && !slices.Contains(quirkKills[quirk], r.ID) {
 					quirkKills[quirk] = append(quirkKills[quirk], r.ID)
 				}
 				continue
 			}
-			if r.State == "failed" && !slices.Contains(info.Assertions, r.ID) {
+			if r.State == "failed" && !slices.Contains(ids, r.ID) {
 				t.Errorf("quirk %s on %s also fails %s, which it does not name: %s", quirk, d, r.ID, r.Msg)
 			}
 			if !slices.Contains(killedBy[r.ID], quirk) {
@@ -556,7 +557,7 @@ func TestQuirkMatrix(t *testing.T) {
 		}
 	}
 	for _, q := range quirks {
-		for _, id := range q.Assertions {
+		for _, id := range quirkids.IDs(q.Name) {
 			if implemented[id] && !slices.Contains(quirkKills[q.Name], id) {
 				t.Errorf("quirk %s names %s, but no dialect's %s spec failed or warned with it", q.Name, id, id)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/oauthconform/oauthconform/fixtures"
 	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/quirkids"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
@@ -57,7 +58,7 @@ func TestListQuirks(t *testing.T) {
 		t.Errorf("no header: %q", firstLine(out))
 	}
 	for _, q := range mockserver.Quirks() {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(q.Name) + ` +` + regexp.QuoteMeta(strings.Join(q.Assertions, ",")) + ` +` + regexp.QuoteMeta(q.Breaks) + `$`).MatchString(out) {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(q.Name) + ` +` + regexp.QuoteMeta(strings.Join(quirkids.IDs(q.Name), ",")) + ` +` + regexp.QuoteMeta(q.Breaks) + `$`).MatchString(out) {
 			t.Errorf("quirk %s not listed with its assertions and description", q.Name)
 		}
 	}

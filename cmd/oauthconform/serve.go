@@ -23,6 +23,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/quirkids"
 )
 
 // shutdownTimeout bounds the wait for requests in flight after SIGINT/SIGTERM.
@@ -706,7 +707,7 @@ func printQuirks(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "QUIRK\tASSERTIONS\tBREAKS\n")
 	for _, q := range mockserver.Quirks() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", q.Name, strings.Join(q.Assertions, ","), q.Breaks)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", q.Name, strings.Join(quirkids.IDs(q.Name), ","), q.Breaks)
 	}
 	return tw.Flush()
 }
