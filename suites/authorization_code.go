@@ -45,8 +45,8 @@ func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
 		o.Scope = c.Env.Scopes.S1
 	}
 	if acUsesPKCE(c.Env, cl) {
-		verifier = NewVerifier()
-		o.Challenge, o.Method = S256(verifier), "S256"
+		verifier = harness.NewVerifier()
+		o.Challenge, o.Method = harness.S256(verifier), "S256"
 	}
 	code, _ = c.Code(cl, o)
 	return code, verifier
@@ -160,15 +160,15 @@ func authorizationCodeSpecs(e *Env) {
 		// check for a missing one before it looks the code up.
 		v := ""
 		if c.Env.UsesPKCE() {
-			v = NewVerifier()
+			v = harness.NewVerifier()
 		}
 		if cl.RedirectURI() == "" {
 			// Without a configured redirect URI the request lacks one a
 			// server may require first (invalid_request).
-			c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), "", v), true, "invalid_grant", "invalid_request")
+			c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+harness.RandomString(16), "", v), true, "invalid_grant", "invalid_request")
 			return
 		}
-		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
+		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+harness.RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-014", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
@@ -333,8 +333,8 @@ func authorizationCodeSpecs(e *Env) {
 		o := CodeOpts{OmitRedirectURI: true}
 		var v string
 		if acUsesPKCE(c.Env, cs) {
-			v = NewVerifier()
-			o.Challenge, o.Method = S256(v), "S256"
+			v = harness.NewVerifier()
+			o.Challenge, o.Method = harness.S256(v), "S256"
 		}
 		code, res := c.acTryCode(cs, o)
 		if code == "" {

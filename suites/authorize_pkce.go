@@ -21,9 +21,9 @@ func authorizePKCESpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-PKCE-001", Level: MUST, Section: "RFC 7636 §4.2, §4.3, §4.4, §4.6; RFC 9700 §2.1.1; RFC 6749 §3.1",
 		Requirement: "S256 is mandatory to implement: an authorization request with an S256 code_challenge MUST get a code, and that code MUST redeem with the matching code_verifier (a server without PKCE ignores both)."}, func(c *C) {
 		cl := c.arPrimary()
-		req := c.arCodeRequest(cl, RandomString(16))
-		v := NewVerifier()
-		req.Query.Set("code_challenge", S256(v))
+		req := c.arCodeRequest(cl, harness.RandomString(16))
+		v := harness.NewVerifier()
+		req.Query.Set("code_challenge", harness.S256(v))
 		req.Query.Set("code_challenge_method", "S256")
 		_, code, _ := c.arCodeIssued(req)
 		c.Tokens(c.Env.ExchangeCode(c, cl, code, req.Query.Get("redirect_uri"), v), "redeeming the S256 code with its code_verifier")
@@ -36,8 +36,8 @@ func authorizePKCESpecs(e *Env) {
 		if s, why := c.Env.PKCE(); !s.Expected() {
 			c.Skipf("PKCE support is not known (%s); a server without PKCE legitimately ignores code_challenge_method (RFC 6749 §3.1)", why)
 		}
-		req := c.arCodeRequest(cl, RandomString(16))
-		req.Query.Set("code_challenge", S256(NewVerifier()))
+		req := c.arCodeRequest(cl, harness.RandomString(16))
+		req.Query.Set("code_challenge", harness.S256(harness.NewVerifier()))
 		req.Query.Set("code_challenge_method", "S512")
 		c.arRefused(c.arFlow(req), false, "invalid_request")
 	})
@@ -55,7 +55,7 @@ func authorizePKCESpecs(e *Env) {
 		if cl == nil {
 			c.Skipf("the target declares no client that must use PKCE (enforcing PKCE is policy; RFC 7636 §4.4.1): declare pkce: required or a client's require_pkce")
 		}
-		req := c.arCodeRequest(cl, RandomString(16))
+		req := c.arCodeRequest(cl, harness.RandomString(16))
 		req.Query.Del("code_challenge")
 		req.Query.Del("code_challenge_method")
 		c.arRefused(c.arFlow(req), false, "invalid_request")

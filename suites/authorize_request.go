@@ -53,10 +53,10 @@ func (c *C) azClient(role string) *Client {
 // has PKCE it carries an S256 challenge (clients may be required to use it),
 // whose verifier is returned.
 func (c *C) azQuery(cl *Client, redirect string) (q url.Values, state, verifier string) {
-	o := CodeOpts{Scope: c.Env.Scopes.S1, RedirectURI: redirect, OmitRedirectURI: redirect == "", State: RandomString(16)}
+	o := CodeOpts{Scope: c.Env.Scopes.S1, RedirectURI: redirect, OmitRedirectURI: redirect == "", State: harness.RandomString(16)}
 	if c.Env.UsesPKCE() {
-		verifier = NewVerifier()
-		o.Challenge, o.Method = S256(verifier), "S256"
+		verifier = harness.NewVerifier()
+		o.Challenge, o.Method = harness.S256(verifier), "S256"
 	}
 	return c.Env.AuthzQuery(cl, "code", o), o.State, verifier
 }
@@ -687,7 +687,7 @@ func authorizeRequestSpecs(e *Env) {
 		cl := c.azClient(profile.RolePrimary)
 		r := cl.RedirectURI()
 		q, _, _ := c.azQuery(cl, r)
-		q["state"] = []string{"a" + RandomString(8), "b" + RandomString(8)}
+		q["state"] = []string{"a" + harness.RandomString(8), "b" + harness.RandomString(8)}
 		c.azRefused(cl, q, r, true, "state=a&state=b", "invalid_request")
 
 		if s1, s2 := c.Env.Scopes.S1, c.Env.Scopes.S2; s1 != "" && s2 != "" {
@@ -775,10 +775,10 @@ func authorizeRequestSpecs(e *Env) {
 		c.requireAuthorize()
 		const attacker = "https://attacker.example/cb"
 		bad := newAzBad(attacker, nil)
-		base := url.Values{"response_type": {"code"}, "redirect_uri": {attacker}, "state": {RandomString(16)}}
+		base := url.Values{"response_type": {"code"}, "redirect_uri": {attacker}, "state": {harness.RandomString(16)}}
 		c.noRedirect(nil, base, "a request without client_id", bad)
 		unknown := cloneValues(base)
-		unknown.Set("client_id", "unknown-"+RandomString(8))
+		unknown.Set("client_id", "unknown-"+harness.RandomString(8))
 		p := c.noRedirect(nil, unknown, "a request with an unknown client_id", bad)
 		if !p.browsed {
 			c.noBrowser("the unknown-client requests")

@@ -88,8 +88,8 @@ func (c *C) arCodeRequest(cl *Client, state string) AuthzRequest {
 	o := CodeOpts{Scope: c.Env.Scopes.S1, State: state}
 	v := ""
 	if c.Env.UsesPKCE() {
-		v = NewVerifier()
-		o.Challenge, o.Method = S256(v), "S256"
+		v = harness.NewVerifier()
+		o.Challenge, o.Method = harness.S256(v), "S256"
 	}
 	q := c.Env.AuthzQuery(cl, "code", o)
 	if state == "" {
@@ -205,7 +205,7 @@ func authorizeResponseSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-RESP-001", Level: MUST, Section: "RFC 6749 §4.1.2",
 		Requirement: "The code flow's response parameters MUST be added to the query component of the redirect URI (form-encoded), never to the fragment."}, func(c *C) {
 		cl := c.arPrimary()
-		res, _, _ := c.arCodeIssued(c.arCodeRequest(cl, RandomString(16)))
+		res, _, _ := c.arCodeIssued(c.arCodeRequest(cl, harness.RandomString(16)))
 		ev := lastExchange(res)
 		c.Must(res.Fragment.Get("code") == "", ev, "the code is in the fragment of %s", arDescribe(res))
 		c.Must(!res.Fragment.Has("state"), ev, "state is in the fragment of a code-flow response")
@@ -244,7 +244,7 @@ func authorizeResponseSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-RESP-004", Level: MUST, Section: "RFC 6749 App. A.11, §10.10",
 		Requirement: "The authorization code MUST consist of VSCHAR characters (%x20-7E); it SHOULD be unguessable (at least 16 characters, about 96 bits of estimated entropy)."}, func(c *C) {
 		cl := c.arPrimary()
-		res, code, _ := c.arCodeIssued(c.arCodeRequest(cl, RandomString(16)))
+		res, code, _ := c.arCodeIssued(c.arCodeRequest(cl, harness.RandomString(16)))
 		err := harness.CheckVSChar("code", code)
 		c.Must(err == nil, lastExchange(res), "%v", err)
 		if bits := entropyBits(code); len(code) < 16 || bits < 96 {
@@ -267,10 +267,10 @@ func authorizeResponseSpecs(e *Env) {
 		// No metadata is read yet: without authorization_response_iss_parameter_supported
 		// the parameter is optional, and only a wrong value is a failure.
 		var results []*AuthzResult
-		if ok, _, supported := c.arTry(c.arCodeRequest(cl, RandomString(16))); supported {
+		if ok, _, supported := c.arTry(c.arCodeRequest(cl, harness.RandomString(16))); supported {
 			results = append(results, ok)
 		}
-		deny := c.arCodeRequest(cl, RandomString(16))
+		deny := c.arCodeRequest(cl, harness.RandomString(16))
 		deny.Deny = true
 		if res, err, supported := c.arTry(deny); supported && err == nil {
 			results = append(results, res)
@@ -303,7 +303,7 @@ func authorizeErrorSpecs(e *Env) {
 		Requirement: "An error redirect of the code flow MUST carry error (and error_description, error_uri) in the RFC 6749 character sets, in the query, with state exactly as received."}, func(c *C) {
 		cl := c.arPrimary()
 		checked := 0
-		for _, req := range c.arErrorProbes(cl, RandomString(16)) {
+		for _, req := range c.arErrorProbes(cl, harness.RandomString(16)) {
 			res, _, ok := c.arTry(req)
 			if !ok {
 				continue
@@ -356,9 +356,9 @@ func authorizeErrorSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-ERR-002", Level: MUST, Section: "RFC 6749 §4.1.2.1, §4.2.2.1",
 		Requirement: "An error response MUST NOT carry a code or an access_token alongside the error."}, func(c *C) {
 		cl := c.arPrimary()
-		probes := c.arErrorProbes(cl, RandomString(16))
+		probes := c.arErrorProbes(cl, harness.RandomString(16))
 		if c.Env.HasResponseType(profile.ResponseToken) {
-			imp := c.arCodeRequest(cl, RandomString(16))
+			imp := c.arCodeRequest(cl, harness.RandomString(16))
 			imp.Query.Set("response_type", "token")
 			imp.Deny = true
 			probes = append(probes, imp)
@@ -386,7 +386,7 @@ func authorizeErrorSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-ERR-003", Level: MUST, Section: "RFC 6749 §4.1.2.1; RFC 9700 §4.11",
 		Requirement: "When the resource owner denies the request, the server MUST answer access_denied (or show an error page) and MUST NOT issue a code."}, func(c *C) {
 		cl := c.arPrimary()
-		req := c.arCodeRequest(cl, RandomString(16))
+		req := c.arCodeRequest(cl, harness.RandomString(16))
 		req.Deny = true
 		c.arRefused(c.arFlow(req), false, "access_denied")
 	})
@@ -394,7 +394,7 @@ func authorizeErrorSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-ERR-004", Level: MUST, Section: "RFC 6749 §3.3, §4.1.2.1, §5.1",
 		Requirement: "A request with an unknown scope value MUST be refused (invalid_scope, or an error page), or the value MUST be left out of the grant and the token response MUST report the scope granted."}, func(c *C) {
 		cl := c.arPrimary()
-		req := c.arCodeRequest(cl, RandomString(16))
+		req := c.arCodeRequest(cl, harness.RandomString(16))
 		scope := joinScopes(c.Env.Scopes.S1, arUnknownScope)
 		req.Query.Set("scope", scope)
 		res := c.arFlow(req)
@@ -431,7 +431,7 @@ func authorizeErrorSpecs(e *Env) {
 		if slices.Contains(cl.ResponseTypes, profile.ResponseCode) || slices.Contains(cl.GrantTypes, profile.GrantAuthorizationCode) {
 			c.Skipf("the %q client (%s) is declared for the code flow", profile.RoleNoCode, cl.ID)
 		}
-		c.arRefused(c.arFlow(c.arCodeRequest(cl, RandomString(16))), true, "unauthorized_client", "unsupported_response_type")
+		c.arRefused(c.arFlow(c.arCodeRequest(cl, harness.RandomString(16))), true, "unauthorized_client", "unsupported_response_type")
 	})
 }
 

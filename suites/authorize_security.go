@@ -16,7 +16,7 @@ func init() {
 // and redirects on the way, not the outcome.
 func (c *C) secFlow() *AuthzResult {
 	cl := c.arPrimary()
-	res, err, ok := c.arTry(c.arCodeRequest(cl, RandomString(16)))
+	res, err, ok := c.arTry(c.arCodeRequest(cl, harness.RandomString(16)))
 	if !ok {
 		c.Skipf("the authorization driver cannot perform this request: %v", err)
 	}

@@ -132,7 +132,7 @@ func bearerSpecs(e *Env) {
 			what, tok string
 			revoked   bool
 		}
-		probes := []probe{{what: "a garbage token", tok: "oauthconform-garbage-" + RandomString(16)}}
+		probes := []probe{{what: "a garbage token", tok: "oauthconform-garbage-" + harness.RandomString(16)}}
 		if rev := c.revocationURL(); rev != "" {
 			cl := c.RequireClient(profile.RolePrimary)
 			// A token the resource never accepted proves nothing revoked:

@@ -122,7 +122,7 @@ func clientAuthSpecs(e *Env) {
 			return c.Env.Token(c, nil, form, harness.WithBasicAuth(cl.ID, string(cl.Secret)))
 		}
 		// Conflicting values: tokens would mean one credential was ignored.
-		c.Refused(send("wrong-"+RandomString(9)), true, "invalid_request", "invalid_client")
+		c.Refused(send("wrong-"+harness.RandomString(9)), true, "invalid_request", "invalid_client")
 		// The same credentials twice: not unsafe, so a WARN (catalogue §4.16).
 		same := send(string(cl.Secret))
 		if Issued(same) {
@@ -144,7 +144,7 @@ func clientAuthSpecs(e *Env) {
 		c.authRequireMethod(profile.AuthBasic)
 		cl := c.authClientFor(profile.RolePrimary, profile.AuthBasic)
 		form, _ := c.genBaseline(cl)
-		ex := c.Env.Token(c, nil, form, harness.WithBasicAuth(cl.ID, "wrong-"+RandomString(9)))
+		ex := c.Env.Token(c, nil, form, harness.WithBasicAuth(cl.ID, "wrong-"+harness.RandomString(9)))
 		basicFailure(c, ex)
 	})
 
@@ -153,7 +153,7 @@ func clientAuthSpecs(e *Env) {
 		c.authRequireMethod(profile.AuthBasic)
 		primary := c.RequireClient(profile.RolePrimary)
 		form, _ := c.genBaseline(primary)
-		ex := c.Env.Token(c, nil, form, harness.WithBasicAuth("oauthconform-unknown-"+RandomString(6), "any-secret"))
+		ex := c.Env.Token(c, nil, form, harness.WithBasicAuth("oauthconform-unknown-"+harness.RandomString(6), "any-secret"))
 		basicFailure(c, ex)
 	})
 
@@ -163,7 +163,7 @@ func clientAuthSpecs(e *Env) {
 		cl := c.authClientFor(profile.RolePrimary, profile.AuthPost)
 		form, _ := c.genBaseline(cl)
 		form.Set("client_id", cl.ID)
-		form.Set("client_secret", "wrong-"+RandomString(9))
+		form.Set("client_secret", "wrong-"+harness.RandomString(9))
 		ex := c.Env.Token(c, nil, form)
 		c.Refused(ex, false, "invalid_client")
 		c.Must(ex.Status == 400 || ex.Status == 401, ex, "invalid_client answered with status %d, want 400 or 401", ex.Status)
@@ -229,8 +229,8 @@ func clientAuthSpecs(e *Env) {
 		verifier := ""
 		o := CodeOpts{Scope: c.Env.Scopes.S1}
 		if c.Env.UsesPKCE() {
-			verifier = NewVerifier()
-			o.Challenge, o.Method = S256(verifier), "S256"
+			verifier = harness.NewVerifier()
+			o.Challenge, o.Method = harness.S256(verifier), "S256"
 		}
 		code, _ := c.Code(p1, o)
 		ex := c.Env.ExchangeCode(c, p1, code, p1.RedirectURI(), verifier)
@@ -276,7 +276,7 @@ func clientAuthSpecs(e *Env) {
 		var first, changed *harness.Exchange
 		var early, late time.Duration
 		for i := 0; i < attempts && c.Err() == nil; i++ {
-			ex := send("wrong-" + RandomString(9))
+			ex := send("wrong-" + harness.RandomString(9))
 			if Issued(ex) {
 				c.Warnf(exchanges(ex), "attempt %d: a wrong secret was accepted (TOK-AUTH-005's failure); the probe stops", i+1)
 				return

@@ -42,7 +42,7 @@ func (e *Env) Describe(ctx context.Context) report.Target {
 	}
 	for _, ep := range []target.Endpoint{target.EndpointToken, target.EndpointAuthorize, target.EndpointRevocation,
 		target.EndpointIntrospection, target.EndpointJWKS, target.EndpointResource, target.EndpointOOB} {
-		u := *e.Endpoints.field(ep)
+		u := *e.Endpoints.Field(ep)
 		from := e.EndpointFrom[ep]
 		if u == "" {
 			if from == "" {

@@ -13,21 +13,8 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
-
-// FormFields name the inputs of the provider's login and consent form where
-// they differ from what the form driver detects by itself.
-type FormFields struct {
-	// Username and Password name the credential inputs. Defaults:
-	// "username" and "password"; failing those, the first type=password
-	// input and the text input before it.
-	Username, Password string
-	// Consent names the approve control: a submit button or input, or a
-	// checkbox that must be ticked. Default: a submit control whose name,
-	// value or label reads like approve/allow/accept (action=approve on the
-	// mock provider).
-	Consent string
-}
 
 // Defaults of the form driver.
 const (
@@ -80,14 +67,14 @@ type FormDriver struct {
 	// AuthorizeURL is the absolute URL of the authorization endpoint.
 	AuthorizeURL string
 	// User logs in; nil means the flow fails at a login form.
-	User   *User
-	Fields FormFields
+	User   *target.User
+	Fields target.FormFields
 	// readOOB makes a flow that ends on a page read the result from it.
 	readOOB bool
 }
 
 // NewFormDriver returns a form driver for the endpoint.
-func NewFormDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *FormDriver {
+func NewFormDriver(opts harness.Options, authorizeURL string, user *target.User, fields target.FormFields) *FormDriver {
 	return &FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields}
 }
 
@@ -104,7 +91,7 @@ func NewFormDriver(opts harness.Options, authorizeURL string, user *User, fields
 type OOBDriver struct{ FormDriver }
 
 // NewOOBDriver returns an out-of-band driver for the endpoint.
-func NewOOBDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *OOBDriver {
+func NewOOBDriver(opts harness.Options, authorizeURL string, user *target.User, fields target.FormFields) *OOBDriver {
 	return &OOBDriver{FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields, readOOB: true}}
 }
 

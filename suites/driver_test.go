@@ -26,7 +26,7 @@ const (
 	drvNasty = "a b+c/d=e&f%g~h'i!j"
 )
 
-var drvAlice = &User{Username: "alice", Password: "alice-password"}
+var drvAlice = &target.User{Username: "alice", Password: "alice-password"}
 
 // drvMock starts the mock provider for a profile and returns it with a form
 // (or, out of band, oob) driver as the fixtures' user.
@@ -38,9 +38,9 @@ func drvMock(t *testing.T, prof string, quirks ...string) (*mockserver.TestServe
 		opts.Headers = http.Header{h: {"demo-api-key"}}
 	}
 	if ts.Settings().Authorize.OOBRedirectURI != "" {
-		return ts, NewOOBDriver(opts, ts.AuthorizeURL(), drvAlice, FormFields{}), opts
+		return ts, NewOOBDriver(opts, ts.AuthorizeURL(), drvAlice, target.FormFields{}), opts
 	}
-	return ts, NewFormDriver(opts, ts.AuthorizeURL(), drvAlice, FormFields{}), opts
+	return ts, NewFormDriver(opts, ts.AuthorizeURL(), drvAlice, target.FormFields{}), opts
 }
 
 func drvCodeQuery(clientID, redirect, state string) url.Values {
@@ -109,9 +109,9 @@ func TestFormDriverIntents(t *testing.T) {
 
 func TestOOBDriver(t *testing.T) {
 	ts, d, opts := drvMock(t, "oob-pkce")
-	v := NewVerifier()
+	v := harness.NewVerifier()
 	q := drvCodeQuery("conf-client", drvOOB, drvNasty)
-	q.Set("code_challenge", S256(v))
+	q.Set("code_challenge", harness.S256(v))
 	q.Set("code_challenge_method", "S256")
 	res, err := d.Authorize(context.Background(), AuthzRequest{Query: q})
 	if err != nil {
@@ -169,13 +169,13 @@ func TestFormDriverDenyAndErrors(t *testing.T) {
 		t.Fatalf("raw query: %v %v", err, res.Query)
 	}
 	// Wrong credentials: the login form comes back.
-	bad := NewFormDriver(harness.Options{}, d.(*FormDriver).AuthorizeURL, &User{Username: "alice", Password: "wrong"}, FormFields{})
+	bad := NewFormDriver(harness.Options{}, d.(*FormDriver).AuthorizeURL, &target.User{Username: "alice", Password: "wrong"}, target.FormFields{})
 	res, err = bad.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("conf-client", drvR1, "s")})
 	if err == nil || res.Page == nil || len(res.Exchanges) != 2 {
 		t.Fatalf("wrong password: %v %+v", err, res)
 	}
 	// No user at all.
-	none := NewFormDriver(harness.Options{}, d.(*FormDriver).AuthorizeURL, nil, FormFields{})
+	none := NewFormDriver(harness.Options{}, d.(*FormDriver).AuthorizeURL, nil, target.FormFields{})
 	if _, err := none.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("conf-client", drvR1, "s")}); err == nil {
 		t.Fatal("logged in without a user")
 	}
@@ -273,8 +273,8 @@ func drvCustomProvider(t *testing.T) *httptest.Server {
 
 func TestFormDriverCustomProvider(t *testing.T) {
 	srv := drvCustomProvider(t)
-	user := &User{Username: "bob", Password: "pw"}
-	d := NewFormDriver(harness.Options{}, srv.URL+"/authorize", user, FormFields{Password: "secret", Consent: "agree"})
+	user := &target.User{Username: "bob", Password: "pw"}
+	d := NewFormDriver(harness.Options{}, srv.URL+"/authorize", user, target.FormFields{Password: "secret", Consent: "agree"})
 	res, err := d.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("c", "https://client.example/cb", "st")})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, res.Exchanges[len(res.Exchanges)-1])
@@ -295,7 +295,7 @@ func TestFormDriverCustomProvider(t *testing.T) {
 	}
 
 	// A server that never asks for consent cannot be refused.
-	auto := NewFormDriver(harness.Options{}, srv.URL+"/auto", user, FormFields{})
+	auto := NewFormDriver(harness.Options{}, srv.URL+"/auto", user, target.FormFields{})
 	if res, err := auto.Authorize(context.Background(), AuthzRequest{Query: url.Values{}}); err != nil || res.Code() != "auto" {
 		t.Fatalf("auto consent: %v", err)
 	}
@@ -304,15 +304,15 @@ func TestFormDriverCustomProvider(t *testing.T) {
 	}
 
 	// The redirect loop, the form posting elsewhere, the context.
-	loop := NewFormDriver(harness.Options{}, srv.URL+"/loop", user, FormFields{})
+	loop := NewFormDriver(harness.Options{}, srv.URL+"/loop", user, target.FormFields{})
 	if res, err := loop.Authorize(context.Background(), AuthzRequest{Query: url.Values{}}); err == nil || len(res.Exchanges) != formMaxRedirects+1 {
 		t.Fatalf("loop: %v", err)
 	}
-	away := NewFormDriver(harness.Options{}, srv.URL+"/away", user, FormFields{})
+	away := NewFormDriver(harness.Options{}, srv.URL+"/away", user, target.FormFields{})
 	if res, err := away.Authorize(context.Background(), AuthzRequest{Query: url.Values{}}); err == nil || len(res.Exchanges) != 1 {
 		t.Fatalf("away: %v", err)
 	}
-	slow := NewFormDriver(harness.Options{}, srv.URL+"/slow", user, FormFields{})
+	slow := NewFormDriver(harness.Options{}, srv.URL+"/slow", user, target.FormFields{})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if _, err := slow.Authorize(ctx, AuthzRequest{Query: url.Values{}}); err == nil {
@@ -351,7 +351,7 @@ func TestFormPageParsing(t *testing.T) {
 		{`<form method=post><input type=hidden name=h value=1><input disabled name=d value=2><select name=s><option>a<option selected value=b>B</select><textarea name=t>x</textarea><button type=button name=b>x</button><button name=ok value=yes>Allow</button></form>`, false, "h=1&s=b&t=x&ok=yes", false},
 	} {
 		f := parseHTMLPage([]byte(tt.html)).pickForm()
-		d := &FormDriver{User: &User{Username: "u", Password: "p"}}
+		d := &FormDriver{User: &target.User{Username: "u", Password: "p"}}
 		sub, err := d.fill(f, tt.deny)
 		if tt.wantUnsupported {
 			if !errors.Is(err, ErrNotSupported) {
@@ -388,7 +388,7 @@ case "$2" in *state=st*) ;; *) exit 1;; esac
 if [ "$OAUTHCONFORM_DENY" = 1 ]; then echo "$OAUTHCONFORM_REDIRECT_URI?error=access_denied&state=st"; exit 0; fi
 echo "$OAUTHCONFORM_REDIRECT_URI?code=c0de&state=st#frag=1"
 echo`)
-	d := NewCommandDriver([]string{script, "extra"}, "https://as.example/authorize", &User{Username: "u", Password: "p"})
+	d := NewCommandDriver([]string{script, "extra"}, "https://as.example/authorize", &target.User{Username: "u", Password: "p"})
 	res, err := d.Authorize(ctx, req)
 	if err != nil || res.Redirect == nil || res.Code() != "c0de" || res.Query.Get("state") != "st" || res.Fragment.Get("frag") != "1" {
 		t.Fatalf("%v %+v", err, res)
@@ -426,7 +426,7 @@ echo`)
 	}
 	// Its standard error reaches reports: the password and codes are redacted.
 	leaky := NewCommandDriver([]string{drvScript(t, `echo "login as u with $OAUTHCONFORM_PASSWORD failed; code=abc123" >&2; exit 1`)},
-		"https://as.example/a", &User{Username: "u", Password: "hunter2-secret"})
+		"https://as.example/a", &target.User{Username: "u", Password: "hunter2-secret"})
 	if _, err := leaky.Authorize(ctx, req); err == nil || strings.Contains(err.Error(), "hunter2-secret") || strings.Contains(err.Error(), "abc123") {
 		t.Fatalf("stderr not redacted: %v", err)
 	}
@@ -603,7 +603,7 @@ func TestMetaRefresh(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	d := NewFormDriver(harness.Options{}, srv.URL+"/authorize", &User{Username: "u", Password: "p"}, FormFields{})
+	d := NewFormDriver(harness.Options{}, srv.URL+"/authorize", &target.User{Username: "u", Password: "p"}, target.FormFields{})
 	res, err := d.Authorize(context.Background(), AuthzRequest{Query: drvCodeQuery("c", "https://client.example/cb", "st")})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // Levels, re-exported for the spec files.
@@ -201,6 +202,14 @@ func (c *C) check(v harness.Verdict, msg string, evidence []*harness.Exchange) h
 // warnStop ends a spec whose SHOULD or MAY assertion was breached.
 type warnStop struct{}
 
+// WarnStop records a WARN like Warnf and ends the spec there, whatever its
+// level: for a rule that binds only under a declaration the target did not
+// make (a MUST of RFC 9068 on a token not declared as RFC 9068).
+func (c *C) WarnStop(evidence []*harness.Exchange, format string, args ...any) {
+	c.Warnf(evidence, format, args...)
+	panic(warnStop{})
+}
+
 // Failf fails the spec with the evidence. Only a MUST breach fails: for a
 // SHOULD or MAY assertion the breach is recorded as a WARN and the spec
 // ends there (a failure only under --strict).
@@ -293,7 +302,7 @@ func (c *C) RequireClient(role string) *Client {
 }
 
 // RequireUser returns the resource owner, or skips.
-func (c *C) RequireUser() *User {
+func (c *C) RequireUser() *target.User {
 	if c.Env.User == nil {
 		c.Skipf("the target configuration has no resource owner (user)")
 	}

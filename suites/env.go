@@ -13,74 +13,6 @@ import (
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
-// Client is a registered client of the target, as the specs use it.
-type Client struct {
-	ID     string
-	Secret profile.Secret
-	// Method is how it authenticates: client_secret_basic, client_secret_post
-	// or none. MethodDeclared says the target declared it (else it was
-	// chosen from the metadata and the dialect).
-	Method         string
-	MethodDeclared bool
-	RedirectURIs   []string
-	// Scopes, GrantTypes and ResponseTypes it is registered for; nil: not
-	// declared.
-	Scopes        []string
-	GrantTypes    []string
-	ResponseTypes []string
-	// RequirePKCE: the target declares that this client must use PKCE.
-	RequirePKCE bool
-	// Native: an RFC 8252 native application.
-	Native bool
-}
-
-// Public reports whether the client has no secret.
-func (c *Client) Public() bool { return c.Secret == "" }
-
-// MayUse reports whether the client may authenticate with method m: its
-// declared method is m, or it declares none (RFC 7591 lets a server hold a
-// client to its registered method, so only a declaration excuses a refusal).
-func (c *Client) MayUse(m string) bool { return !c.MethodDeclared || c.Method == m }
-
-// RedirectURI returns the first registered redirect URI.
-func (c *Client) RedirectURI() string {
-	if len(c.RedirectURIs) == 0 {
-		return ""
-	}
-	return c.RedirectURIs[0]
-}
-
-// User is a resource owner the driver and the password grant log in as.
-type User struct {
-	Username string
-	Password profile.Secret
-}
-
-// Endpoints are absolute URLs; empty when the target has none (known).
-type Endpoints struct {
-	Token, Authorize, Revocation, Introspection, JWKS, Resource, OOB string
-}
-
-func (ep *Endpoints) field(e target.Endpoint) *string {
-	switch e {
-	case target.EndpointToken:
-		return &ep.Token
-	case target.EndpointAuthorize:
-		return &ep.Authorize
-	case target.EndpointRevocation:
-		return &ep.Revocation
-	case target.EndpointIntrospection:
-		return &ep.Introspection
-	case target.EndpointJWKS:
-		return &ep.JWKS
-	case target.EndpointResource:
-		return &ep.Resource
-	case target.EndpointOOB:
-		return &ep.OOB
-	}
-	return nil
-}
-
 // Where an endpoint URL came from.
 const (
 	FromTarget   = "target"
@@ -119,16 +51,19 @@ type Env struct {
 	Name    string
 	Dialect *profile.Dialect
 	// Target holds the declarations; read-only.
-	Target    *target.Target
-	HTTP      *harness.Client
-	Endpoints Endpoints
+	Target *target.Target
+	HTTP   *harness.Client
+	// Endpoints are the resolved endpoint URLs: absolute, empty when the
+	// target has none (known). The type is the target file's, whose values
+	// may also be paths or none; here they never are.
+	Endpoints target.Endpoints
 	// EndpointFrom says where each endpoint came from (FromTarget,
 	// FromMetadata, FromDialect); a 404 on one FromDialect is a guess that
 	// missed, not a failure.
 	EndpointFrom map[target.Endpoint]string
 	// Clients by role (profile.RolePrimary, RoleSecond, ...).
 	Clients map[string]*Client
-	User    *User
+	User    *target.User
 	// Driver obtains authorization responses; nil when none is configured.
 	Driver Driver
 	// Browser performs authorization requests through the real authorize

@@ -1,9 +1,6 @@
 package suites
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -37,7 +34,7 @@ func AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values {
 	}
 	state := o.State
 	if state == "" {
-		state = RandomString(16)
+		state = harness.RandomString(16)
 	}
 	q.Set("state", state)
 	if o.Scope != "" {
@@ -104,20 +101,4 @@ func (c *C) CodeTokens(cl *Client, o CodeOpts, verifier string) (map[string]any,
 	}
 	ex := c.Env.ExchangeCode(c, cl, code, redirect, verifier)
 	return c.Tokens(ex, "code exchange"), ex
-}
-
-// RandomString returns n random bytes, base64url-encoded.
-func RandomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// NewVerifier returns a fresh RFC 7636 code_verifier (43 characters).
-func NewVerifier() string { return RandomString(32) }
-
-// S256 returns the S256 code_challenge of a verifier.
-func S256(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

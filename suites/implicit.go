@@ -56,7 +56,7 @@ func implicitSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-001", Level: MUST, Section: "RFC 6749 §4.2, §4.2.2, §4.1.2.1; RFC 9700 §2.1.2",
 		Requirement: "Supporting the implicit grant is optional, but a response_type=token request MUST be answered with an access token, or refused (unsupported_response_type or unauthorized_client, or an error page), never with an authorization code."}, func(c *C) {
 		cl := c.impClient()
-		res := c.arFlow(c.impRequest(cl, RandomString(16)))
+		res := c.arFlow(c.impRequest(cl, harness.RandomString(16)))
 		code, _ := arCode(res)
 		errCode, _ := arError(res)
 		switch {
@@ -98,7 +98,7 @@ func implicitSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-003", Level: MUST, Section: "RFC 6749 §4.2.2",
 		Requirement: "The implicit grant MUST NOT issue a refresh token."}, func(c *C) {
 		cl := c.impClient()
-		res, _, _ := c.impTokens(cl, RandomString(16))
+		res, _, _ := c.impTokens(cl, harness.RandomString(16))
 		c.Must(!res.Fragment.Has("refresh_token") && !res.Query.Has("refresh_token"), lastExchange(res),
 			"the implicit response carries a refresh_token")
 	})
@@ -106,9 +106,9 @@ func implicitSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-004", Level: MUST, Section: "RFC 6749 §4.2.2.1",
 		Requirement: "Implicit grant error responses MUST put error and state in the fragment, not the query."}, func(c *C) {
 		cl := c.impClient()
-		badScope := c.impRequest(cl, RandomString(16))
+		badScope := c.impRequest(cl, harness.RandomString(16))
 		badScope.Query.Set("scope", arUnknownScope)
-		deny := c.impRequest(cl, RandomString(16))
+		deny := c.impRequest(cl, harness.RandomString(16))
 		deny.Deny = true
 		checked := 0
 		for _, req := range []AuthzRequest{badScope, deny} {
@@ -140,7 +140,7 @@ func implicitSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "AUTHZ-IMP-005", Level: MUST, Section: "RFC 6749 §4.2.2, App. A.14",
 		Requirement: "expires_in in the implicit grant response, when present, MUST be a string of digits (1*DIGIT)."}, func(c *C) {
 		cl := c.impClient()
-		res, where, _ := c.impTokens(cl, RandomString(16))
+		res, where, _ := c.impTokens(cl, harness.RandomString(16))
 		v, present := where["expires_in"]
 		if !present {
 			c.Saw("no expires_in (AUTHZ-IMP-002 warns)")

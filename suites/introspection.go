@@ -241,7 +241,7 @@ func introspectionSpecs(e *Env) {
 			what string
 			ex   *harness.Exchange
 		}
-		probes := []probe{{"an unknown token", c.introspectOwn(u, cl, "oauthconform-garbage-"+RandomString(16), "")}}
+		probes := []probe{{"an unknown token", c.introspectOwn(u, cl, "oauthconform-garbage-"+harness.RandomString(16), "")}}
 		if rev := c.revocationURL(); rev != "" {
 			if what, tok, hint := c.revokedToken(rev, cl); tok != "" {
 				probes = append(probes, probe{what, c.introspectOwn(u, cl, tok, hint)})

@@ -169,8 +169,7 @@ func jwtSpecs(e *Env) {
 			if format == profile.FormatJWTRFC9068 {
 				c.Failf(ev, f, args...)
 			}
-			c.Warnf(ev, f+" (not an RFC 9068 token, so RFC 9068 §4 does not bind it)", args...)
-			panic(warnStop{})
+			c.WarnStop(ev, f+" (not an RFC 9068 token, so RFC 9068 §4 does not bind it)", args...)
 		}
 		keys, jex := c.fetchJWKS(u)
 		if len(keys) == 0 {

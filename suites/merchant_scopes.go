@@ -140,7 +140,7 @@ func merchantScopeSpecs(e *Env) {
 				// A 404 past the gate, or no gate at all on an undocumented
 				// path? A garbage token tells: refused there, the path is
 				// gated and the narrow token got through.
-				if gx := c.callAPI(g.wideOnly, cl.ID, "oauthconform-garbage-"+RandomString(12)); gx.Err != nil || gx.Status != http.StatusUnauthorized {
+				if gx := c.callAPI(g.wideOnly, cl.ID, "oauthconform-garbage-"+harness.RandomString(12)); gx.Err != nil || gx.Status != http.StatusUnauthorized {
 					c.Skipf("no documented %s-only endpoint, and the undocumented %s %s probed instead is not gated (404, and %d for a garbage token)", g.wide, g.wideOnly.Method, g.wideOnly.Path, gx.Status)
 				}
 			}

@@ -534,18 +534,18 @@ func metaGrantProbe(g string, cl *Client) url.Values {
 	form := url.Values{"grant_type": {g}}
 	switch g {
 	case profile.GrantAuthorizationCode:
-		form.Set("code", "oauthconform-probe-"+RandomString(12))
+		form.Set("code", "oauthconform-probe-"+harness.RandomString(12))
 		if r := cl.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
 		}
 		// A server requiring PKCE may refuse a missing verifier before it
 		// looks the code up.
-		form.Set("code_verifier", NewVerifier())
+		form.Set("code_verifier", harness.NewVerifier())
 	case profile.GrantRefreshToken:
-		form.Set("refresh_token", "oauthconform-probe-"+RandomString(12))
+		form.Set("refresh_token", "oauthconform-probe-"+harness.RandomString(12))
 	case profile.GrantPassword:
-		form.Set("username", "oauthconform-probe-"+RandomString(6))
-		form.Set("password", RandomString(12))
+		form.Set("username", "oauthconform-probe-"+harness.RandomString(6))
+		form.Set("password", harness.RandomString(12))
 	}
 	return form
 }
@@ -573,7 +573,7 @@ func (c *C) metaResponseTypes() int {
 		}
 		o := CodeOpts{Scope: c.Env.Scopes.S1}
 		if slices.Contains(strings.Fields(rt), "code") && c.Env.UsesPKCE() {
-			o.Challenge, o.Method = S256(NewVerifier()), "S256"
+			o.Challenge, o.Method = harness.S256(harness.NewVerifier()), "S256"
 		}
 		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(c.Env.AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
 		c.Must(ex.Err == nil, ex, "response type %q: the request failed: %v", rt, ex.Err)
@@ -680,11 +680,11 @@ func (c *C) metaPKCEMethods() int {
 	}
 	n := 0
 	for _, m := range methods {
-		v := NewVerifier()
+		v := harness.NewVerifier()
 		challenge := v
 		switch m {
 		case "S256":
-			challenge = S256(v)
+			challenge = harness.S256(v)
 		case "plain":
 		default:
 			c.Saw("code_challenge_method %s: not exercised (unknown to the harness)", m)

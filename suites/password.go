@@ -1,14 +1,16 @@
 package suites
 
 import (
-	. "github.com/onsi/ginkgo/v2"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
+
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 func init() {
@@ -19,7 +21,7 @@ func init() {
 // owner, and returns the primary client and the user. The grant is optional
 // (RFC 6749 §4.3; RFC 9700 §2.4 says it MUST NOT be used): a profile that
 // enables it makes it part of the dialect's contract.
-func (c *C) pwSetup() (*Client, *User) {
+func (c *C) pwSetup() (*Client, *target.User) {
 	c.RequireGrant(profile.GrantPassword)
 	cl := c.RequireClient(profile.RolePrimary)
 	return cl, c.RequireUser()
@@ -43,7 +45,7 @@ func passwordSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-PW-002", Level: MUST, Section: "RFC 6749 §4.3.2, §5.2",
 		Requirement: "A wrong resource owner password MUST be refused with invalid_grant."}, func(c *C) {
 		cl, u := c.pwSetup()
-		ex := c.Env.Password(c, cl, u.Username, "wrong-"+RandomString(9), c.Env.Scopes.S1)
+		ex := c.Env.Password(c, cl, u.Username, "wrong-"+harness.RandomString(9), c.Env.Scopes.S1)
 		c.Refused(ex, false, "invalid_grant")
 	})
 
@@ -75,7 +77,7 @@ func passwordSpecs(e *Env) {
 		cl, u := c.pwSetup()
 		var first time.Duration
 		for i := 1; i <= pwBruteForceAttempts; i++ {
-			ex := c.Env.Password(c, cl, u.Username, "wrong-"+RandomString(9), "")
+			ex := c.Env.Password(c, cl, u.Username, "wrong-"+harness.RandomString(9), "")
 			if ex.Err != nil {
 				c.Infof("after %d wrong passwords the request failed at the transport level (blocked?): %v", i, ex.Err)
 				c.pwRecover(cl, u, 0)
@@ -109,7 +111,7 @@ func passwordSpecs(e *Env) {
 
 // pwRecover waits out a lockout (at most pwMaxRecoveryWait) so that later
 // specs can log the user in, and records whether the user is usable again.
-func (c *C) pwRecover(cl *Client, u *User, wait time.Duration) {
+func (c *C) pwRecover(cl *Client, u *target.User, wait time.Duration) {
 	if wait <= 0 {
 		wait = 30 * time.Second
 	}

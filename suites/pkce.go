@@ -24,7 +24,7 @@ func (c *C) pkcePrimary() *Client {
 
 // pkceS256Code obtains a code for cl with the S256 challenge of verifier.
 func (c *C) pkceS256Code(cl *Client, verifier string) string {
-	code, _ := c.Code(cl, CodeOpts{Scope: c.Env.Scopes.S1, Challenge: S256(verifier), Method: "S256"})
+	code, _ := c.Code(cl, CodeOpts{Scope: c.Env.Scopes.S1, Challenge: harness.S256(verifier), Method: "S256"})
 	return code
 }
 
@@ -32,7 +32,7 @@ func (c *C) pkceS256Code(cl *Client, verifier string) string {
 // uses every unreserved character class of RFC 7636 §4.1, "." and "~"
 // included (they are not in the base64url alphabet).
 func pkceWideVerifier() string {
-	b := []byte(RandomString(96)) // 128 base64url characters
+	b := []byte(harness.RandomString(96)) // 128 base64url characters
 	copy(b[10:], ".~-_")
 	copy(b[100:], "~.")
 	return string(b)
@@ -42,7 +42,7 @@ func pkceTokenSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-001", Level: MUST, Section: "RFC 7636 §4.5, §4.6, §4.1",
 		Requirement: "A code issued with an S256 code_challenge MUST be exchanged for tokens when the matching code_verifier is sent, for any verifier of 43 to 128 unreserved characters."}, func(c *C) {
 		cl := c.pkcePrimary()
-		for _, v := range []string{NewVerifier(), pkceWideVerifier()} {
+		for _, v := range []string{harness.NewVerifier(), pkceWideVerifier()} {
 			code := c.pkceS256Code(cl, v)
 			c.Tokens(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v),
 				fmt.Sprintf("S256 exchange with a %d-character verifier", len(v)))
@@ -52,14 +52,14 @@ func pkceTokenSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-002", Level: MUST, Section: "RFC 7636 §4.6",
 		Requirement: "A code_verifier that does not match the code's S256 challenge MUST be refused with invalid_grant."}, func(c *C) {
 		cl := c.pkcePrimary()
-		code := c.pkceS256Code(cl, NewVerifier())
-		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), NewVerifier()), false, "invalid_grant")
+		code := c.pkceS256Code(cl, harness.NewVerifier())
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), harness.NewVerifier()), false, "invalid_grant")
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-003", Level: MUST, Section: "RFC 9700 §2.1.1; RFC 7636 §4.5",
 		Requirement: "A code issued with a code_challenge MUST NOT be redeemed without a code_verifier (invalid_grant or invalid_request)."}, func(c *C) {
 		cl := c.pkcePrimary()
-		code := c.pkceS256Code(cl, NewVerifier())
+		code := c.pkceS256Code(cl, harness.NewVerifier())
 		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), ""), true, "invalid_grant", "invalid_request")
 	})
 
@@ -71,7 +71,7 @@ func pkceTokenSpecs(e *Env) {
 		if code == "" {
 			c.Skipf("the authorization request without code_challenge was refused (error %q): PKCE is required, so no downgrade is possible", res.Error())
 		}
-		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), NewVerifier())
+		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), harness.NewVerifier())
 		c.Must(!Issued(ex), ex, "a code issued without code_challenge was redeemed with a code_verifier: PKCE downgrade (RFC 9700 §4.8.2)")
 		c.NotIssued(ex, "the redemption with a code_verifier")
 		c.Saw("refused with %q (status %d)", Str(Body(ex), "error"), ex.Status)
@@ -84,7 +84,7 @@ func pkceTokenSpecs(e *Env) {
 			{"plain", "code_challenge_method=plain"},
 			{"", "a code_challenge without code_challenge_method (plain, RFC 7636 §4.3)"},
 		} {
-			v := NewVerifier()
+			v := harness.NewVerifier()
 			code, res := c.acTryCode(cl, CodeOpts{Scope: c.Env.Scopes.S1, Challenge: v, Method: m.method})
 			if code == "" {
 				c.Saw("%s: refused at the authorize endpoint (error %q): plain is not supported", m.what, res.Error())
@@ -102,15 +102,15 @@ func pkceTokenSpecs(e *Env) {
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-006", Level: MUST, Section: "RFC 7636 §4.4, §4.6",
 		Requirement: "The server MUST apply the challenge method recorded with the code: sending an S256 challenge itself as code_verifier (a plain comparison) is refused with invalid_grant."}, func(c *C) {
 		cl := c.pkcePrimary()
-		v := NewVerifier()
+		v := harness.NewVerifier()
 		code := c.pkceS256Code(cl, v)
-		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), S256(v)), false, "invalid_grant")
+		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), harness.S256(v)), false, "invalid_grant")
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-007", Level: SHOULD, Section: "RFC 7636 §4.1",
 		Requirement: "The server SHOULD refuse a code_verifier outside the RFC 7636 syntax (43 to 128 unreserved characters) even when it matches the challenge; the syntax binds the client, so this is hardening (WARN)."}, func(c *C) {
 		cl := c.pkcePrimary()
-		v := NewVerifier()
+		v := harness.NewVerifier()
 		for _, bad := range []struct{ v, what string }{
 			{v[:42], "a 42-character verifier"},
 			{v[:20] + "+/" + v[22:], `a verifier containing "+" and "/"`},

@@ -37,10 +37,10 @@ func (c *C) rtFreshCode(cl *Client, scope string) (code, verifier, why string) {
 	if !e.HasGrant(profile.GrantAuthorizationCode) || e.Driver == nil {
 		return "", "", "no authorization_code grant or no authorization driver"
 	}
-	verifier = NewVerifier()
+	verifier = harness.NewVerifier()
 	o := CodeOpts{Scope: scope}
 	if e.UsesPKCE() {
-		o.Challenge, o.Method = S256(verifier), "S256"
+		o.Challenge, o.Method = harness.S256(verifier), "S256"
 	} else {
 		verifier = ""
 	}
@@ -221,7 +221,7 @@ func refreshTokenSpecs(e *Env) {
 		Requirement: "An unknown (invalid) refresh token MUST be refused with invalid_grant."}, func(c *C) {
 		c.RequireGrant(profile.GrantRefreshToken)
 		cl := c.RequireClient(profile.RolePrimary)
-		ex := c.Env.Refresh(c, cl, "zz-not-a-refresh-token-"+RandomString(16), "")
+		ex := c.Env.Refresh(c, cl, "zz-not-a-refresh-token-"+harness.RandomString(16), "")
 		c.Refused(ex, false, "invalid_grant")
 	})
 

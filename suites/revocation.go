@@ -74,7 +74,7 @@ func revocationSpecs(e *Env) {
 		Requirement: "The revocation of an invalid or unknown token MUST be answered 200."}, func(c *C) {
 		u := c.requireRevocation()
 		cl := c.RequireClient(profile.RolePrimary)
-		ex := c.revoke(u, cl, "oauthconform-garbage-"+RandomString(16), "")
+		ex := c.revoke(u, cl, "oauthconform-garbage-"+harness.RandomString(16), "")
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
 		c.Must(ex.Status == http.StatusOK, ex, "the revocation of an unknown token got status %d (error %q), want 200 (RFC 7009 §2.2)", ex.Status, Str(Body(ex), "error"))
 	})
@@ -87,7 +87,7 @@ func revocationSpecs(e *Env) {
 			c.Skipf("the primary client is public: there is no secret to get wrong")
 		}
 		g, why := c.rtTry(cl, c.Env.Scopes.S1)
-		tok := "oauthconform-garbage-" + RandomString(16)
+		tok := "oauthconform-garbage-" + harness.RandomString(16)
 		if g != nil && c.Env.HasGrant(profile.GrantRefreshToken) {
 			tok = g.rt
 		} else {

@@ -138,7 +138,7 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 		}
 	}
 	if t.User != nil {
-		e.User = &User{Username: t.User.Username, Password: t.User.Password}
+		e.User = &target.User{Username: t.User.Username, Password: t.User.Password}
 	}
 	if !o.NoPreflight {
 		if err := e.preflightDialect(ctx); err != nil {
@@ -182,7 +182,7 @@ func (e *Env) resolveEndpoints() {
 	t := e.Target
 	md := e.usableMetadataDoc()
 	for _, ep := range target.AllEndpoints {
-		dst := e.Endpoints.field(ep)
+		dst := e.Endpoints.Field(ep)
 		if u, set := t.Explicit(ep); set {
 			*dst = u
 			if u != "" {
@@ -365,7 +365,7 @@ func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error
 		return nil, &SetupError{Problem: fmt.Sprintf("driver.kind %s: the target has no authorization endpoint", kind),
 			Fix: "set endpoints.authorize, or remove the driver"}
 	}
-	fields := FormFields{Username: t.Driver.Fields.Username, Password: t.Driver.Fields.Password, Consent: t.Driver.Fields.Consent}
+	fields := t.Driver.Fields
 	switch kind {
 	case target.DriverCommand:
 		return NewCommandDriver(t.Driver.Command, e.Endpoints.Authorize, e.User), nil
@@ -679,7 +679,7 @@ func (c *C) requirePresent(ep target.Endpoint) {
 // metadata, or a dialect's guess that answers like such an endpoint.
 func (c *C) present(ep target.Endpoint) bool {
 	e := c.Env
-	u := *e.Endpoints.field(ep)
+	u := *e.Endpoints.Field(ep)
 	if u == "" {
 		return false
 	}

@@ -37,7 +37,7 @@ func (c *C) errSamples() []sample {
 		}
 		keep("missing grant_type", e.Token(c, primary, form))
 	}
-	bogus := "oauthconform-invalid-" + RandomString(12)
+	bogus := "oauthconform-invalid-" + harness.RandomString(12)
 	switch {
 	case e.HasGrant(profile.GrantAuthorizationCode):
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {bogus}}
@@ -67,9 +67,9 @@ func (c *C) errSamples() []sample {
 		}
 	}
 	if !primary.Public() && primary.Method == profile.AuthBasic {
-		keep("wrong client secret (HTTP Basic)", e.Token(c, nil, form, harness.WithBasicAuth(primary.ID, "wrong-"+RandomString(9))))
+		keep("wrong client secret (HTTP Basic)", e.Token(c, nil, form, harness.WithBasicAuth(primary.ID, "wrong-"+harness.RandomString(9))))
 	} else {
-		form.Set("client_id", "oauthconform-unknown-"+RandomString(6))
+		form.Set("client_id", "oauthconform-unknown-"+harness.RandomString(6))
 		keep("unknown client_id", e.Token(c, nil, form))
 	}
 	if len(out) == 0 {

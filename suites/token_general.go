@@ -120,8 +120,8 @@ func (c *C) genCodeForm(cl *Client) url.Values {
 	o := CodeOpts{Scope: c.Env.Scopes.S1}
 	verifier := ""
 	if c.Env.UsesPKCE() {
-		verifier = NewVerifier()
-		o.Challenge, o.Method = S256(verifier), "S256"
+		verifier = harness.NewVerifier()
+		o.Challenge, o.Method = harness.S256(verifier), "S256"
 	}
 	code, _ := c.Code(cl, o)
 	form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
@@ -212,7 +212,7 @@ func tokenGeneralSpecs(e *Env) {
 		plainEnv.Endpoints.Token = plain.String()
 		fake := *primary
 		if !fake.Public() {
-			fake.Secret = "oauthconform-placeholder-" + profile.Secret(RandomString(9))
+			fake.Secret = "oauthconform-placeholder-" + profile.Secret(harness.RandomString(9))
 		}
 		ex := plainEnv.Token(c, &fake, form)
 		c.Must(!Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
@@ -406,7 +406,7 @@ func tokenGeneralSpecs(e *Env) {
 			cases = append(cases, dupCase{"(c) grant_type=password&grant_type=client_credentials", cc, true})
 		} else {
 			b, _ := c.genBaseline(primary)
-			b["code"] = []string{"oauthconform-not-a-code-" + RandomString(8), b.Get("code")}
+			b["code"] = []string{"oauthconform-not-a-code-" + harness.RandomString(8), b.Get("code")}
 			cases = append(cases, dupCase{"(b) code twice: an invalid one, then a valid one", b, true})
 			cc, _ := c.genBaseline(primary)
 			cc["grant_type"] = []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode}

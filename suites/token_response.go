@@ -45,10 +45,10 @@ func (c *C) successSamples() []sample {
 		keep("password", e.Password(c, primary, e.User.Username, string(e.User.Password), e.Scopes.S1))
 	}
 	if primary != nil && e.Driver != nil && e.HasGrant(profile.GrantAuthorizationCode) && clientGrant(primary, profile.GrantAuthorizationCode) != Absent {
-		v := NewVerifier()
+		v := harness.NewVerifier()
 		o := CodeOpts{Scope: e.Scopes.S1}
 		if e.UsesPKCE() {
-			o.Challenge, o.Method = S256(v), "S256"
+			o.Challenge, o.Method = harness.S256(v), "S256"
 		} else {
 			v = ""
 		}
