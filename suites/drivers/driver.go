@@ -1,4 +1,4 @@
-package suites
+package drivers
 
 import (
 	"context"
@@ -87,11 +87,11 @@ type AuthzResult struct {
 	Client  *Client
 }
 
-// brokeAtServer reports whether a flow ended because of the server: no
+// BrokeAtServer reports whether a flow ended because of the server: no
 // answer, or a server error. Anything else a driver could not follow (a
 // login page it does not understand, a script redirect) is the driver's
 // limit, not evidence against the server.
-func (r *AuthzResult) brokeAtServer() (*harness.Exchange, bool) {
+func (r *AuthzResult) BrokeAtServer() (*harness.Exchange, bool) {
 	if r == nil || len(r.Exchanges) == 0 {
 		return nil, false
 	}

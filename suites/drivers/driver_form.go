@@ -1,4 +1,4 @@
-package suites
+package drivers
 
 import (
 	"context"
@@ -156,7 +156,7 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 	viaRedirect, sentPassword, denied := false, false, false
 	// A redirect leaves the flow when it goes outside the server or to the
 	// client's redirect URI: that is the response.
-	leaves := func(next *url.URL) bool { return !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) }
+	leaves := func(next *url.URL) bool { return !SameOrigin(as, next) || sameEndpoint(clientRedirect, next) }
 	leave := func(next *url.URL, raw string) (*AuthzResult, error) {
 		res.Redirect = next
 		res.Query, res.Fragment = splitResponseParams(raw)
@@ -189,9 +189,9 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			viaRedirect = true
 			continue
 		}
-		var pg *htmlPage
-		if ex.Status >= 200 && ex.Status < 300 && looksHTML(ex) {
-			pg = parseHTMLPage(ex.Body)
+		var pg *HTMLPage
+		if ex.Status >= 200 && ex.Status < 300 && LooksHTML(ex) {
+			pg = ParseHTMLPage(ex.Body)
 		}
 		f := pg.pickForm()
 		if f == nil && pg != nil && pg.refresh != "" {
@@ -260,7 +260,7 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			res.Page = ex
 			return res, err
 		}
-		if !sameOrigin(as, action) {
+		if !SameOrigin(as, action) {
 			res.Page = ex
 			return res, fmt.Errorf("form driver: the form submits to %s, outside the authorization server; not following", harness.RedactURL(action.String()))
 		}
@@ -299,15 +299,15 @@ func (f *htmlForm) actionURL(page *url.URL) (*url.URL, error) {
 
 func isRedirectStatus(s int) bool { return s >= 300 && s < 400 && s != http.StatusNotModified }
 
-// sameOrigin compares scheme, host and port (default ports filled in).
-func sameOrigin(a, b *url.URL) bool {
+// SameOrigin compares scheme, host and port (default ports filled in).
+func SameOrigin(a, b *url.URL) bool {
 	if a == nil || b == nil || !strings.EqualFold(a.Scheme, b.Scheme) {
 		return false
 	}
-	return strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && PortOf(a) == PortOf(b)
 }
 
-func portOf(u *url.URL) string {
+func PortOf(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}
@@ -324,7 +324,7 @@ func portOf(u *url.URL) string {
 // path): a client callback hosted beside the authorization server is still
 // the end of the flow.
 func sameEndpoint(r, u *url.URL) bool {
-	return r != nil && r.Host != "" && sameOrigin(r, u) && r.EscapedPath() == u.EscapedPath()
+	return r != nil && r.Host != "" && SameOrigin(r, u) && r.EscapedPath() == u.EscapedPath()
 }
 
 // splitResponseParams parses the query and fragment of a raw Location as
@@ -338,7 +338,7 @@ func splitResponseParams(loc string) (query, fragment url.Values) {
 	return query, fragment
 }
 
-func looksHTML(ex *harness.Exchange) bool {
+func LooksHTML(ex *harness.Exchange) bool {
 	switch ex.MediaType() {
 	case "text/html", "application/xhtml+xml":
 		return true
@@ -348,11 +348,9 @@ func looksHTML(ex *harness.Exchange) bool {
 	return false
 }
 
-// The parsed page.
-
-type htmlPage struct {
+type HTMLPage struct {
 	title string
-	forms []*htmlForm
+	Forms []*htmlForm
 	links []htmlLink
 	// refresh is the target of a <meta http-equiv="refresh"> with a URL,
 	// which a browser follows like a redirect ("" for none).
@@ -426,12 +424,12 @@ func (f formField) textLike() bool {
 	return false
 }
 
-func parseHTMLPage(body []byte) *htmlPage {
+func ParseHTMLPage(body []byte) *HTMLPage {
 	doc, err := html.Parse(strings.NewReader(string(body)))
 	if err != nil {
 		return nil
 	}
-	pg := &htmlPage{}
+	pg := &HTMLPage{}
 	var cur *htmlForm
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -453,7 +451,7 @@ func parseHTMLPage(body []byte) *htmlPage {
 						method = http.MethodGet
 					}
 					cur = &htmlForm{method: method, action: attr(n, "action")}
-					pg.forms = append(pg.forms, cur)
+					pg.Forms = append(pg.Forms, cur)
 					entered = true
 				}
 			case atom.Input, atom.Button, atom.Select, atom.Textarea:
@@ -564,23 +562,23 @@ func textOf(n *html.Node) string {
 // else the first with a submit control that does not refuse (a separate deny
 // form may come first), else the first with a submit control; nil on a page
 // without one.
-func (pg *htmlPage) pickForm() *htmlForm {
+func (pg *HTMLPage) pickForm() *htmlForm {
 	if pg == nil {
 		return nil
 	}
-	for _, f := range pg.forms {
+	for _, f := range pg.Forms {
 		for _, fl := range f.fields {
 			if fl.tag == "input" && fl.typ == "password" && !fl.disabled {
 				return f
 			}
 		}
 	}
-	for _, f := range pg.forms {
+	for _, f := range pg.Forms {
 		if !hrefRefuses(f.action) && f.hasControl(func(fl formField) bool { return !isDenyControl(fl) }) {
 			return f
 		}
 	}
-	for _, f := range pg.forms {
+	for _, f := range pg.Forms {
 		if f.hasControl(func(formField) bool { return true }) {
 			return f
 		}
@@ -610,19 +608,19 @@ func (f *htmlForm) hasControl(ok func(formField) bool) bool {
 //     its submit controls refuses);
 //   - else a link that refuses (see denyLink);
 //   - else f, which fill answers with errNoDenyControl.
-func (d *FormDriver) denyRoute(pg *htmlPage, f *htmlForm, page, as, clientRedirect *url.URL) (form *htmlForm, byAction bool, link *url.URL) {
+func (d *FormDriver) denyRoute(pg *HTMLPage, f *htmlForm, page, as, clientRedirect *url.URL) (form *htmlForm, byAction bool, link *url.URL) {
 	if f.hasControl(isDenyControl) {
 		return f, false, nil
 	}
 	if f.passwordField(d.Fields.Password) >= 0 && !d.consentForm(f) {
 		return f, false, nil
 	}
-	for _, g := range pg.forms {
+	for _, g := range pg.Forms {
 		if g == f {
 			continue
 		}
 		action, err := g.actionURL(page)
-		if err != nil || !sameOrigin(as, action) || sameEndpoint(clientRedirect, action) {
+		if err != nil || !SameOrigin(as, action) || sameEndpoint(clientRedirect, action) {
 			continue
 		}
 		if g.hasControl(clearlyRefuses) {
@@ -666,7 +664,7 @@ func (d *FormDriver) consentForm(f *htmlForm) bool {
 // order. Links off the authorization server, to the client's redirect URI,
 // javascript: links, fragment-only links and links whose text reads as
 // approval are ignored. nil if none.
-func (pg *htmlPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
+func (pg *HTMLPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
 	var best *url.URL
 	bestScore := 0
 	for _, l := range pg.links {
@@ -692,7 +690,7 @@ func (pg *htmlPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
 		}
 		u := page.ResolveReference(ref)
 		if !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https") ||
-			!sameOrigin(as, u) || sameEndpoint(clientRedirect, u) {
+			!SameOrigin(as, u) || sameEndpoint(clientRedirect, u) {
 			continue
 		}
 		u.Fragment, u.RawFragment = "", ""
@@ -958,7 +956,7 @@ func (d *FormDriver) fillAs(f *htmlForm, deny, byAction bool) (*submission, erro
 // oobResult reads an out-of-band result page: "Success code=…&state=…" or
 // "Denied error=…" in the title; else, for a page reached by a redirect, the
 // response parameters of its URL.
-func oobResult(pg *htmlPage, ex *harness.Exchange, viaRedirect bool) url.Values {
+func oobResult(pg *HTMLPage, ex *harness.Exchange, viaRedirect bool) url.Values {
 	if head, rest, ok := strings.Cut(pg.title, " "); ok && (strings.EqualFold(head, "Success") || strings.EqualFold(head, "Denied")) {
 		v, _ := url.ParseQuery(strings.TrimSpace(rest))
 		if v.Get("code") != "" || v.Get("error") != "" {

@@ -1,10 +1,12 @@
-package suites
+package steps
 
 import (
 	"errors"
 	"fmt"
 	"net/url"
 
+	"github.com/oauthconform/oauthconform/suites/drivers"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
 )
 
@@ -20,8 +22,8 @@ type CodeOpts struct {
 	Extra             url.Values
 }
 
-// AuthzQuery builds a code-flow authorization request for cl.
-func AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values {
+// authzQuery builds a code-flow authorization request for cl.
+func authzQuery(cl *engine.Client, responseType string, o CodeOpts) url.Values {
 	q := url.Values{"response_type": {responseType}, "client_id": {cl.ID}}
 	if !o.OmitRedirectURI {
 		r := o.RedirectURI
@@ -55,11 +57,11 @@ func AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values {
 // AuthzQuery is the package-level AuthzQuery plus what the target wants on
 // every authorization request: its required scopes (e.g. openid) and extra
 // parameters (e.g. prompt=consent).
-func (e *Env) AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values {
+func AuthzQuery(e *engine.Env, cl *engine.Client, responseType string, o CodeOpts) url.Values {
 	if len(e.Scopes.Required) > 0 {
-		o.Scope = joinScopes(append([]string{o.Scope}, e.Scopes.Required...)...)
+		o.Scope = engine.JoinScopes(append([]string{o.Scope}, e.Scopes.Required...)...)
 	}
-	q := AuthzQuery(cl, responseType, o)
+	q := authzQuery(cl, responseType, o)
 	for k, vs := range e.AuthorizeParams {
 		if !q.Has(k) {
 			q[k] = vs
@@ -72,10 +74,10 @@ func (e *Env) AuthzQuery(cl *Client, responseType string, o CodeOpts) url.Values
 // for the token endpoint's specs a code is a precondition, and a flow that
 // yields none (the driver failed, or the server refused) skips with the
 // reason. The authorize endpoint's own specs judge the flow itself.
-func (c *C) Code(cl *Client, o CodeOpts) (string, *AuthzResult) {
+func Code(c *engine.C, cl *engine.Client, o CodeOpts) (string, *drivers.AuthzResult) {
 	d := c.RequireDriver()
-	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: c.Env.AuthzQuery(cl, "code", o)})
-	if errors.Is(err, ErrNotSupported) {
+	res, err := d.Authorize(c, drivers.AuthzRequest{Client: cl, Query: AuthzQuery(c.Env, cl, "code", o)})
+	if errors.Is(err, drivers.ErrNotSupported) {
 		c.Skipf("the authorization driver cannot perform this request")
 	}
 	if err != nil {
@@ -84,7 +86,7 @@ func (c *C) Code(cl *Client, o CodeOpts) (string, *AuthzResult) {
 	code := res.Code()
 	if code == "" {
 		why := fmt.Sprintf("the authorization response carried no code (error %q, %s)", res.Error(), res.Query.Get("error_description"))
-		if hint := c.Env.lawfulAuthzRefusal(cl, c.Env.AuthzQuery(cl, "code", o), res.Error()); hint != "" {
+		if hint := c.Env.LawfulAuthzRefusal(cl, AuthzQuery(c.Env, cl, "code", o), res.Error()); hint != "" {
 			why += ": " + hint
 		}
 		c.Skipf("precondition not met: %s", why)
@@ -93,8 +95,8 @@ func (c *C) Code(cl *Client, o CodeOpts) (string, *AuthzResult) {
 }
 
 // CodeTokens obtains a code for cl and redeems it, requiring success.
-func (c *C) CodeTokens(cl *Client, o CodeOpts, verifier string) (map[string]any, *harness.Exchange) {
-	code, _ := c.Code(cl, o)
+func CodeTokens(c *engine.C, cl *engine.Client, o CodeOpts, verifier string) (map[string]any, *harness.Exchange) {
+	code, _ := Code(c, cl, o)
 	redirect := o.RedirectURI
 	if redirect == "" && !o.OmitRedirectURI {
 		redirect = cl.RedirectURI()

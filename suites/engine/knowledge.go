@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"fmt"
@@ -68,7 +68,7 @@ func (e *Env) support(set profile.Set, declared []string, member, v string) (Sup
 	}
 	// Only a listed value counts: RFC 8414's default of an omitted member
 	// is too weak a promise to fail a server on (META-003 judges it).
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings(member); ok && slices.Contains(vals, v) {
 			return Advertised, fmt.Sprintf("the metadata advertises %s in %s", v, member)
 		}
@@ -148,7 +148,7 @@ func (e *Env) PKCE() (Support, string) {
 	case e.SecurityBCP():
 		return Declared, "the target claims RFC 9700, whose §2.1.1 requires PKCE support"
 	}
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings("code_challenge_methods_supported"); ok && len(vals) > 0 {
 			return Advertised, fmt.Sprintf("the metadata advertises code_challenge_methods_supported %q", vals)
 		}
@@ -174,7 +174,7 @@ func (e *Env) PKCEMethod(m string) (Support, string) {
 	if slices.Contains(e.Dialect.PKCE.Methods, m) && s == Declared {
 		return Declared, fmt.Sprintf("the %s dialect requires %s", e.Dialect.Name, m)
 	}
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings("code_challenge_methods_supported"); ok {
 			if slices.Contains(vals, m) {
 				return Advertised, "the metadata advertises " + m
@@ -259,9 +259,9 @@ func (e *Env) RequiresRefreshFor(g string) bool { return e.Dialect.RequiresRefre
 // APIKeyHeader is the dialect's API key header, if any.
 func (e *Env) APIKeyHeader() string { return e.Dialect.ClientAuth.APIKeyHeader }
 
-// clientGrant says whether client cl is registered for grant g: declared
+// ClientGrant says whether client cl is registered for grant g: declared
 // yes, declared no, or unknown (nil GrantTypes).
-func clientGrant(cl *Client, g string) Support {
+func ClientGrant(cl *Client, g string) Support {
 	switch {
 	case cl == nil || cl.GrantTypes == nil:
 		return Unknown
