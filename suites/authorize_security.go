@@ -34,10 +34,7 @@ func secFlow(c *engine.C) *drivers.AuthzResult {
 func formPages(res *drivers.AuthzResult) []*harness.Exchange {
 	var out []*harness.Exchange
 	for _, ex := range res.Exchanges {
-		if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 || !drivers.LooksHTML(ex) {
-			continue
-		}
-		if pg := drivers.ParseHTMLPage(ex.Body); pg != nil && len(pg.Forms) > 0 {
+		if ex.Status >= 200 && ex.Status < 300 && drivers.HoldsForm(ex) {
 			out = append(out, ex)
 		}
 	}

@@ -37,7 +37,7 @@ var metadataDefaults = map[string][]string{
 // known is false without usable metadata, or when an omitted member has no
 // default.
 func advertisedValues(c *engine.C, field string) (vals []string, known bool, how string) {
-	md := steps.UsableMetadata(c)
+	md := c.Env.UsableMetadata()
 	if md == nil {
 		return nil, false, ""
 	}
@@ -99,7 +99,7 @@ func metadataSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "META-006", Level: engine.SHOULD, Section: "RFC 8414 §2",
 		Requirement: "The metadata SHOULD advertise what the server offers: a grant type it accepts or declares, a client authentication method its clients use, PKCE where supported. Metadata is evidence, not a gate: the checks of an omitted capability still run, and the omission is reported here."}, func(c *engine.C) {
 		requireMetadataDoc(c)
-		md := steps.UsableMetadata(c)
+		md := c.Env.UsableMetadata()
 		if md == nil {
 			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
 		}
@@ -197,7 +197,7 @@ func metadataSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "META-003", Level: engine.MUST, Section: "RFC 8414 §2",
 		Requirement: "Every advertised capability MUST work: each value of grant_types_supported, response_types_supported, token_endpoint_auth_methods_supported and code_challenge_methods_supported (omitted: the RFC 8414 defaults) is exercised once and not refused as unsupported."}, func(c *engine.C) {
 		requireMetadataDoc(c)
-		if steps.UsableMetadata(c) == nil {
+		if c.Env.UsableMetadata() == nil {
 			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
 		}
 		exercised := 0

@@ -189,9 +189,9 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			viaRedirect = true
 			continue
 		}
-		var pg *HTMLPage
-		if ex.Status >= 200 && ex.Status < 300 && LooksHTML(ex) {
-			pg = ParseHTMLPage(ex.Body)
+		var pg *htmlPage
+		if ex.Status >= 200 && ex.Status < 300 && looksHTML(ex) {
+			pg = parseHTMLPage(ex.Body)
 		}
 		f := pg.pickForm()
 		if f == nil && pg != nil && pg.refresh != "" {
@@ -307,6 +307,7 @@ func SameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Hostname(), b.Hostname()) && PortOf(a) == PortOf(b)
 }
 
+// PortOf returns u's port, or the default port of its scheme (80, 443).
 func PortOf(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
@@ -338,7 +339,9 @@ func splitResponseParams(loc string) (query, fragment url.Values) {
 	return query, fragment
 }
 
-func LooksHTML(ex *harness.Exchange) bool {
+// looksHTML reports whether ex is an HTML page: by its media type, or for
+// one without, by an <html tag near the start.
+func looksHTML(ex *harness.Exchange) bool {
 	switch ex.MediaType() {
 	case "text/html", "application/xhtml+xml":
 		return true
@@ -348,9 +351,9 @@ func LooksHTML(ex *harness.Exchange) bool {
 	return false
 }
 
-type HTMLPage struct {
+type htmlPage struct {
 	title string
-	Forms []*htmlForm
+	forms []*htmlForm
 	links []htmlLink
 	// refresh is the target of a <meta http-equiv="refresh"> with a URL,
 	// which a browser follows like a redirect ("" for none).
@@ -424,12 +427,23 @@ func (f formField) textLike() bool {
 	return false
 }
 
-func ParseHTMLPage(body []byte) *HTMLPage {
+// HoldsForm reports whether ex is an HTML page (2xx or not) with at least
+// one form, as the form driver reads pages: the login and consent pages of
+// a flow. Exported for the specs that judge those pages (AUTHZ-SEC).
+func HoldsForm(ex *harness.Exchange) bool {
+	if ex == nil || ex.Err != nil || !looksHTML(ex) {
+		return false
+	}
+	pg := parseHTMLPage(ex.Body)
+	return pg != nil && len(pg.forms) > 0
+}
+
+func parseHTMLPage(body []byte) *htmlPage {
 	doc, err := html.Parse(strings.NewReader(string(body)))
 	if err != nil {
 		return nil
 	}
-	pg := &HTMLPage{}
+	pg := &htmlPage{}
 	var cur *htmlForm
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -451,7 +465,7 @@ func ParseHTMLPage(body []byte) *HTMLPage {
 						method = http.MethodGet
 					}
 					cur = &htmlForm{method: method, action: attr(n, "action")}
-					pg.Forms = append(pg.Forms, cur)
+					pg.forms = append(pg.forms, cur)
 					entered = true
 				}
 			case atom.Input, atom.Button, atom.Select, atom.Textarea:
@@ -562,23 +576,23 @@ func textOf(n *html.Node) string {
 // else the first with a submit control that does not refuse (a separate deny
 // form may come first), else the first with a submit control; nil on a page
 // without one.
-func (pg *HTMLPage) pickForm() *htmlForm {
+func (pg *htmlPage) pickForm() *htmlForm {
 	if pg == nil {
 		return nil
 	}
-	for _, f := range pg.Forms {
+	for _, f := range pg.forms {
 		for _, fl := range f.fields {
 			if fl.tag == "input" && fl.typ == "password" && !fl.disabled {
 				return f
 			}
 		}
 	}
-	for _, f := range pg.Forms {
+	for _, f := range pg.forms {
 		if !hrefRefuses(f.action) && f.hasControl(func(fl formField) bool { return !isDenyControl(fl) }) {
 			return f
 		}
 	}
-	for _, f := range pg.Forms {
+	for _, f := range pg.forms {
 		if f.hasControl(func(formField) bool { return true }) {
 			return f
 		}
@@ -608,14 +622,14 @@ func (f *htmlForm) hasControl(ok func(formField) bool) bool {
 //     its submit controls refuses);
 //   - else a link that refuses (see denyLink);
 //   - else f, which fill answers with errNoDenyControl.
-func (d *FormDriver) denyRoute(pg *HTMLPage, f *htmlForm, page, as, clientRedirect *url.URL) (form *htmlForm, byAction bool, link *url.URL) {
+func (d *FormDriver) denyRoute(pg *htmlPage, f *htmlForm, page, as, clientRedirect *url.URL) (form *htmlForm, byAction bool, link *url.URL) {
 	if f.hasControl(isDenyControl) {
 		return f, false, nil
 	}
 	if f.passwordField(d.Fields.Password) >= 0 && !d.consentForm(f) {
 		return f, false, nil
 	}
-	for _, g := range pg.Forms {
+	for _, g := range pg.forms {
 		if g == f {
 			continue
 		}
@@ -664,7 +678,7 @@ func (d *FormDriver) consentForm(f *htmlForm) bool {
 // order. Links off the authorization server, to the client's redirect URI,
 // javascript: links, fragment-only links and links whose text reads as
 // approval are ignored. nil if none.
-func (pg *HTMLPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
+func (pg *htmlPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
 	var best *url.URL
 	bestScore := 0
 	for _, l := range pg.links {
@@ -956,7 +970,7 @@ func (d *FormDriver) fillAs(f *htmlForm, deny, byAction bool) (*submission, erro
 // oobResult reads an out-of-band result page: "Success code=…&state=…" or
 // "Denied error=…" in the title; else, for a page reached by a redirect, the
 // response parameters of its URL.
-func oobResult(pg *HTMLPage, ex *harness.Exchange, viaRedirect bool) url.Values {
+func oobResult(pg *htmlPage, ex *harness.Exchange, viaRedirect bool) url.Values {
 	if head, rest, ok := strings.Cut(pg.title, " "); ok && (strings.EqualFold(head, "Success") || strings.EqualFold(head, "Denied")) {
 		v, _ := url.ParseQuery(strings.TrimSpace(rest))
 		if v.Get("code") != "" || v.Get("error") != "" {

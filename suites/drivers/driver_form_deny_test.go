@@ -330,7 +330,7 @@ func TestFormDenyLinkChoice(t *testing.T) {
 		{`<a href="/cb?error=access_denied">Cancel</a>`, ""},
 		{`<a href="/help">Help</a> <a>Cancel</a>`, ""},
 	} {
-		pg := ParseHTMLPage([]byte(tt.links))
+		pg := parseHTMLPage([]byte(tt.links))
 		got := ""
 		if u := pg.denyLink(page, as, cb); u != nil {
 			got = u.String()
@@ -364,7 +364,7 @@ func TestFormDenyPickAndRoute(t *testing.T) {
 		// A combined login and consent page refuses without them.
 		{`<form method=post><input name=username><input type=password name=password><button>Approve</button></form><form action=/x><input type=hidden name=h value=2><button>Cancel</button></form>`, "username=u&password=p", "h=2"},
 	} {
-		pg := ParseHTMLPage([]byte(tt.html))
+		pg := parseHTMLPage([]byte(tt.html))
 		f := pg.pickForm()
 		sub, err := d.fill(f, false)
 		if err != nil || sub.encode() != tt.approve {

@@ -336,7 +336,7 @@ func TestFormDriverCustomProvider(t *testing.T) {
 }
 
 func TestFormPageParsing(t *testing.T) {
-	pg := ParseHTMLPage([]byte(`<title> Success code=a%2Bb&amp;state=x+y </title><p>no form</p>`))
+	pg := parseHTMLPage([]byte(`<title> Success code=a%2Bb&amp;state=x+y </title><p>no form</p>`))
 	if pg.pickForm() != nil {
 		t.Fatal("form found")
 	}
@@ -345,7 +345,7 @@ func TestFormPageParsing(t *testing.T) {
 		t.Fatalf("%v", v)
 	}
 	// Without a result in the title, the URL of a redirect target is read.
-	pg = ParseHTMLPage([]byte(`<title>Your code</title>`))
+	pg = parseHTMLPage([]byte(`<title>Your code</title>`))
 	if v := oobResult(pg, &harness.Exchange{URL: "http://as/oob?code=zzz&state=s&other=1"}, true); v.Get("code") != "zzz" || v.Has("other") {
 		t.Fatalf("%v", v)
 	}
@@ -365,7 +365,7 @@ func TestFormPageParsing(t *testing.T) {
 		{`<form method=post><input type=hidden name=h value=1><button name=ok value=yes>Allow</button></form>`, true, "", true},
 		{`<form method=post><input type=hidden name=h value=1><input disabled name=d value=2><select name=s><option>a<option selected value=b>B</select><textarea name=t>x</textarea><button type=button name=b>x</button><button name=ok value=yes>Allow</button></form>`, false, "h=1&s=b&t=x&ok=yes", false},
 	} {
-		f := ParseHTMLPage([]byte(tt.html)).pickForm()
+		f := parseHTMLPage([]byte(tt.html)).pickForm()
 		d := &FormDriver{User: &target.User{Username: "u", Password: "p"}}
 		sub, err := d.fill(f, tt.deny)
 		if tt.wantUnsupported {

@@ -176,11 +176,12 @@ type C struct {
 	// dry is set in a dry run (see dryRun).
 	dry *dryState
 
-	// azDecided and azPending count the authorization requests of the spec
-	// that the server answered with a decision (an error page, a redirect
-	// carrying code or error) or with something that only leads on to a
-	// user (a login page, a redirect to one): without a browser-like driver
-	// a spec that saw no decision checked nothing (see noBrowser).
+	// AuthzDecided and AuthzPending count the authorization requests of
+	// the spec that the server answered with a decision (an error page, a
+	// redirect carrying code or error) or with something that only leads on
+	// to a user (a login page, a redirect to one): without a browser-like
+	// driver a spec that saw no decision checked nothing. Exported for the
+	// AUTHZ steps that keep them (steps.TallyDecision, steps.NoBrowser).
 	AuthzDecided, AuthzPending int
 }
 
@@ -264,6 +265,8 @@ func (c *C) Skipf(format string, args ...any) {
 	Skip(c.A.ID + ": " + harness.Scrub(fmt.Sprintf(format, args...)))
 }
 
+// Exchanges lists the non-nil exchanges given, as evidence for Failf,
+// Warnf and the like.
 func Exchanges(ex ...*harness.Exchange) []*harness.Exchange {
 	var out []*harness.Exchange
 	for _, x := range ex {

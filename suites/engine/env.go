@@ -264,6 +264,8 @@ func (e *Env) RefreshScope(scope string) string {
 	return JoinScopes(append([]string{scope}, e.Scopes.Refresh...)...)
 }
 
+// CloneValues copies v deeply, so that a spec may vary a request without
+// changing the one it came from.
 func CloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {

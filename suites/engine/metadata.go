@@ -155,8 +155,11 @@ func (m *Metadata) String(field string) string {
 	return s
 }
 
-// UsableMetadata is usableMetadata for the environment; the document is
-// fetched when the environment is set up, so no request context is needed.
+// UsableMetadata returns the metadata when it may be relied on: published,
+// a JSON object, and naming the issuer it was looked up for (RFC 8414
+// §3.3: otherwise its data "MUST NOT be used"); nil otherwise. The document
+// is fetched when the environment is set up, so no request context is
+// needed.
 func (e *Env) UsableMetadata() *Metadata {
 	md := e.Metadata(context.Background())
 	if !md.Published || md.Doc == nil || md.String("issuer") != e.IssuerID() {

@@ -59,6 +59,9 @@ func ccRefusal(ex *harness.Exchange) string {
 	return fmt.Sprintf("a client_credentials request was refused (%s, status %d) and nothing promised the grant", code, ex.Status)
 }
 
+// ClientCredentialsWhy says why cl cannot use client_credentials (for a
+// skip message): a public client, a grant the server does not offer or
+// the client is not registered for, or the refusal of an earlier probe.
 func (e *Env) ClientCredentialsWhy(cl *Client) string {
 	if cl.Public() {
 		return "client_credentials is for confidential clients"

@@ -116,7 +116,7 @@ func NoBrowser(c *engine.C, what string) {
 }
 
 // TallyDecision records whether the server decided an authorization request in
-// its first answer (see C.azDecided): an error page (4xx), or a redirect
+// its first answer (see C.AuthzDecided): an error page (4xx), or a redirect
 // whose URL carries code or error. A 2xx page or a redirect elsewhere
 // (typically a login page) is pending. It returns whether it was decided.
 func TallyDecision(c *engine.C, ex *harness.Exchange) bool {
@@ -219,6 +219,7 @@ func LoopbackURI(s string) bool {
 	return u != nil && u.Scheme == "http" && LoopbackHost(u.Hostname())
 }
 
+// LoopbackHost reports whether h is localhost or a loopback IP address.
 func LoopbackHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
@@ -269,6 +270,8 @@ func CodeAndState(query, fragment url.Values) (code, state string, ok bool) {
 	return "", "", false
 }
 
+// ParamError returns the error parameter of an authorization response,
+// from the query or the fragment.
 func ParamError(query, fragment url.Values) string {
 	if e := query.Get("error"); e != "" {
 		return e
@@ -343,7 +346,7 @@ func Outcome(c *engine.C, ex *harness.Exchange, r string) string {
 	}
 }
 
-// FlowOutcome classifies where a driver's flow ended, as azOutcome.
+// FlowOutcome classifies where a driver's flow ended, as Outcome.
 func FlowOutcome(c *engine.C, res *drivers.AuthzResult, err error, r string) string {
 	if q, f, found := ResultParams(c, res, r); found {
 		if _, _, ok := CodeAndState(q, f); ok {
@@ -369,6 +372,9 @@ type ForbiddenRedirect struct {
 	alt string
 }
 
+// NewForbiddenRedirect makes raw a URI no response may be redirected to;
+// registered are the client's redirect URIs, whose normalised paths are not
+// forbidden.
 func NewForbiddenRedirect(raw string, registered []string) ForbiddenRedirect {
 	b := ForbiddenRedirect{raw: raw, u: ParseEndpoint(raw)}
 	if b.u == nil {
@@ -406,7 +412,7 @@ type Probe struct {
 	Browsed        bool
 }
 
-// ProbeAuthz sends q as AUTHZ(q), then azInvalid(q), then through the driver.
+// ProbeAuthz sends q as AUTHZ(q), then WithUnsupportedResponseType(q), then through the driver.
 func ProbeAuthz(c *engine.C, cl *engine.Client, q url.Values, what string) *Probe {
 	p := &Probe{First: AuthzGet(c, q)}
 	RequireAnswer(c, p.First, what)
@@ -416,10 +422,12 @@ func ProbeAuthz(c *engine.C, cl *engine.Client, q url.Values, what string) *Prob
 	return p
 }
 
+// Hops lists the redirects of every stage of the probe.
 func (p *Probe) Hops() []Hop {
 	return append(Hops(p.First, p.invalid), FlowHops(p.Result)...)
 }
 
+// Evidence returns the exchanges that show hop h.
 func (p *Probe) Evidence(h Hop) []*harness.Exchange {
 	if h.Ex == p.First || h.Ex == p.invalid {
 		return engine.Exchanges(h.Ex)

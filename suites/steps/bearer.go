@@ -29,7 +29,7 @@ func TryAccessToken(c *engine.C, cl *engine.Client, scope string) (*TokenGrant, 
 	return TryAccessTokenFor(c, cl, scope, nil)
 }
 
-// TryAccessTokenFor is tryAT taking only a token that accept approves (nil: any),
+// TryAccessTokenFor is TryAccessToken taking only a token that accept approves (nil: any),
 // trying the next grant otherwise; accept says why it refused one.
 func TryAccessTokenFor(c *engine.C, cl *engine.Client, scope string, accept func(*TokenGrant) string) (*TokenGrant, string) {
 	e := c.Env
@@ -74,7 +74,7 @@ func TryAccessTokenFor(c *engine.C, cl *engine.Client, scope string, accept func
 	return nil, strings.Join(tried, "; ")
 }
 
-// ObtainAccessToken is tryAT that skips the spec when no access token comes: issuing
+// ObtainAccessToken is TryAccessToken that skips the spec when no access token comes: issuing
 // tokens is other groups' business.
 func ObtainAccessToken(c *engine.C, cl *engine.Client, scope string) *TokenGrant {
 	g, why := TryAccessToken(c, cl, scope)

@@ -54,7 +54,8 @@ func authzQuery(cl *engine.Client, responseType string, o CodeOpts) url.Values {
 	return q
 }
 
-// AuthzQuery is the package-level AuthzQuery plus what the target wants on
+// AuthzQuery is a code-flow authorization request for cl (authzQuery) plus
+// what the target wants on
 // every authorization request: its required scopes (e.g. openid) and extra
 // parameters (e.g. prompt=consent).
 func AuthzQuery(e *engine.Env, cl *engine.Client, responseType string, o CodeOpts) url.Values {

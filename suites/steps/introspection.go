@@ -108,7 +108,7 @@ func LiveOracles(c *engine.C, tok, hint string, owner *engine.Client) []string {
 	return live
 }
 
-// TokenStates asks the oracles in live (from liveOracles) whether tok (of
+// TokenStates asks the oracles in live (from LiveOracles) whether tok (of
 // owner) is still usable. Oracles that give no clear answer are left out
 // (noted as INFO).
 func TokenStates(c *engine.C, tok, hint string, owner *engine.Client, live []string) []TokenState {

@@ -6,15 +6,10 @@ import (
 	"github.com/oauthconform/oauthconform/suites/engine"
 )
 
-// UsableMetadata returns the metadata when it may be relied on: published,
-// a JSON object, and naming the issuer it was looked up for (RFC 8414
-// §3.3: otherwise its data "MUST NOT be used"). nil otherwise.
-func UsableMetadata(c *engine.C) *engine.Metadata { return c.Env.UsableMetadata() }
-
 // AdvertisedEndpoint returns the URL the usable metadata gives for an
 // endpoint member (e.g. revocation_endpoint), or "".
 func AdvertisedEndpoint(c *engine.C, field string) string {
-	return UsableMetadata(c).String(field)
+	return c.Env.UsableMetadata().String(field)
 }
 
 // RequireEndpoint returns an optional endpoint's URL: the configured one,

@@ -99,7 +99,7 @@ func TryRefreshGrant(c *engine.C, cl *engine.Client, scope string) (*RefreshGran
 	return nil, strings.Join(tried, "; ")
 }
 
-// ObtainRefreshGrant is rtTry that skips the spec when no refresh token comes.
+// ObtainRefreshGrant is TryRefreshGrant that skips the spec when no refresh token comes.
 func ObtainRefreshGrant(c *engine.C, cl *engine.Client, scope string) *RefreshGrant {
 	c.RequireGrant(profile.GrantRefreshToken)
 	g, why := TryRefreshGrant(c, cl, scope)
