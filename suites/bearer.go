@@ -48,7 +48,7 @@ func bearerSpecs(e *engine.Env) {
 			if g, why := steps.TryAccessTokenFor(c, cl, c.Env.Scopes.S1, accepted); g == nil {
 				c.Saw("no access token the resource accepts, to revoke: %s; only a garbage token is sent", why)
 			} else {
-				ex := steps.EndpointPost(c.Env, c, rev, cl, url.Values{"token": {g.AccessToken}, "token_type_hint": {"access_token"}})
+				ex := steps.EndpointPost(c, rev, cl, url.Values{"token": {g.AccessToken}, "token_type_hint": {"access_token"}})
 				if ex.Err == nil && ex.Status == http.StatusOK {
 					probes = append(probes, probe{what: "a revoked access token", tok: g.AccessToken, revoked: true})
 					c.Saw("an access token of the %s grant, accepted by the resource, was revoked and is sent too", g.Via)

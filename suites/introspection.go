@@ -45,7 +45,7 @@ func introspectionSpecs(e *engine.Env) {
 		if h := c.Env.APIKeyHeader(); h != "" {
 			opts = append(opts, harness.WithoutHeader(h))
 		}
-		ex := steps.EndpointPost(c.Env, c, u, nil, url.Values{"token": {g.AccessToken}}, opts...)
+		ex := steps.EndpointPost(c, u, nil, url.Values{"token": {g.AccessToken}}, opts...)
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
 		b := engine.Body(ex)
 		var leaked []string
@@ -162,12 +162,12 @@ func revokedToken(c *engine.C, rev string, cl *engine.Client) (what, tok, hint s
 		c.Saw("no token to revoke: %s", why)
 		return "", "", ""
 	}
-	ex := steps.EndpointPost(c.Env, c, rev, cl, url.Values{"token": {g.AccessToken}, "token_type_hint": {"access_token"}})
+	ex := steps.EndpointPost(c, rev, cl, url.Values{"token": {g.AccessToken}, "token_type_hint": {"access_token"}})
 	if ex.Err == nil && ex.Status == http.StatusOK {
 		return "a revoked access token", g.AccessToken, "access_token"
 	}
 	if g.RefreshToken != "" {
-		ex2 := steps.EndpointPost(c.Env, c, rev, cl, url.Values{"token": {g.RefreshToken}, "token_type_hint": {"refresh_token"}})
+		ex2 := steps.EndpointPost(c, rev, cl, url.Values{"token": {g.RefreshToken}, "token_type_hint": {"refresh_token"}})
 		if ex2.Err == nil && ex2.Status == http.StatusOK {
 			return "a revoked refresh token", g.RefreshToken, "refresh_token"
 		}

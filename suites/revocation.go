@@ -29,7 +29,7 @@ func revoke(c *engine.C, u string, cl *engine.Client, tok, hint string, opts ...
 	if hint != "" {
 		form.Set("token_type_hint", hint)
 	}
-	return steps.EndpointPost(c.Env, c, u, cl, form, opts...)
+	return steps.EndpointPost(c, u, cl, form, opts...)
 }
 
 // revRefresh obtains a refresh token of the primary client (RT1), or skips.

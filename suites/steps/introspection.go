@@ -9,51 +9,7 @@ import (
 	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
-	"github.com/oauthconform/oauthconform/suites/target"
 )
-
-// EndpointPost posts a form to a revocation or introspection endpoint,
-// authenticated as cl authenticates at the token endpoint (RFC 7009 §2.1,
-// RFC 7662 §2.1 defer to RFC 6749 §2.3); cl nil sends no client
-// credentials. The client's default headers (an API key) go along.
-//
-// Where the metadata lists the endpoint's own methods
-// (revocation_endpoint_auth_methods_supported,
-// introspection_endpoint_auth_methods_supported, RFC 8414 §2) and the
-// client's method is not among them, a listed one is used instead.
-func EndpointPost(e *engine.Env, c *engine.C, u string, cl *engine.Client, form url.Values, opts ...harness.RequestOption) *harness.Exchange {
-	form = engine.CloneValues(form)
-	if cl != nil && !cl.Public() {
-		member := ""
-		switch u {
-		case e.Endpoints.Revocation:
-			member = "revocation_endpoint_auth_methods_supported"
-		case e.Endpoints.Introspection:
-			member = "introspection_endpoint_auth_methods_supported"
-		}
-		if vals, ok := e.UsableMetadata().Strings(member); member != "" && ok && !slices.Contains(vals, cl.Method) {
-			for _, m := range []string{profile.AuthBasic, profile.AuthPost} {
-				if slices.Contains(vals, m) {
-					as := *cl
-					as.Method = m
-					cl = &as
-					break
-				}
-			}
-		}
-	}
-	auth := engine.ClientAuth(cl, form)
-	return e.HTTP.PostForm(c, u, form, append(auth, opts...)...)
-}
-
-// introspectionURL returns the introspection endpoint, configured or
-// advertised, or "".
-func introspectionURL(c *engine.C) string {
-	if !c.Present(target.EndpointIntrospection) {
-		return ""
-	}
-	return c.Env.Endpoints.Introspection
-}
 
 // Introspector is the client that asks the introspection endpoint about
 // tokens of owner: a confidential client (RFC 7662 §2.1 wants the caller
@@ -73,7 +29,7 @@ func Introspect(c *engine.C, u string, cl *engine.Client, tok, hint string) *har
 	if hint != "" {
 		form.Set("token_type_hint", hint)
 	}
-	return EndpointPost(c.Env, c, u, cl, form)
+	return EndpointPost(c, u, cl, form)
 }
 
 // TokenState is one oracle's verdict on whether a token still works.

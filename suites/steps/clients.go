@@ -5,6 +5,16 @@ import (
 	"github.com/oauthconform/oauthconform/suites/engine"
 )
 
+// ConfidentialClient returns the client of role, or skips when there is
+// none or it is public.
+func ConfidentialClient(c *engine.C, role string) *engine.Client {
+	cl := c.RequireClient(role)
+	if cl.Public() {
+		c.Skipf("the %q client (%s) is public: it has no secret to authenticate with", role, cl.ID)
+	}
+	return cl
+}
+
 // ClientCredentialsClient returns the primary client for a client_credentials check, or
 // skips: the grant is for confidential clients only (RFC 6749 §4.4), and
 // one the client is not registered for, or that nothing promised and the
@@ -19,14 +29,4 @@ func ClientCredentialsClient(c *engine.C) *engine.Client {
 		c.Skipf("precondition not met: %s", c.Env.ClientCredentialsWhy(cl))
 	}
 	return cl
-}
-
-// ScopeGranted is the scope a success response grants: its scope member, or,
-// when absent, the requested scope (RFC 6749 §5.1: "OPTIONAL, if identical
-// to the scope requested by the client"). reported says which.
-func ScopeGranted(body map[string]any, requested string) (scope string, reported bool) {
-	if s, ok := body["scope"].(string); ok {
-		return s, true
-	}
-	return requested, false
 }
