@@ -67,7 +67,7 @@ func acPrimary(c *engine.C) *engine.Client {
 func acFirst(c *engine.C, ex *harness.Exchange) map[string]any {
 	if !engine.Issued(ex) {
 		c.Skipf("precondition not met: a fresh code was not redeemed by the client it was issued to (status %d, error %q); TOK-AC-001 and TOK-AUTH-011 check redemption",
-			ex.Status, engine.Str(engine.Body(ex), "error"))
+			ex.Status, harness.ErrorCodeOf(ex))
 	}
 	return engine.Body(ex)
 }
@@ -193,7 +193,7 @@ func authorizationCodeSpecs(e *engine.Env) {
 			if engine.Issued(ex) {
 				active, ev = append(active, "the refresh token still refreshes"), append(ev, ex)
 			} else {
-				c.Saw("the first redemption's refresh token was refused with %q (status %d)", engine.Str(engine.Body(ex), "error"), ex.Status)
+				c.Saw("the first redemption's refresh token was refused with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 			}
 		}
 		for _, s := range steps.TokenStates(c, at, "access_token", cl, live) {
@@ -322,7 +322,7 @@ func authorizationCodeSpecs(e *engine.Env) {
 		}
 		ex := c.Env.ExchangeCode(c, cs, code, "", v)
 		if !engine.Issued(ex) {
-			c.Warnf(engine.Exchanges(ex), "a code requested without redirect_uri was not redeemed without redirect_uri (error %q); RFC 6749 §4.1.3 requires it only when the authorization request carried it", engine.Str(engine.Body(ex), "error"))
+			c.Warnf(engine.Exchanges(ex), "a code requested without redirect_uri was not redeemed without redirect_uri (error %q); RFC 6749 §4.1.3 requires it only when the authorization request carried it", harness.ErrorCodeOf(ex))
 			return
 		}
 		c.Saw("redeemed a code without redirect_uri for a client with one registered URI")

@@ -53,7 +53,7 @@ func bearerSpecs(e *engine.Env) {
 					probes = append(probes, probe{what: "a revoked access token", tok: g.AccessToken, revoked: true})
 					c.Saw("an access token of the %s grant, accepted by the resource, was revoked and is sent too", g.Via)
 				} else {
-					c.Saw("the access token could not be revoked (status %d, error %q): only a garbage token is sent", ex.Status, engine.Str(engine.Body(ex), "error"))
+					c.Saw("the access token could not be revoked (status %d, error %q): only a garbage token is sent", ex.Status, harness.ErrorCodeOf(ex))
 				}
 			}
 		} else {

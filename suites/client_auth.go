@@ -41,7 +41,7 @@ func authRequireMethod(c *engine.C, m string) engine.Support {
 // nothing promised m, a refusal with invalid_client (the method is not
 // accepted) skips rather than fails.
 func authTokens(c *engine.C, m string, ex *harness.Exchange, what string) {
-	if s, why := c.Env.AuthMethod(m); !s.Expected() && !engine.Issued(ex) && engine.Str(engine.Body(ex), "error") == "invalid_client" {
+	if s, why := c.Env.AuthMethod(m); !s.Expected() && !engine.Issued(ex) && harness.ErrorCodeOf(ex) == "invalid_client" {
 		c.Skipf("precondition not met: %s was refused with invalid_client, and nothing promised the %s method: %s", what, m, why)
 	}
 	c.Tokens(ex, what)
@@ -189,7 +189,7 @@ func clientAuthSpecs(e *engine.Env) {
 			c.Must(ex.Err == nil, ex, "%s: the request failed at the transport level: %v", k.name, ex.Err)
 			c.Must(!engine.Issued(ex), ex, "%s: the server issued tokens", k.name)
 			c.Must(ex.Status < 500, ex, "%s: answered with server error status %d", k.name, ex.Status)
-			code := engine.Str(engine.Body(ex), "error")
+			code := harness.ErrorCodeOf(ex)
 			switch {
 			case ex.Status == 400 && code == "invalid_request":
 			case ex.Status == 401 && code == "invalid_client":
@@ -240,7 +240,7 @@ func clientAuthSpecs(e *engine.Env) {
 		// Only tokens breach the rule: any OAuth error refuses the request
 		// (RFC 6749 §5.2 does not tie this case to one code).
 		c.NotIssued(ex, "client_credentials by the public client")
-		c.Saw("refused with %q (status %d)", engine.Str(engine.Body(ex), "error"), ex.Status)
+		c.Saw("refused with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-AUTH-013", Level: engine.SHOULD, Section: "RFC 6749 §2.3.1, §4.3.2",
@@ -285,7 +285,7 @@ func clientAuthSpecs(e *engine.Env) {
 			if changed == nil && (ex.Status == 429 || ex.Header.Get("Retry-After") != "" || ex.Status != first.Status || ex.Err != nil) {
 				changed = ex
 				c.Infof("attempt %d: answered %d (Retry-After %q, error %q, transport %v), first answer was %d",
-					i+1, ex.Status, ex.Header.Get("Retry-After"), engine.Str(engine.Body(ex), "error"), ex.Err, first.Status)
+					i+1, ex.Status, ex.Header.Get("Retry-After"), harness.ErrorCodeOf(ex), ex.Err, first.Status)
 			}
 		}
 		if c.Err() != nil {
@@ -297,7 +297,7 @@ func clientAuthSpecs(e *engine.Env) {
 		}
 		right := send(string(cl.Secret))
 		if !engine.Issued(right) {
-			c.Infof("after %d wrong secrets, the right one is refused too (status %d, error %q): the client is locked out", attempts, right.Status, engine.Str(engine.Body(right), "error"))
+			c.Infof("after %d wrong secrets, the right one is refused too (status %d, error %q): the client is locked out", attempts, right.Status, harness.ErrorCodeOf(right))
 		}
 		if changed == nil && !slowed && engine.Issued(right) {
 			c.Warnf(engine.Exchanges(first, right), "%d consecutive wrong secrets met no visible throttling, lockout or delay (alerting alone would also satisfy the MUST, invisibly)", attempts)

@@ -38,7 +38,7 @@ func clientCredentialsSpecs(e *engine.Env) {
 		cl := steps.ClientCredentialsClient(c)
 		ex := c.Env.ClientCredentials(c, cl, c.Env.Scopes.S1)
 		if !engine.Issued(ex) {
-			c.Skipf("client_credentials issued no token to inspect (status %d, error %q): TOK-CC-001's business", ex.Status, engine.Str(engine.Body(ex), "error"))
+			c.Skipf("client_credentials issued no token to inspect (status %d, error %q): TOK-CC-001's business", ex.Status, harness.ErrorCodeOf(ex))
 		}
 		if engine.Str(engine.Body(ex), "refresh_token") == "" {
 			c.Saw("no refresh_token in the client_credentials response")
@@ -101,7 +101,7 @@ func clientCredentialsSpecs(e *engine.Env) {
 			// Both refused: alike, as long as each is a real refusal.
 			c.NotIssued(exA, "scope "+fwd)
 			c.NotIssued(exB, "scope "+rev)
-			ea, eb := engine.Str(engine.Body(exA), "error"), engine.Str(engine.Body(exB), "error")
+			ea, eb := harness.ErrorCodeOf(exA), harness.ErrorCodeOf(exB)
 			c.Must(ea == eb, exB, "scope %q was refused with %q but scope %q with %q", fwd, ea, rev, eb)
 			c.Skipf("precondition not met: both orders were refused alike (%q), so the client may not hold both scopes; declare scopes the primary client is registered for", ea)
 		}

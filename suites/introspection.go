@@ -31,7 +31,7 @@ func introspectOwn(c *engine.C, u string, cl *engine.Client, tok, hint string) *
 	who := steps.Introspector(c, cl)
 	ex := steps.Introspect(c, u, who, tok, hint)
 	if ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden {
-		c.Skipf("client %q was refused at the introspection endpoint (status %d, error %q): RFC 7662 §2.1 lets the server decide who may introspect (a protected resource, say)", who.ID, ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Skipf("client %q was refused at the introspection endpoint (status %d, error %q): RFC 7662 §2.1 lets the server decide who may introspect (a protected resource, say)", who.ID, ex.Status, harness.ErrorCodeOf(ex))
 	}
 	return ex
 }
@@ -172,6 +172,6 @@ func revokedToken(c *engine.C, rev string, cl *engine.Client) (what, tok, hint s
 			return "a revoked refresh token", g.RefreshToken, "refresh_token"
 		}
 	}
-	c.Saw("the revocation endpoint did not revoke a fresh token (status %d, error %q)", ex.Status, engine.Str(engine.Body(ex), "error"))
+	c.Saw("the revocation endpoint did not revoke a fresh token (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 	return "", "", ""
 }

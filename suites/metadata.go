@@ -286,8 +286,8 @@ func metaOmissions(c *engine.C, md *engine.Metadata) []string {
 			continue
 		}
 		ex := c.Env.Token(c, cl, engine.GrantProbe(g, cl))
-		if ex.Err == nil && ex.Status < 500 && engine.Str(engine.Body(ex), "error") != "unsupported_grant_type" && (engine.Issued(ex) || engine.Str(engine.Body(ex), "error") != "") {
-			missing = append(missing, fmt.Sprintf("grant %s (a request of it was answered %d %q, not unsupported_grant_type)", g, ex.Status, engine.Str(engine.Body(ex), "error")))
+		if ex.Err == nil && ex.Status < 500 && harness.ErrorCodeOf(ex) != "unsupported_grant_type" && (engine.Issued(ex) || harness.ErrorCodeOf(ex) != "") {
+			missing = append(missing, fmt.Sprintf("grant %s (a request of it was answered %d %q, not unsupported_grant_type)", g, ex.Status, harness.ErrorCodeOf(ex)))
 		}
 	}
 	methods, listed := md.Strings("token_endpoint_auth_methods_supported")
@@ -335,7 +335,7 @@ func metaGrantTypes(c *engine.C) int {
 		}
 		ex := c.Env.Token(c, cl, engine.GrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "grant %s (%s): the request failed: %v", g, how, ex.Err)
-		got := engine.Str(engine.Body(ex), "error")
+		got := harness.ErrorCodeOf(ex)
 		c.Must(ex.Status < 500 && (engine.Issued(ex) || got != ""), ex, "grant %s: the token endpoint answered %d with neither tokens nor an OAuth error", g, ex.Status)
 		c.Must(got != "unsupported_grant_type", ex, "grant_types_supported advertises %s, but the token endpoint refuses it as unsupported_grant_type", g)
 		if engine.Issued(ex) {
@@ -424,7 +424,7 @@ func metaAuthMethods(c *engine.C) int {
 		as.Method = m
 		ex := c.Env.Token(c, &as, engine.GrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "auth method %s: the request failed: %v", m, ex.Err)
-		got := engine.Str(engine.Body(ex), "error")
+		got := harness.ErrorCodeOf(ex)
 		c.Must(ex.Status < 500 && (engine.Issued(ex) || got != ""), ex, "auth method %s: the token endpoint answered %d with neither tokens nor an OAuth error", m, ex.Status)
 		c.Must(got != "invalid_client" && ex.Status != http.StatusUnauthorized, ex,
 			"token_endpoint_auth_methods_supported advertises %s, but client %q authenticating with it was refused (status %d, error %q)", m, cl.ID, ex.Status, got)
@@ -509,7 +509,7 @@ func metaPKCEMethods(c *engine.C) int {
 			c.Failf(res.Exchanges, "code_challenge_methods_supported advertises %s, but an authorization request with it got no code (%v, error %q)", m, err, res.Error())
 		}
 		ex := c.Env.ExchangeCode(c, cl, res.Code(), cl.RedirectURI(), v)
-		c.Must(engine.Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Must(engine.Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, harness.ErrorCodeOf(ex))
 		c.Saw("code_challenge_method %s: code issued and redeemed", m)
 		n++
 	}

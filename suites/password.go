@@ -90,7 +90,7 @@ func passwordSpecs(e *engine.Env) {
 			if i == 1 {
 				first = ex.Duration
 			}
-			code := engine.Str(engine.Body(ex), "error")
+			code := harness.ErrorCodeOf(ex)
 			retry := ex.Header.Get("Retry-After")
 			slow := ex.Duration > first+time.Second && ex.Duration > 3*first
 			if ex.Status == 429 || retry != "" || code != "invalid_grant" || slow {
@@ -102,7 +102,7 @@ func passwordSpecs(e *engine.Env) {
 		}
 		ok := c.Env.Password(c, cl, u.Username, string(u.Password), "")
 		if !engine.Issued(ok) {
-			c.Infof("after %d wrong passwords the correct one is refused too (status %d, error %q): a lockout", pwBruteForceAttempts, ok.Status, engine.Str(engine.Body(ok), "error"))
+			c.Infof("after %d wrong passwords the correct one is refused too (status %d, error %q): a lockout", pwBruteForceAttempts, ok.Status, harness.ErrorCodeOf(ok))
 			pwRecover(c, cl, u, pwRetryAfter(ok.Header.Get("Retry-After")))
 			return
 		}
@@ -128,7 +128,7 @@ func pwRecover(c *engine.C, cl *engine.Client, u *target.User, wait time.Duratio
 		c.Infof("after waiting %s the correct password works again", wait)
 		return
 	}
-	c.Infof("after waiting %s the correct password is still refused (status %d, error %q): %q may stay locked for later specs", wait, ex.Status, engine.Str(engine.Body(ex), "error"), u.Username)
+	c.Infof("after waiting %s the correct password is still refused (status %d, error %q): %q may stay locked for later specs", wait, ex.Status, harness.ErrorCodeOf(ex), u.Username)
 }
 
 // pwRetryAfter reads a Retry-After header given in seconds (RFC 9110 §10.2.3);

@@ -76,7 +76,7 @@ func pkceTokenSpecs(e *engine.Env) {
 		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), harness.NewVerifier())
 		c.Must(!engine.Issued(ex), ex, "a code issued without code_challenge was redeemed with a code_verifier: PKCE downgrade (RFC 9700 §4.8.2)")
 		c.NotIssued(ex, "the redemption with a code_verifier")
-		c.Saw("refused with %q (status %d)", engine.Str(engine.Body(ex), "error"), ex.Status)
+		c.Saw("refused with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-PKCE-005", Level: engine.MAY, Section: "RFC 7636 §4.2, §4.3, §4.4.1",
@@ -93,7 +93,7 @@ func pkceTokenSpecs(e *engine.Env) {
 				continue
 			}
 			ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
-			c.Must(engine.Issued(ex), ex, "%s: the authorize endpoint accepted the plain challenge, but the exchange with the matching code_verifier failed (error %q)", m.what, engine.Str(engine.Body(ex), "error"))
+			c.Must(engine.Issued(ex), ex, "%s: the authorize endpoint accepted the plain challenge, but the exchange with the matching code_verifier failed (error %q)", m.what, harness.ErrorCodeOf(ex))
 			c.Saw("%s: accepted and redeemed", m.what)
 			if s, _ := c.Env.PKCEMethod("plain"); s != engine.Declared && s != engine.Advertised {
 				c.Infof("%s was accepted although nothing declares or advertises plain", m.what)
@@ -123,7 +123,7 @@ func pkceTokenSpecs(e *engine.Env) {
 				c.Warnf(engine.Exchanges(ex), "%s was accepted; RFC 7636 §4.1 allows only 43 to 128 unreserved characters", bad.what)
 				continue
 			}
-			c.Saw("%s: refused with %q (status %d)", bad.what, engine.Str(engine.Body(ex), "error"), ex.Status)
+			c.Saw("%s: refused with %q (status %d)", bad.what, harness.ErrorCodeOf(ex), ex.Status)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func rtPublic(c *engine.C) *engine.Client {
 func rtRotated(c *engine.C, g *steps.RefreshGrant) (string, *harness.Exchange) {
 	ex := c.Env.Refresh(c, g.Client, g.RefreshToken, "")
 	if !engine.Issued(ex) {
-		c.Skipf("the first refresh failed (status %d, error %q): TOK-RT-010's business", ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Skipf("the first refresh failed (status %d, error %q): TOK-RT-010's business", ex.Status, harness.ErrorCodeOf(ex))
 	}
 	rt2 := engine.Str(engine.Body(ex), "refresh_token")
 	if rt2 == "" || rt2 == g.RefreshToken {
@@ -210,7 +210,7 @@ func refreshTokenSpecs(e *engine.Env) {
 		ex := c.Env.Refresh(c, cl, g.RefreshToken, req)
 		if !engine.Issued(ex) {
 			c.Refused(ex, true, "invalid_scope")
-			c.Saw("refused the widening with %q (status %d)", engine.Str(engine.Body(ex), "error"), ex.Status)
+			c.Saw("refused the widening with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 			return
 		}
 		got, reported := steps.ScopeGranted(engine.Body(ex), req)
@@ -226,7 +226,7 @@ func refreshTokenSpecs(e *engine.Env) {
 		g := rtObtainExact(c, cl, both)
 		ex1 := c.Env.Refresh(c, cl, g.RefreshToken, s1)
 		if !engine.Issued(ex1) {
-			c.Skipf("the narrowing refresh was refused (status %d, error %q): TOK-RT-006's business", ex1.Status, engine.Str(engine.Body(ex1), "error"))
+			c.Skipf("the narrowing refresh was refused (status %d, error %q): TOK-RT-006's business", ex1.Status, harness.ErrorCodeOf(ex1))
 		}
 		rt2, which := engine.Str(engine.Body(ex1), "refresh_token"), "the new refresh token"
 		if rt2 == "" {

@@ -55,7 +55,7 @@ func revocationSpecs(e *engine.Env) {
 		g := revRefresh(c)
 		live := steps.LiveOracles(c, g.AccessToken, "access_token", g.Client)
 		ex := revoke(c, u, g.Client, g.RefreshToken, "refresh_token")
-		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "the revocation of a refresh token got status %d (%v, error %q), want 200", ex.Status, ex.Err, engine.Str(engine.Body(ex), "error"))
+		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "the revocation of a refresh token got status %d (%v, error %q), want 200", ex.Status, ex.Err, harness.ErrorCodeOf(ex))
 		revGone(c, g, "refresh token revoked", ex)
 		via, ev := steps.StillActive(steps.TokenStates(c, g.AccessToken, "access_token", g.Client, live))
 		if len(via) > 0 {
@@ -69,7 +69,7 @@ func revocationSpecs(e *engine.Env) {
 		cl := c.RequireClient(profile.RolePrimary)
 		ex := revoke(c, u, cl, "oauthconform-garbage-"+harness.RandomString(16), "")
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
-		c.Must(ex.Status == http.StatusOK, ex, "the revocation of an unknown token got status %d (error %q), want 200 (RFC 7009 §2.2)", ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Must(ex.Status == http.StatusOK, ex, "the revocation of an unknown token got status %d (error %q), want 200 (RFC 7009 §2.2)", ex.Status, harness.ErrorCodeOf(ex))
 	})
 
 	e.Assert(harness.Assertion{ID: "REV-003", Level: engine.MUST, Section: "RFC 7009 §2.1, §2.2.1; RFC 6749 §5.2",
@@ -91,7 +91,7 @@ func revocationSpecs(e *engine.Env) {
 		ex := revoke(c, u, &wrong, tok, "refresh_token")
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
 		c.Must(ex.Status != http.StatusOK, ex, "a revocation request with a wrong client secret was answered 200")
-		c.Must(engine.Str(engine.Body(ex), "error") == "invalid_client", ex, "a wrong client secret got error %q, want invalid_client", engine.Str(engine.Body(ex), "error"))
+		c.Must(harness.ErrorCodeOf(ex) == "invalid_client", ex, "a wrong client secret got error %q, want invalid_client", harness.ErrorCodeOf(ex))
 		if cl.Method == profile.AuthPost {
 			c.Must(ex.Status == http.StatusBadRequest || ex.Status == http.StatusUnauthorized, ex, "invalid_client got status %d, want 400 or 401", ex.Status)
 		} else {
@@ -121,7 +121,7 @@ func revocationSpecs(e *engine.Env) {
 			c.Warnf(engine.Exchanges(ex), "the revocation of another client's token was answered 200 (RFC 7009 §2.1: the request is refused and the client informed)")
 			return
 		}
-		c.Saw("the revocation of another client's token was refused (status %d, error %q)", ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Saw("the revocation of another client's token was refused (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 	})
 
 	e.Assert(harness.Assertion{ID: "REV-005", Level: engine.MUST, Section: "RFC 7009 §2.1, §2.2",
@@ -129,14 +129,14 @@ func revocationSpecs(e *engine.Env) {
 		u := requireRevocation(c)
 		g := revRefresh(c)
 		ex := revoke(c, u, g.Client, g.RefreshToken, "access_token")
-		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=access_token got status %d (%v, error %q), want 200", ex.Status, ex.Err, engine.Str(engine.Body(ex), "error"))
+		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=access_token got status %d (%v, error %q), want 200", ex.Status, ex.Err, harness.ErrorCodeOf(ex))
 		revGone(c, g, "revoked with token_type_hint=access_token", ex)
 
 		g = revRefresh(c)
 		ex = revoke(c, u, g.Client, g.RefreshToken, "oauthconform-bogus")
 		if ex.Err != nil || ex.Status != http.StatusOK {
 			c.NotIssued(ex, "the revocation with an unknown token_type_hint")
-			c.Warnf(engine.Exchanges(ex), "a refresh token sent with an unknown token_type_hint was not revoked: status %d, error %q (RFC 7009 §2.1: the hint MAY be ignored)", ex.Status, engine.Str(engine.Body(ex), "error"))
+			c.Warnf(engine.Exchanges(ex), "a refresh token sent with an unknown token_type_hint was not revoked: status %d, error %q (RFC 7009 §2.1: the hint MAY be ignored)", ex.Status, harness.ErrorCodeOf(ex))
 			return
 		}
 		revGone(c, g, "revoked with token_type_hint=oauthconform-bogus", ex)

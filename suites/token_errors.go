@@ -91,7 +91,7 @@ func tokenErrorSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "TOK-ERR-001", Level: engine.MUST, Section: "RFC 6749 §5.2",
 		Requirement: "A token error response MUST use status 400 (Bad Request), except that invalid_client MAY use 401."}, func(c *engine.C) {
 		for _, s := range errSamples(c) {
-			code := engine.Str(engine.Body(s.Ex), "error")
+			code := harness.ErrorCodeOf(s.Ex)
 			statuses := []int{400}
 			if code == "invalid_client" {
 				statuses = append(statuses, 401)
@@ -193,7 +193,7 @@ func tokenErrorSpecs(e *engine.Env) {
 		ex := c.Env.Token(c, primary, form)
 		c.Must(ex.Err == nil, ex, "the request failed at the transport level: %v", ex.Err)
 		c.Must(!engine.Issued(ex), ex, "a request without grant_type issued tokens")
-		if engine.Str(engine.Body(ex), "error") == "unsupported_grant_type" {
+		if harness.ErrorCodeOf(ex) == "unsupported_grant_type" {
 			c.Warnf(engine.Exchanges(ex), "a missing grant_type answered unsupported_grant_type; invalid_request is the code for a missing required parameter")
 			return
 		}

@@ -60,7 +60,7 @@ func tokenGeneralSpecs(e *engine.Env) {
 			form, what := steps.CodeBaseline(c, primary)
 			ex := c.Env.Token(c, primary, form)
 			c.Must(!engine.Issued(ex), ex, "the token endpoint %s is plain HTTP on a non-loopback host and issued tokens (%s): tokens and credentials cross the network in clear", u.Redacted(), what)
-			c.Saw("the configured token endpoint is plain HTTP but refused the request (status %d, error %q)", ex.Status, engine.Str(engine.Body(ex), "error"))
+			c.Saw("the configured token endpoint is plain HTTP but refused the request (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 			return
 		default:
 			c.Skipf("the token endpoint URL has scheme %q, neither https nor http", u.Scheme)
@@ -87,7 +87,7 @@ func tokenGeneralSpecs(e *engine.Env) {
 		case probe.Status >= 300 && probe.Status < 400:
 			c.Saw("the plain-HTTP form redirects (status %d to %s)", probe.Status, harness.RedactURL(probe.Location()))
 			return
-		case engine.Str(engine.Body(probe), "error") == "":
+		case harness.ErrorCodeOf(probe) == "":
 			mt := probe.MediaType()
 			if mt == "" {
 				mt = "no media type"
@@ -108,11 +108,11 @@ func tokenGeneralSpecs(e *engine.Env) {
 		}
 		ex := plainEnv.Token(c, &fake, form)
 		c.Must(!engine.Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
-		switch code := engine.Str(engine.Body(ex), "error"); code {
+		switch code := harness.ErrorCodeOf(ex); code {
 		case "invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope", "unsupported_grant_type":
 			c.Failf(engine.Exchanges(probe, ex), "the token endpoint processes token requests over plain HTTP at %s (it answered %q to a placeholder client secret): it must require TLS (RFC 6749 §3.2)", plain.Redacted(), code)
 		}
-		c.Saw("the plain-HTTP form answers OAuth errors but does not process the request (status %d, error %q)", ex.Status, engine.Str(engine.Body(ex), "error"))
+		c.Saw("the plain-HTTP form answers OAuth errors but does not process the request (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-GEN-002", Level: engine.MUST, Section: "RFC 6749 §10.9; RFC 8996; RFC 9325; RFC 9700 §2.6",
@@ -248,9 +248,9 @@ func tokenGeneralSpecs(e *engine.Env) {
 		okOmitted, okEmpty := engine.Issued(exOmitted), engine.Issued(exEmpty)
 		switch {
 		case okOmitted && !okEmpty:
-			c.Failf(ev, "%s without scope succeeds but with an empty scope= is refused (%q): the empty value was treated as a literal scope", what, engine.Str(engine.Body(exEmpty), "error"))
+			c.Failf(ev, "%s without scope succeeds but with an empty scope= is refused (%q): the empty value was treated as a literal scope", what, harness.ErrorCodeOf(exEmpty))
 		case !okOmitted && okEmpty:
-			c.Failf(ev, "%s with an empty scope= succeeds but without scope is refused (%q): the empty value is not treated as omitted", what, engine.Str(engine.Body(exOmitted), "error"))
+			c.Failf(ev, "%s with an empty scope= succeeds but without scope is refused (%q): the empty value is not treated as omitted", what, harness.ErrorCodeOf(exOmitted))
 		case okOmitted:
 			s1, has1 := engine.Body(exOmitted)["scope"].(string)
 			s2, has2 := engine.Body(exEmpty)["scope"].(string)
@@ -263,7 +263,7 @@ func tokenGeneralSpecs(e *engine.Env) {
 			// server error is not the same outcome as anything).
 			c.NotIssued(exOmitted, what+" without scope")
 			c.NotIssued(exEmpty, what+" with scope=")
-			e1, e2 := engine.Str(engine.Body(exOmitted), "error"), engine.Str(engine.Body(exEmpty), "error")
+			e1, e2 := harness.ErrorCodeOf(exOmitted), harness.ErrorCodeOf(exEmpty)
 			if e1 == "" || e2 == "" {
 				c.Failf(ev, "a refusal is not an OAuth error response (error %q without scope, %q with scope=)", e1, e2)
 			}

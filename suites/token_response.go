@@ -175,8 +175,8 @@ func tokenResponseSpecs(e *engine.Env) {
 		if !engine.Issued(ex) {
 			// Refusing is one lawful answer; TOK-CC-003 judges its code.
 			c.NotIssued(ex, "the request with an unknown scope value")
-			c.Must(engine.Str(engine.Body(ex), "error") != "", ex, "the refusal (status %d) is not an OAuth error response", ex.Status)
-			c.Saw("refused the unknown scope with %q (status %d)", engine.Str(engine.Body(ex), "error"), ex.Status)
+			c.Must(harness.ErrorCodeOf(ex) != "", ex, "the refusal (status %d) is not an OAuth error response", ex.Status)
+			c.Saw("refused the unknown scope with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 			return
 		}
 		c.RequireClosedVocabulary("zz-unknown-scope")

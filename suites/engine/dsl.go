@@ -383,7 +383,7 @@ func (e *Env) lawfulRefusal(ex *harness.Exchange) string {
 		grant = e.Dialect.TokenRequest.DefaultGrantType
 	}
 	cl := e.clientOf(ex, form)
-	code := Str(Body(ex), "error")
+	code := harness.ErrorCodeOf(ex)
 	if (code == "unsupported_grant_type" || code == "unauthorized_client" || code == "invalid_request") && (!slices.Contains(profile.Grants, grant) || cl != nil && e.grantShown(cl.ID, grant)) {
 		// An unknown grant type is never lawfully another error, and one
 		// the server already honoured for this client is not excused.
@@ -501,7 +501,7 @@ func (c *C) NotIssued(ex *harness.Exchange, what string) {
 		c.Failf(Exchanges(ex), "%s: the server issued tokens", what)
 	case ex.Status >= 500:
 		c.Failf(Exchanges(ex), "%s was answered with the server error %d (not a refusal: RFC 6749 §5.2 errors are 400 or 401)", what, ex.Status)
-	case Str(Body(ex), "error") == "":
+	case harness.ErrorCodeOf(ex) == "":
 		c.Failf(Exchanges(ex), "%s was answered %d without an OAuth error (RFC 6749 §5.2): garbage is not a refusal", what, ex.Status)
 	}
 }
@@ -520,7 +520,7 @@ func Issued(ex *harness.Exchange) bool {
 // refusal: it fails (a timeout or a 500 is not evidence of compliance).
 func (c *C) Refused(ex *harness.Exchange, codeIsShould bool, codes ...string) string {
 	c.NotIssued(ex, "the request")
-	got := Str(Body(ex), "error")
+	got := harness.ErrorCodeOf(ex)
 	if got == "" {
 		c.Failf(Exchanges(ex), "the refusal (status %d) is not an OAuth error response: no error member; expected %s", ex.Status, strings.Join(codes, " or "))
 	}

@@ -323,7 +323,7 @@ func (e *Env) ClientCredentialsWork(ctx context.Context, cl *Client) bool {
 // invalid_client is a refusal of the credentials, not of the grant, and is
 // named as such.
 func ccRefusal(ex *harness.Exchange) string {
-	code := Str(Body(ex), "error")
+	code := harness.ErrorCodeOf(ex)
 	switch code {
 	case "invalid_client":
 		return fmt.Sprintf("a client_credentials request was refused with invalid_client (status %d): the server refused the client's credentials or its authentication method for this grant, so nothing could be checked with it", ex.Status)

@@ -39,7 +39,7 @@ func (e *Env) preflightDialect(ctx context.Context) error {
 			continue
 		}
 		ex := e.HTTP.Get(ctx, u)
-		if ex.Err != nil || ex.Status != http.StatusNotFound || ex.Header.Get("WWW-Authenticate") != "" || Str(Body(ex), "error") != "" {
+		if ex.Err != nil || ex.Status != http.StatusNotFound || ex.Header.Get("WWW-Authenticate") != "" || harness.ErrorCodeOf(ex) != "" {
 			continue
 		}
 		signs = append(signs, fmt.Sprintf("endpoints.%s %s answers 404 Not Found", ep, u))

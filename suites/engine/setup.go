@@ -453,7 +453,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 	if se := transportSetupError(probe, e.Target); se != nil {
 		return se
 	}
-	if probe.Status == http.StatusNotFound && Str(Body(probe), "error") == "" {
+	if probe.Status == http.StatusNotFound && harness.ErrorCodeOf(probe) == "" {
 		fix := "check the issuer URL (its path too), or set endpoints.token (--token-endpoint)"
 		if e.EndpointFrom[target.EndpointToken] == FromDialect {
 			fix = fmt.Sprintf("the token endpoint path %s is the %s dialect's; is that the dialect this server speaks (profile:)? Otherwise set endpoints.token (--token-endpoint), or check the issuer URL",
@@ -475,7 +475,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 		if role != profile.RolePrimary {
 			ex = e.authProbe(ctx, cl)
 		}
-		if Str(Body(ex), "error") != "invalid_client" {
+		if harness.ErrorCodeOf(ex) != "invalid_client" {
 			continue
 		}
 		if role != profile.RolePrimary {
@@ -492,7 +492,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 				}
 				try := *cl
 				try.Method = alt
-				if ax := e.authProbe(ctx, &try); ax != nil && ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+				if ax := e.authProbe(ctx, &try); ax != nil && ax.Err == nil && ax.Status < 500 && harness.ErrorCodeOf(ax) != "invalid_client" {
 					e.Notes = append(e.Notes, fmt.Sprintf("client %q (%s) was refused with %s but accepted with %s, which it now uses (declare auth_method to say so)", cl.ID, role, cl.Method, alt))
 					cl.Method, cl.MethodDeclared = alt, true
 					continue
@@ -511,7 +511,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 			}
 			try := *cl
 			try.Method = alt
-			if ax := e.authProbe(ctx, &try); ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+			if ax := e.authProbe(ctx, &try); ax.Err == nil && ax.Status < 500 && harness.ErrorCodeOf(ax) != "invalid_client" {
 				return &SetupError{
 					Problem:  fmt.Sprintf("the server refused client %q (%s) with %s (invalid_client, status %d) but accepted it with %s", cl.ID, role, cl.Method, ex.Status, alt),
 					Fix:      fmt.Sprintf("if the client is registered for %s, declare clients.%s.auth_method: %s (--auth-method %s); a server that refuses %s to every client fails the checks of it", alt, role, alt, alt, cl.Method),
@@ -570,7 +570,7 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 	probes = append(probes, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
 	for _, form := range probes {
 		ex := e.Token(ctx, cl, form)
-		switch code := Str(Body(ex), "error"); {
+		switch code := harness.ErrorCodeOf(ex); {
 		case ex.Err != nil || ex.Status == http.StatusNotFound:
 			return ex // transport failure or a missing endpoint: said at once
 		case Issued(ex):
@@ -595,7 +595,7 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 		wrong.Secret = profile.Secret(string(cl.Secret) + "-oauthconform-wrong")
 		ax := e.Token(ctx, &wrong, lookedForm)
 		switch {
-		case ax.Err == nil && Str(Body(ax), "error") == "invalid_client":
+		case ax.Err == nil && harness.ErrorCodeOf(ax) == "invalid_client":
 			return looked // the grant authenticates, and took these credentials
 		case refused != nil:
 			return refused

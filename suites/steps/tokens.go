@@ -38,7 +38,7 @@ func TryAccessTokenFor(c *engine.C, cl *engine.Client, scope string, accept func
 	var tried []string
 	take := func(via string, ex *harness.Exchange) *TokenGrant {
 		if !engine.Issued(ex) {
-			tried = append(tried, fmt.Sprintf("%s: no tokens (status %d, error %q)", via, ex.Status, engine.Str(engine.Body(ex), "error")))
+			tried = append(tried, fmt.Sprintf("%s: no tokens (status %d, error %q)", via, ex.Status, harness.ErrorCodeOf(ex)))
 			return nil
 		}
 		b := engine.Body(ex)
@@ -135,7 +135,7 @@ func TryRefreshGrant(c *engine.C, cl *engine.Client, scope string) (*RefreshGran
 	}
 	take := func(via string, ex *harness.Exchange) *RefreshGrant {
 		if !engine.Issued(ex) {
-			tried = append(tried, fmt.Sprintf("%s: no tokens (status %d, error %q)", via, ex.Status, engine.Str(engine.Body(ex), "error")))
+			tried = append(tried, fmt.Sprintf("%s: no tokens (status %d, error %q)", via, ex.Status, harness.ErrorCodeOf(ex)))
 			return nil
 		}
 		b := engine.Body(ex)
