@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,11 +9,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/steps"
 )
 
 func init() {
-	register(Group{ID: "TOK-AC", Title: "authorization_code grant", Specs: authorizationCodeSpecs})
+	engine.Register(engine.Group{ID: "TOK-AC", Title: "authorization_code grant", Specs: authorizationCodeSpecs})
 }
 
 // acConcurrent is how many redemptions of one code TOK-AC-006 races.
@@ -30,53 +31,31 @@ const acReplayDelay = 30 * time.Second
 // clients MUST use it). A confidential client otherwise sends the plain
 // RFC 6749 request, so that these specs do not depend on PKCE (the TOK-PKCE
 // specs check it).
-func acUsesPKCE(e *Env, cl *Client) bool {
+func acUsesPKCE(e *engine.Env, cl *engine.Client) bool {
 	if !e.UsesPKCE() {
 		return false
 	}
-	return cl.Public() || e.PKCERequiredFor(cl) == Declared
+	return cl.Public() || e.PKCERequiredFor(cl) == engine.Declared
 }
 
 // acCode obtains a code for cl, with an S256 challenge when acUsesPKCE, and
 // returns it with the matching code_verifier ("" without PKCE). A flow that
 // yields no code fails the spec (see C.Code).
-func (c *C) acCode(cl *Client, o CodeOpts) (code, verifier string) {
+func acCode(c *engine.C, cl *engine.Client, o steps.CodeOpts) (code, verifier string) {
 	if o.Scope == "" {
 		o.Scope = c.Env.Scopes.S1
 	}
 	if acUsesPKCE(c.Env, cl) {
-		verifier = NewVerifier()
-		o.Challenge, o.Method = S256(verifier), "S256"
+		verifier = harness.NewVerifier()
+		o.Challenge, o.Method = harness.S256(verifier), "S256"
 	}
-	code, _ = c.Code(cl, o)
+	code, _ = steps.Code(c, cl, o)
 	return code, verifier
-}
-
-// acTryCode is C.Code for requests the authorization server may lawfully
-// refuse: a flow that ends without a code returns "" and its result (the
-// refusal) instead of failing. It skips when the driver cannot perform the
-// request, and fails when the flow could not be run at all.
-func (c *C) acTryCode(cl *Client, o CodeOpts) (string, *AuthzResult) {
-	d := c.RequireDriver()
-	res, err := d.Authorize(c, AuthzRequest{Client: cl, Query: c.Env.AuthzQuery(cl, "code", o)})
-	if errors.Is(err, ErrNotSupported) {
-		c.Skipf("the authorization driver cannot perform this request")
-	}
-	if res == nil {
-		res = &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
-	}
-	if last, broke := res.brokeAtServer(); broke {
-		c.Failf(res.Exchanges, "the authorization flow broke at the server (status %d, %v)", last.Status, err)
-	}
-	if err != nil {
-		c.Skipf("precondition not met: the authorization request could not be run: %v", err)
-	}
-	return res.Code(), res
 }
 
 // acPrimary is C1 for a code-grant spec: it skips when the target has no
 // authorization_code grant or no primary client.
-func (c *C) acPrimary() *Client {
+func acPrimary(c *engine.C) *engine.Client {
 	c.RequireGrant(profile.GrantAuthorizationCode)
 	return c.RequireClient(profile.RolePrimary)
 }
@@ -85,17 +64,17 @@ func (c *C) acPrimary() *Client {
 // succeeded: a precondition of the specs about reuse and binding, whose
 // failure is TOK-AC-001's (or TOK-AUTH-011's, for public clients) business,
 // so the spec skips rather than fails.
-func (c *C) acFirst(ex *harness.Exchange) map[string]any {
-	if !Issued(ex) {
+func acFirst(c *engine.C, ex *harness.Exchange) map[string]any {
+	if !engine.Issued(ex) {
 		c.Skipf("precondition not met: a fresh code was not redeemed by the client it was issued to (status %d, error %q); TOK-AC-001 and TOK-AUTH-011 check redemption",
-			ex.Status, Str(Body(ex), "error"))
+			ex.Status, harness.ErrorCodeOf(ex))
 	}
-	return Body(ex)
+	return engine.Body(ex)
 }
 
 // acSkipOOB skips specs about the redirect_uri comparison in a dialect
 // whose redirect URI is fixed and required on every token request.
-func (c *C) acSkipOOB() {
+func acSkipOOB(c *engine.C) {
 	if oob := c.Env.Dialect.Authorize.OOBRedirectURI; oob != "" {
 		c.Skipf("the %s dialect fixes redirect_uri to %s and requires it on every token request, so the RFC 6749 §4.1.3 redirect_uri rules do not apply", c.Env.Dialect.Name, oob)
 	}
@@ -103,17 +82,17 @@ func (c *C) acSkipOOB() {
 
 // acSlow marks a spec that waits d on a real target: it is labelled slow
 // and its timeout covers the wait. On the embedded mock the clock jumps.
-func acSlow(e *Env, d time.Duration) []any {
+func acSlow(e *engine.Env, d time.Duration) []any {
 	if e.Clock != nil {
 		return nil
 	}
-	return []any{Label(LabelSlow), SpecTimeout(d + defaultSpecTimeout)}
+	return []any{Label(engine.LabelSlow), SpecTimeout(d + engine.DefaultSpecTimeout)}
 }
 
 // acCodeLifetime is the lifetime TOK-AC-011 waits out: the declared one, or
 // the RECOMMENDED maximum of 10 minutes when none is declared, plus a margin
 // (5 s for a declared lifetime, 30 s otherwise).
-func acCodeLifetime(e *Env) (lifetime, wait time.Duration, declared bool) {
+func acCodeLifetime(e *engine.Env) (lifetime, wait time.Duration, declared bool) {
 	if e.CodeLifetime > 0 {
 		return e.CodeLifetime, e.CodeLifetime + 5*time.Second, true
 	}
@@ -122,7 +101,7 @@ func acCodeLifetime(e *Env) (lifetime, wait time.Duration, declared bool) {
 
 // acOtherPublic returns a public client other than p1 (P2): the public-2
 // role, else another role that is public in this dialect.
-func (c *C) acOtherPublic(p1 *Client) *Client {
+func acOtherPublic(c *engine.C, p1 *engine.Client) *engine.Client {
 	for _, role := range []string{profile.RolePublic2, profile.RoleSecond, profile.RolePrimary} {
 		if cl := c.Env.Client(role); cl != nil && cl.Public() && cl.ID != p1.ID {
 			return cl
@@ -132,20 +111,20 @@ func (c *C) acOtherPublic(p1 *Client) *Client {
 	return nil
 }
 
-func authorizationCodeSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "TOK-AC-001", Level: MUST, Section: "RFC 6749 §4.1.3, §4.1.4",
-		Requirement: "A valid authorization code, redeemed by the client it was issued to with the redirect_uri of its authorization request, MUST be exchanged for an access token (a refresh token is optional)."}, func(c *C) {
-		cl := c.acPrimary()
-		code, v := c.acCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
+func authorizationCodeSpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "TOK-AC-001", Level: engine.MUST, Section: "RFC 6749 §4.1.3, §4.1.4",
+		Requirement: "A valid authorization code, redeemed by the client it was issued to with the redirect_uri of its authorization request, MUST be exchanged for an access token (a refresh token is optional)."}, func(c *engine.C) {
+		cl := acPrimary(c)
+		code, v := acCode(c, cl, steps.CodeOpts{Scope: c.Env.Scopes.S1})
 		c.Tokens(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), "code exchange")
 		if v != "" {
 			c.Saw("the code carried an S256 challenge (public client or PKCE required)")
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-002", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2",
-		Requirement: "A code exchange without the REQUIRED code parameter MUST be refused with invalid_request."}, func(c *C) {
-		cl := c.acPrimary()
+	e.Assert(harness.Assertion{ID: "TOK-AC-002", Level: engine.MUST, Section: "RFC 6749 §4.1.3, §5.2",
+		Requirement: "A code exchange without the REQUIRED code parameter MUST be refused with invalid_request."}, func(c *engine.C) {
+		cl := acPrimary(c)
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}}
 		if r := cl.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
@@ -153,76 +132,76 @@ func authorizationCodeSpecs(e *Env) {
 		c.Refused(c.Env.Token(c, cl, form), false, "invalid_request")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-003", Level: MUST, Section: "RFC 6749 §5.2",
-		Requirement: "An invalid (unknown) authorization code MUST be refused with invalid_grant."}, func(c *C) {
-		cl := c.acPrimary()
+	e.Assert(harness.Assertion{ID: "TOK-AC-003", Level: engine.MUST, Section: "RFC 6749 §5.2",
+		Requirement: "An invalid (unknown) authorization code MUST be refused with invalid_grant."}, func(c *engine.C) {
+		cl := acPrimary(c)
 		// A verifier where PKCE may be supported: a server requiring it may
 		// check for a missing one before it looks the code up.
 		v := ""
 		if c.Env.UsesPKCE() {
-			v = NewVerifier()
+			v = harness.NewVerifier()
 		}
 		if cl.RedirectURI() == "" {
 			// Without a configured redirect URI the request lacks one a
 			// server may require first (invalid_request).
-			c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), "", v), true, "invalid_grant", "invalid_request")
+			c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+harness.RandomString(16), "", v), true, "invalid_grant", "invalid_request")
 			return
 		}
-		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
+		c.Refused(c.Env.ExchangeCode(c, cl, "garbage-"+harness.RandomString(16), cl.RedirectURI(), v), false, "invalid_grant")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-014", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
-		Requirement: "An authorization code MUST stay single-use over time: redeemed again 30 s after its first redemption, it is refused with invalid_grant."}, func(c *C) {
-		cl := c.acPrimary()
+	e.Assert(harness.Assertion{ID: "TOK-AC-014", Level: engine.MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
+		Requirement: "An authorization code MUST stay single-use over time: redeemed again 30 s after its first redemption, it is refused with invalid_grant."}, func(c *engine.C) {
+		cl := acPrimary(c)
 		if l := c.Env.CodeLifetime; l > 0 && l <= acReplayDelay+5*time.Second {
 			c.Skipf("the declared code lifetime %s is too short to tell a refused replay from an expired code", l)
 		}
-		code, v := c.acCode(cl, CodeOpts{})
-		c.acFirst(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
+		code, v := acCode(c, cl, steps.CodeOpts{})
+		acFirst(c, c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
 		if err := c.Env.Wait(c, acReplayDelay, "before replaying a redeemed code"); err != nil {
 			c.Failf(nil, "interrupted while waiting %s: %v", acReplayDelay, err)
 		}
 		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
 	}, acSlow(e, acReplayDelay)...)
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-004", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
-		Requirement: "An authorization code MUST be single-use: a second redemption right after the first is refused with invalid_grant."}, func(c *C) {
-		cl := c.acPrimary()
-		code, v := c.acCode(cl, CodeOpts{})
-		c.acFirst(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
+	e.Assert(harness.Assertion{ID: "TOK-AC-004", Level: engine.MUST, Section: "RFC 6749 §4.1.2, §10.5; RFC 9700 §4.2.4",
+		Requirement: "An authorization code MUST be single-use: a second redemption right after the first is refused with invalid_grant."}, func(c *engine.C) {
+		cl := acPrimary(c)
+		code, v := acCode(c, cl, steps.CodeOpts{})
+		acFirst(c, c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v))
 		c.Refused(c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v), false, "invalid_grant")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-005", Level: SHOULD, Section: "RFC 6749 §4.1.2, §10.5",
-		Requirement: "When a code is redeemed a second time, the server SHOULD revoke the tokens issued on its first redemption: its refresh token is refused, and introspection and the protected resource (where the target has them) no longer accept its access token."}, func(c *C) {
-		cl := c.acPrimary()
-		code, v := c.acCode(cl, CodeOpts{})
+	e.Assert(harness.Assertion{ID: "TOK-AC-005", Level: engine.SHOULD, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "When a code is redeemed a second time, the server SHOULD revoke the tokens issued on its first redemption: its refresh token is refused, and introspection and the protected resource (where the target has them) no longer accept its access token."}, func(c *engine.C) {
+		cl := acPrimary(c)
+		code, v := acCode(c, cl, steps.CodeOpts{})
 		first := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
-		b := c.acFirst(first)
-		rt, at := Str(b, "refresh_token"), Str(b, "access_token")
-		live := c.liveOracles(at, "access_token", cl)
+		b := acFirst(c, first)
+		rt, at := engine.Str(b, "refresh_token"), engine.Str(b, "access_token")
+		live := steps.LiveOracles(c, at, "access_token", cl)
 		replay := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
-		if Issued(replay) {
+		if engine.Issued(replay) {
 			c.Skipf("the replayed code was redeemed again (TOK-AC-004 fails), so there was no refused reuse to react to")
 		}
 		probes := 0
 		var active []string
-		ev := exchanges(first, replay)
+		ev := engine.Exchanges(first, replay)
 		if rt != "" && c.Env.HasGrant(profile.GrantRefreshToken) {
 			probes++
 			ex := c.Env.Refresh(c, cl, rt, "")
-			if Issued(ex) {
+			if engine.Issued(ex) {
 				active, ev = append(active, "the refresh token still refreshes"), append(ev, ex)
 			} else {
-				c.Saw("the first redemption's refresh token was refused with %q (status %d)", Str(Body(ex), "error"), ex.Status)
+				c.Saw("the first redemption's refresh token was refused with %q (status %d)", harness.ErrorCodeOf(ex), ex.Status)
 			}
 		}
-		for _, s := range c.tokenStates(at, "access_token", cl, live) {
+		for _, s := range steps.TokenStates(c, at, "access_token", cl, live) {
 			probes++
-			if s.active {
-				active, ev = append(active, "the access token is still active according to "+s.via), append(ev, s.ex)
+			if s.Active {
+				active, ev = append(active, "the access token is still active according to "+s.Via), append(ev, s.Ex)
 			} else {
-				c.Saw("%s no longer accepts the first redemption's access token", s.via)
+				c.Saw("%s no longer accepts the first redemption's access token", s.Via)
 			}
 		}
 		if probes == 0 {
@@ -233,10 +212,10 @@ func authorizationCodeSpecs(e *Env) {
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-006", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5",
-		Requirement: "Concurrent redemptions of one code MUST issue tokens at most once; the others are refused with invalid_grant."}, func(c *C) {
-		cl := c.acPrimary()
-		code, v := c.acCode(cl, CodeOpts{})
+	e.Assert(harness.Assertion{ID: "TOK-AC-006", Level: engine.MUST, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "Concurrent redemptions of one code MUST issue tokens at most once; the others are refused with invalid_grant."}, func(c *engine.C) {
+		cl := acPrimary(c)
+		code, v := acCode(c, cl, steps.CodeOpts{})
 		exs := make([]*harness.Exchange, acConcurrent)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -250,7 +229,7 @@ func authorizationCodeSpecs(e *Env) {
 		wg.Wait()
 		var won []*harness.Exchange
 		for _, ex := range exs {
-			if Issued(ex) {
+			if engine.Issued(ex) {
 				won = append(won, ex)
 			}
 		}
@@ -261,20 +240,20 @@ func authorizationCodeSpecs(e *Env) {
 			c.Skipf("none of the %d concurrent redemptions succeeded, so single use under concurrency cannot be judged; TOK-AC-001 checks redemption", acConcurrent)
 		}
 		for _, ex := range exs {
-			if !Issued(ex) {
+			if !engine.Issued(ex) {
 				c.Refused(ex, false, "invalid_grant")
 			}
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-007", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.5",
-		Requirement: "A code issued to one client MUST be refused with invalid_grant when another authenticated confidential client redeems it."}, func(c *C) {
-		c1 := c.acPrimary()
+	e.Assert(harness.Assertion{ID: "TOK-AC-007", Level: engine.MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.5",
+		Requirement: "A code issued to one client MUST be refused with invalid_grant when another authenticated confidential client redeems it."}, func(c *engine.C) {
+		c1 := acPrimary(c)
 		c2 := c.RequireClient(profile.RoleSecond)
 		if c2.Public() {
 			c.Skipf("the second client is public in this dialect; TOK-AC-013 checks codes presented by another public client")
 		}
-		code, v := c.acCode(c1, CodeOpts{})
+		code, v := acCode(c, c1, steps.CodeOpts{})
 		c.Refused(c.Env.ExchangeCode(c, c2, code, c1.RedirectURI(), v), false, "invalid_grant")
 
 		// Variant: C2's credentials with body client_id=C1. No check order is
@@ -283,7 +262,7 @@ func authorizationCodeSpecs(e *Env) {
 		if c2.Method != profile.AuthBasic {
 			return
 		}
-		code, v = c.acCode(c1, CodeOpts{})
+		code, v = acCode(c, c1, steps.CodeOpts{})
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}, "client_id": {c1.ID}}
 		if r := c1.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
@@ -294,10 +273,10 @@ func authorizationCodeSpecs(e *Env) {
 		c.Refused(c.Env.Token(c, c2, form), true, "invalid_grant", "invalid_client", "invalid_request")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-008", Level: MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.6; RFC 9700 §4.5.2",
-		Requirement: "A code exchange whose redirect_uri differs from the authorization request's MUST be refused with invalid_grant."}, func(c *C) {
-		cl, r := c.acPrimaryRedirect()
-		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
+	e.Assert(harness.Assertion{ID: "TOK-AC-008", Level: engine.MUST, Section: "RFC 6749 §4.1.3, §5.2, §10.6; RFC 9700 §4.5.2",
+		Requirement: "A code exchange whose redirect_uri differs from the authorization request's MUST be refused with invalid_grant."}, func(c *engine.C) {
+		cl, r := acPrimaryRedirect(c)
+		code, v := acCode(c, cl, steps.CodeOpts{RedirectURI: r})
 		c.Refused(c.Env.ExchangeCode(c, cl, code, r+"x", v), false, "invalid_grant")
 
 		// With a second registered URI of the same client (CM), when there is one.
@@ -305,22 +284,22 @@ func authorizationCodeSpecs(e *Env) {
 		if cm == nil || len(cm.RedirectURIs) < 2 {
 			return
 		}
-		code, v = c.acCode(cm, CodeOpts{RedirectURI: cm.RedirectURIs[0]})
+		code, v = acCode(c, cm, steps.CodeOpts{RedirectURI: cm.RedirectURIs[0]})
 		c.Refused(c.Env.ExchangeCode(c, cm, code, cm.RedirectURIs[1], v), false, "invalid_grant")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-009", Level: MUST, Section: "RFC 6749 §4.1.3",
-		Requirement: "When the authorization request carried redirect_uri, a code exchange without it MUST be refused (invalid_request or invalid_grant)."}, func(c *C) {
-		cl, r := c.acPrimaryRedirect()
-		code, v := c.acCode(cl, CodeOpts{RedirectURI: r})
+	e.Assert(harness.Assertion{ID: "TOK-AC-009", Level: engine.MUST, Section: "RFC 6749 §4.1.3",
+		Requirement: "When the authorization request carried redirect_uri, a code exchange without it MUST be refused (invalid_request or invalid_grant)."}, func(c *engine.C) {
+		cl, r := acPrimaryRedirect(c)
+		code, v := acCode(c, cl, steps.CodeOpts{RedirectURI: r})
 		c.Refused(c.Env.ExchangeCode(c, cl, code, "", v), true, "invalid_request", "invalid_grant")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-010", Level: MAY, Section: "RFC 6749 §4.1.1, §4.1.3",
-		Requirement: "A client with a single registered redirect URI MAY leave redirect_uri out of the authorization request, and then out of the code exchange, which is expected to succeed (stricter profiles such as OIDC require it: WARN)."}, func(c *C) {
-		c.acSkipOOB()
+	e.Assert(harness.Assertion{ID: "TOK-AC-010", Level: engine.MAY, Section: "RFC 6749 §4.1.1, §4.1.3",
+		Requirement: "A client with a single registered redirect URI MAY leave redirect_uri out of the authorization request, and then out of the code exchange, which is expected to succeed (stricter profiles such as OIDC require it: WARN)."}, func(c *engine.C) {
+		acSkipOOB(c)
 		c.RequireGrant(profile.GrantAuthorizationCode)
-		var cs *Client
+		var cs *engine.Client
 		for _, role := range []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic} {
 			if cl := c.Env.Client(role); cl != nil && len(cl.RedirectURIs) == 1 {
 				cs = cl
@@ -330,57 +309,57 @@ func authorizationCodeSpecs(e *Env) {
 		if cs == nil {
 			c.Skipf("the target configuration has no client with exactly one registered redirect URI")
 		}
-		o := CodeOpts{OmitRedirectURI: true}
+		o := steps.CodeOpts{OmitRedirectURI: true}
 		var v string
 		if acUsesPKCE(c.Env, cs) {
-			v = NewVerifier()
-			o.Challenge, o.Method = S256(v), "S256"
+			v = harness.NewVerifier()
+			o.Challenge, o.Method = harness.S256(v), "S256"
 		}
-		code, res := c.acTryCode(cs, o)
+		code, res := steps.TryCode(c, cs, o)
 		if code == "" {
 			c.Warnf(res.Evidence(), "the authorization request without redirect_uri was refused (error %q); RFC 6749 §4.1.1 makes it OPTIONAL for a client with one registered URI", res.Error())
 			return
 		}
 		ex := c.Env.ExchangeCode(c, cs, code, "", v)
-		if !Issued(ex) {
-			c.Warnf(exchanges(ex), "a code requested without redirect_uri was not redeemed without redirect_uri (error %q); RFC 6749 §4.1.3 requires it only when the authorization request carried it", Str(Body(ex), "error"))
+		if !engine.Issued(ex) {
+			c.Warnf(engine.Exchanges(ex), "a code requested without redirect_uri was not redeemed without redirect_uri (error %q); RFC 6749 §4.1.3 requires it only when the authorization request carried it", harness.ErrorCodeOf(ex))
 			return
 		}
 		c.Saw("redeemed a code without redirect_uri for a client with one registered URI")
 	})
 
 	lifetime, wait, declared := acCodeLifetime(e)
-	e.Assert(harness.Assertion{ID: "TOK-AC-011", Level: MUST, Section: "RFC 6749 §4.1.2, §10.5",
-		Requirement: "An authorization code MUST expire shortly after issue: redeemed once its declared lifetime has passed, it is refused with invalid_grant; a lifetime over 10 minutes is against the RECOMMENDED maximum (WARN)."}, func(c *C) {
-		cl := c.acPrimary()
+	e.Assert(harness.Assertion{ID: "TOK-AC-011", Level: engine.MUST, Section: "RFC 6749 §4.1.2, §10.5",
+		Requirement: "An authorization code MUST expire shortly after issue: redeemed once its declared lifetime has passed, it is refused with invalid_grant; a lifetime over 10 minutes is against the RECOMMENDED maximum (WARN)."}, func(c *engine.C) {
+		cl := acPrimary(c)
 		if lifetime > 10*time.Minute {
 			c.Warnf(nil, "the declared code lifetime %s exceeds the RECOMMENDED maximum of 10 minutes", lifetime)
 		}
 		if !declared {
 			c.Infof("no code lifetime is declared: assuming the RECOMMENDED maximum of 10 minutes")
 		}
-		code, v := c.acCode(cl, CodeOpts{Scope: c.Env.Scopes.S1})
+		code, v := acCode(c, cl, steps.CodeOpts{Scope: c.Env.Scopes.S1})
 		if err := c.Env.Wait(c, wait, "for the authorization code to expire"); err != nil {
 			c.Skipf("interrupted while waiting %s: %v", wait, err)
 		}
 		ex := c.Env.ExchangeCode(c, cl, code, cl.RedirectURI(), v)
-		if !declared && Issued(ex) {
+		if !declared && engine.Issued(ex) {
 			// Without a declared lifetime only the RECOMMENDED maximum is
 			// known: a longer-lived code breaches a SHOULD, not a MUST.
-			c.Warnf(exchanges(ex), "the code was still redeemed %s after issue; RFC 6749 §4.1.2 RECOMMENDS at most 10 minutes (declare code_lifetime to check the server's own)", wait)
+			c.Warnf(engine.Exchanges(ex), "the code was still redeemed %s after issue; RFC 6749 §4.1.2 RECOMMENDS at most 10 minutes (declare code_lifetime to check the server's own)", wait)
 			return
 		}
 		c.Refused(ex, false, "invalid_grant")
 	}, acSlow(e, wait)...)
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-012", Level: MUST, Section: "RFC 6749 §3.2.1, §4.1.3",
-		Requirement: "A public client's code exchange that carries neither client_id nor credentials MUST be refused (invalid_request or invalid_client): an unauthenticated client MUST send its client_id."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-AC-012", Level: engine.MUST, Section: "RFC 6749 §3.2.1, §4.1.3",
+		Requirement: "A public client's code exchange that carries neither client_id nor credentials MUST be refused (invalid_request or invalid_client): an unauthenticated client MUST send its client_id."}, func(c *engine.C) {
 		c.RequireGrant(profile.GrantAuthorizationCode)
 		p1 := c.RequireClient(profile.RolePublic)
 		if !p1.Public() {
 			c.Skipf("the %q client is not public", profile.RolePublic)
 		}
-		code, v := c.acCode(p1, CodeOpts{})
+		code, v := acCode(c, p1, steps.CodeOpts{})
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
 		if r := p1.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
@@ -391,19 +370,19 @@ func authorizationCodeSpecs(e *Env) {
 		c.Refused(c.Env.Token(c, nil, form), true, "invalid_request", "invalid_client")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-AC-013", Level: MUST, Section: "RFC 6749 §4.1.3",
-		Requirement: "A public client's code presented with another public client's client_id MUST be refused with invalid_grant."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-AC-013", Level: engine.MUST, Section: "RFC 6749 §4.1.3",
+		Requirement: "A public client's code presented with another public client's client_id MUST be refused with invalid_grant."}, func(c *engine.C) {
 		c.RequireGrant(profile.GrantAuthorizationCode)
 		p1 := c.RequireClient(profile.RolePublic)
 		if !p1.Public() {
 			c.Skipf("the %q client is not public", profile.RolePublic)
 		}
-		p2 := c.acOtherPublic(p1)
+		p2 := acOtherPublic(c, p1)
 		// Precondition: P2 can redeem codes of its own, so that a refusal
 		// below is about the code's binding, not about P2.
-		own, ownV := c.acCode(p2, CodeOpts{})
-		c.acFirst(c.Env.ExchangeCode(c, p2, own, p2.RedirectURI(), ownV))
-		code, v := c.acCode(p1, CodeOpts{})
+		own, ownV := acCode(c, p2, steps.CodeOpts{})
+		acFirst(c, c.Env.ExchangeCode(c, p2, own, p2.RedirectURI(), ownV))
+		code, v := acCode(c, p1, steps.CodeOpts{})
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}, "client_id": {p2.ID}}
 		if r := p1.RedirectURI(); r != "" {
 			form.Set("redirect_uri", r)
@@ -418,9 +397,9 @@ func authorizationCodeSpecs(e *Env) {
 // acPrimaryRedirect returns the primary client and its registered redirect
 // URI, skipping for the out-of-band dialect (its redirect_uri is fixed) and
 // for a client with none.
-func (c *C) acPrimaryRedirect() (*Client, string) {
-	c.acSkipOOB()
-	cl := c.acPrimary()
+func acPrimaryRedirect(c *engine.C) (*engine.Client, string) {
+	acSkipOOB(c)
+	cl := acPrimary(c)
 	r := cl.RedirectURI()
 	if r == "" {
 		c.Skipf("the primary client has no registered redirect URI")

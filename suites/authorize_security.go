@@ -4,19 +4,22 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauthconform/oauthconform/suites/drivers"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/steps"
 )
 
 func init() {
-	register(Group{ID: "AUTHZ-SEC", Title: "browser-facing security of /authorize", Specs: authorizeSecuritySpecs})
+	engine.Register(engine.Group{ID: "AUTHZ-SEC", Title: "browser-facing security of /authorize", Specs: authorizeSecuritySpecs})
 }
 
 // secFlow runs a valid code request through the browser driver and keeps
 // what it saw even if the flow did not complete: these specs judge the pages
 // and redirects on the way, not the outcome.
-func (c *C) secFlow() *AuthzResult {
-	cl := c.arPrimary()
-	res, err, ok := c.arTry(c.arCodeRequest(cl, RandomString(16)))
+func secFlow(c *engine.C) *drivers.AuthzResult {
+	cl := steps.BrowserClient(c)
+	res, err, ok := steps.TryFlow(c, steps.CodeFlowRequest(c, cl, harness.RandomString(16)))
 	if !ok {
 		c.Skipf("the authorization driver cannot perform this request: %v", err)
 	}
@@ -28,13 +31,10 @@ func (c *C) secFlow() *AuthzResult {
 
 // formPages are the HTML pages of the flow that hold a form: the login and
 // consent pages.
-func formPages(res *AuthzResult) []*harness.Exchange {
+func formPages(res *drivers.AuthzResult) []*harness.Exchange {
 	var out []*harness.Exchange
 	for _, ex := range res.Exchanges {
-		if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 || !looksHTML(ex) {
-			continue
-		}
-		if pg := parseHTMLPage(ex.Body); pg != nil && len(pg.forms) > 0 {
+		if ex.Status >= 200 && ex.Status < 300 && drivers.HoldsForm(ex) {
 			out = append(out, ex)
 		}
 	}
@@ -67,10 +67,10 @@ func frameProtected(h http.Header) (bool, string) {
 	return false, ""
 }
 
-func authorizeSecuritySpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "AUTHZ-SEC-001", Level: SHOULD, Section: "RFC 9700 §4.16; RFC 6749 §10.13",
-		Requirement: "The login and consent pages MUST NOT be framable by other sites; they SHOULD say so with X-Frame-Options (DENY or SAMEORIGIN) or CSP frame-ancestors."}, func(c *C) {
-		res := c.secFlow()
+func authorizeSecuritySpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-SEC-001", Level: engine.SHOULD, Section: "RFC 9700 §4.16; RFC 6749 §10.13",
+		Requirement: "The login and consent pages MUST NOT be framable by other sites; they SHOULD say so with X-Frame-Options (DENY or SAMEORIGIN) or CSP frame-ancestors."}, func(c *engine.C) {
+		res := secFlow(c)
 		pages := formPages(res)
 		if len(pages) == 0 {
 			c.Skipf("the flow showed no login or consent page (no HTML form)")
@@ -78,17 +78,17 @@ func authorizeSecuritySpecs(e *Env) {
 		for _, ex := range pages {
 			ok, how := frameProtected(ex.Header)
 			if !ok {
-				c.Warnf(exchanges(ex), "the page with the login or consent form (%s) has neither X-Frame-Options DENY/SAMEORIGIN nor CSP frame-ancestors (frame-busting script, which headers cannot show, would also satisfy RFC 6749 §10.13)", harness.RedactURL(ex.URL))
+				c.Warnf(engine.Exchanges(ex), "the page with the login or consent form (%s) has neither X-Frame-Options DENY/SAMEORIGIN nor CSP frame-ancestors (frame-busting script, which headers cannot show, would also satisfy RFC 6749 §10.13)", harness.RedactURL(ex.URL))
 				continue
 			}
 			c.Saw("framing forbidden by %s", how)
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "AUTHZ-SEC-002", Level: MUST, Section: "RFC 9700 §4.12",
-		Requirement: "The redirect answering the login/consent form POST MUST NOT use status 307 (the browser would re-send the credentials to the client); 303 is RECOMMENDED."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "AUTHZ-SEC-002", Level: engine.MUST, Section: "RFC 9700 §4.12",
+		Requirement: "The redirect answering the login/consent form POST MUST NOT use status 307 (the browser would re-send the credentials to the client); 303 is RECOMMENDED."}, func(c *engine.C) {
 		c.RequireBCP()
-		res := c.secFlow()
+		res := secFlow(c)
 		posts := 0
 		for _, ex := range res.Exchanges {
 			if ex.Method != http.MethodPost || ex.Err != nil {
@@ -97,9 +97,9 @@ func authorizeSecuritySpecs(e *Env) {
 			posts++
 			switch s := ex.Status; {
 			case s == http.StatusTemporaryRedirect:
-				c.Failf(exchanges(ex), "the form POST was answered with 307 Temporary Redirect, which re-sends the credentials to %s", harness.RedactURL(ex.Location()))
+				c.Failf(engine.Exchanges(ex), "the form POST was answered with 307 Temporary Redirect, which re-sends the credentials to %s", harness.RedactURL(ex.Location()))
 			case s == http.StatusPermanentRedirect:
-				c.Warnf(exchanges(ex), "the form POST was answered with 308 Permanent Redirect, which, like 307, re-sends the form")
+				c.Warnf(engine.Exchanges(ex), "the form POST was answered with 308 Permanent Redirect, which, like 307, re-sends the form")
 			case s == http.StatusSeeOther:
 				c.Saw("form POST answered with 303")
 			case s >= 300 && s < 400:

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
@@ -73,11 +74,11 @@ func TestGarbageTargetChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg.Timeout = 500 * time.Millisecond
-	e, err := NewEnv(context.Background(), tg, EnvOptions{Name: "garbage", NoPreflight: true})
+	e, err := engine.NewEnv(context.Background(), tg, engine.EnvOptions{Name: "garbage", NoPreflight: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(RunConfig{Envs: []*Env{e}, NoColor: true, LabelFilter: "!intrusive"})
+	res, err := engine.Run(engine.RunConfig{Envs: []*engine.Env{e}, NoColor: true, LabelFilter: "!intrusive"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/steps"
 )
 
 func init() {
-	register(Group{ID: "RES-SCOPE", Title: "scope-gated API (seed 001: merchant and customer tokens)", Specs: merchantScopeSpecs})
+	engine.Register(engine.Group{ID: "RES-SCOPE", Title: "scope-gated API (seed 001: merchant and customer tokens)", Specs: merchantScopeSpecs})
 }
 
 // scopeGates is a profile's scope-gated API (profile.Resources) read as
@@ -29,7 +31,7 @@ type scopeGates struct {
 }
 
 // requireScopeGates reads the profile's scope gates or skips.
-func (c *C) requireScopeGates() *scopeGates {
+func requireScopeGates(c *engine.C) *scopeGates {
 	res := c.Env.Dialect.Resources
 	if len(res.Rules) == 0 {
 		c.Skipf("the %s dialect has no scope-gated API (seed 001's merchant/customer endpoints)", c.Env.Dialect.Name)
@@ -88,16 +90,16 @@ func expandPath(tmpl, clientID string) string {
 }
 
 // scopeToken obtains an access token of cl granted exactly scope, or skips.
-func (c *C) scopeToken(cl *Client, scope string) *atGrant {
-	g := c.obtainAT(cl, scope)
-	if !harness.SameScopes(g.scope, scope) {
-		c.Skipf("a token for scope %q was granted %q instead", scope, g.scope)
+func scopeToken(c *engine.C, cl *engine.Client, scope string) *steps.TokenGrant {
+	g := steps.ObtainAccessToken(c, cl, scope)
+	if !harness.SameScopes(g.Scope, scope) {
+		c.Skipf("a token for scope %q was granted %q instead", scope, g.Scope)
 	}
 	return g
 }
 
 // callAPI calls an endpoint of the scope-gated API with a bearer token.
-func (c *C) callAPI(r profile.ResourceRule, clientID, tok string) *harness.Exchange {
+func callAPI(c *engine.C, r profile.ResourceRule, clientID, tok string) *harness.Exchange {
 	method := strings.ToUpper(r.Method)
 	if method == "" {
 		method = http.MethodGet
@@ -111,43 +113,43 @@ func apiAccepted(ex *harness.Exchange) bool {
 	return ex.Err == nil && ex.Status < 500 && ex.Status != http.StatusUnauthorized && ex.Status != http.StatusForbidden
 }
 
-func merchantScopeSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-001", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
-		Requirement: "A customer-scope token MUST be accepted on each of the customer-facing endpoints the dialect lists (POST merchants/login, widget/init, apply, information, calculate-interest, authorization; GET terms-and-conditions)."}, func(c *C) {
-		g := c.requireScopeGates()
+func merchantScopeSpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-001", Level: engine.MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
+		Requirement: "A customer-scope token MUST be accepted on each of the customer-facing endpoints the dialect lists (POST merchants/login, widget/init, apply, information, calculate-interest, authorization; GET terms-and-conditions)."}, func(c *engine.C) {
+		g := requireScopeGates(c)
 		cl := c.RequireClient(profile.RolePrimary)
-		tok := c.scopeToken(cl, g.narrow)
+		tok := scopeToken(c, cl, g.narrow)
 		for _, r := range g.narrowRules {
-			ex := c.callAPI(r, cl.ID, tok.at)
+			ex := callAPI(c, r, cl.ID, tok.AccessToken)
 			c.Must(ex.Err == nil, ex, "%s %s: the request failed: %v", r.Method, r.Path, ex.Err)
 			c.Must(apiAccepted(ex), ex, "%s %s refused a %s token (status %d): the dialect lists it as a %s endpoint", r.Method, r.Path, g.narrow, ex.Status, g.narrow)
 		}
 		c.Saw("%d %s endpoints accepted the %s token", len(g.narrowRules), g.narrow, g.narrow)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-002", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
-		Requirement: "A customer-scope token MUST be refused on an endpoint that is not customer-facing: the dialect treats it as an invalid token (401 with error=\"invalid_token\"; 403 insufficient_scope where the profile says so)."}, func(c *C) {
-		g := c.requireScopeGates()
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-002", Level: engine.MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
+		Requirement: "A customer-scope token MUST be refused on an endpoint that is not customer-facing: the dialect treats it as an invalid token (401 with error=\"invalid_token\"; 403 insufficient_scope where the profile says so)."}, func(c *engine.C) {
+		g := requireScopeGates(c)
 		if g.wideOnly.Path == "" {
 			c.Skipf("the profile names no endpoint closed to %s tokens", g.narrow)
 		}
 		cl := c.RequireClient(profile.RolePrimary)
-		tok := c.scopeToken(cl, g.narrow)
-		ex := c.callAPI(g.wideOnly, cl.ID, tok.at)
+		tok := scopeToken(c, cl, g.narrow)
+		ex := callAPI(c, g.wideOnly, cl.ID, tok.AccessToken)
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
 		if !g.wideOnlyDeclared {
 			if ex.Status == http.StatusNotFound {
 				// A 404 past the gate, or no gate at all on an undocumented
 				// path? A garbage token tells: refused there, the path is
 				// gated and the narrow token got through.
-				if gx := c.callAPI(g.wideOnly, cl.ID, "oauthconform-garbage-"+RandomString(12)); gx.Err != nil || gx.Status != http.StatusUnauthorized {
+				if gx := callAPI(c, g.wideOnly, cl.ID, "oauthconform-garbage-"+harness.RandomString(12)); gx.Err != nil || gx.Status != http.StatusUnauthorized {
 					c.Skipf("no documented %s-only endpoint, and the undocumented %s %s probed instead is not gated (404, and %d for a garbage token)", g.wide, g.wideOnly.Method, g.wideOnly.Path, gx.Status)
 				}
 			}
 			c.Saw("no documented %s-only endpoint: %s %s (matching no documented endpoint, so needing the default scope) is probed", g.wide, g.wideOnly.Method, g.wideOnly.Path)
 		}
-		ch, _ := bearerChallenge(ex.Header.Values("WWW-Authenticate"))
-		code := challengeError(ch)
+		ch, _ := steps.BearerChallenge(ex.Header.Values("WWW-Authenticate"))
+		code := steps.ChallengeError(ch)
 		if c.Env.Dialect.Resources.ScopeError == profile.ScopeErrorInvalidToken {
 			c.Must(ex.Status == http.StatusUnauthorized && code == "invalid_token", ex,
 				"a %s token on %s %s got status %d (challenge error %q); the dialect calls it an invalid token: 401 with error=\"invalid_token\"", g.narrow, g.wideOnly.Method, g.wideOnly.Path, ex.Status, code)
@@ -157,26 +159,26 @@ func merchantScopeSpecs(e *Env) {
 			"a %s token on %s %s got status %d (challenge error %q), want 403 insufficient_scope (RFC 6750 §3.1)", g.narrow, g.wideOnly.Method, g.wideOnly.Path, ex.Status, code)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-003", Level: MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
-		Requirement: "A merchant-scope token MUST be accepted everywhere: on the customer-facing endpoints and on the others."}, func(c *C) {
-		g := c.requireScopeGates()
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-003", Level: engine.MUST, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1",
+		Requirement: "A merchant-scope token MUST be accepted everywhere: on the customer-facing endpoints and on the others."}, func(c *engine.C) {
+		g := requireScopeGates(c)
 		cl := c.RequireClient(profile.RolePrimary)
-		tok := c.scopeToken(cl, g.wide)
+		tok := scopeToken(c, cl, g.wide)
 		rules := slices.Clone(g.narrowRules)
 		if g.wideOnly.Path != "" {
 			rules = append(rules, g.wideOnly)
 		}
 		for _, r := range rules {
-			ex := c.callAPI(r, cl.ID, tok.at)
+			ex := callAPI(c, r, cl.ID, tok.AccessToken)
 			c.Must(ex.Err == nil, ex, "%s %s: the request failed: %v", r.Method, r.Path, ex.Err)
 			c.Must(apiAccepted(ex), ex, "%s %s refused a %s token (status %d): the dialect says it is valid on every endpoint", r.Method, r.Path, g.wide, ex.Status)
 		}
 		c.Saw("%d endpoints accepted the %s token", len(rules), g.wide)
 	})
 
-	e.Assert(harness.Assertion{ID: "RES-SCOPE-004", Level: SHOULD, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1; RFC 9068 §4",
-		Requirement: "An endpoint under /client-id/{client_id}/ SHOULD refuse a token issued to another client (401 invalid_token, as for a token meant for another resource); the seed does not say, the profile chooses it."}, func(c *C) {
-		g := c.requireScopeGates()
+	e.Assert(harness.Assertion{ID: "RES-SCOPE-004", Level: engine.SHOULD, Section: "merchant-customer dialect (fixtures/profiles/merchant-customer.yaml); RFC 6750 §3.1; RFC 9068 §4",
+		Requirement: "An endpoint under /client-id/{client_id}/ SHOULD refuse a token issued to another client (401 invalid_token, as for a token meant for another resource); the seed does not say, the profile chooses it."}, func(c *engine.C) {
+		g := requireScopeGates(c)
 		cl := c.RequireClient(profile.RolePrimary)
 		var rule *profile.ResourceRule
 		for i := range g.narrowRules {
@@ -192,11 +194,11 @@ func merchantScopeSpecs(e *Env) {
 		if c2 := c.Env.Client(profile.RoleSecond); c2 != nil && c2.ID != cl.ID {
 			other = c2.ID
 		}
-		tok := c.scopeToken(cl, g.wide)
-		ex := c.callAPI(*rule, other, tok.at)
+		tok := scopeToken(c, cl, g.wide)
+		ex := callAPI(c, *rule, other, tok.AccessToken)
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
 		if apiAccepted(ex) {
-			c.Warnf(exchanges(ex), "%s %s with client_id %q accepted a token of client %q (status %d)", rule.Method, rule.Path, other, cl.ID, ex.Status)
+			c.Warnf(engine.Exchanges(ex), "%s %s with client_id %q accepted a token of client %q (status %d)", rule.Method, rule.Path, other, cl.ID, ex.Status)
 			return
 		}
 		c.Saw("another client's path was refused with status %d", ex.Status)

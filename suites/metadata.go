@@ -1,8 +1,6 @@
 package suites
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -11,158 +9,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/drivers"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/steps"
 )
 
 func init() {
-	register(Group{ID: "META", Title: "RFC 8414 authorization server metadata", Specs: metadataSpecs})
-}
-
-// Well-known locations of the metadata document.
-const (
-	wellKnownOAuth = "/.well-known/oauth-authorization-server"
-	wellKnownOIDC  = "/.well-known/openid-configuration"
-)
-
-// Metadata is the target's authorization server metadata (RFC 8414) as the
-// harness found it.
-type Metadata struct {
-	// Disabled: the target declares that it publishes none.
-	Disabled bool
-	// Published: one of the well-known locations answered 2xx.
-	Published bool
-	// URL is where the document came from; OIDC is set when that is OpenID
-	// Connect Discovery's location rather than RFC 8414's.
-	URL  string
-	OIDC bool
-	// Ex is the answer of URL; Tried holds every location asked, in order.
-	Ex    *harness.Exchange
-	Tried []*harness.Exchange
-	// Doc is the document when the body is a JSON object (repeated members:
-	// the last wins), with numbers as json.Number; DecodeErr says why not.
-	Doc       map[string]any
-	DecodeErr error
-}
-
-// metadataCache holds an Env's metadata once fetched. The specs of one
-// environment run one at a time, but the locks keep it safe either way.
-type metadataCache struct {
-	mu sync.Mutex
-	md *Metadata
-}
-
-// metadataCacheInit guards the lazy creation of Env.meta.
-var metadataCacheInit sync.Mutex
-
-func (e *Env) metadataCache() *metadataCache {
-	metadataCacheInit.Lock()
-	defer metadataCacheInit.Unlock()
-	if e.meta == nil {
-		e.meta = &metadataCache{}
-	}
-	return e.meta
-}
-
-// issuerID is the issuer identifier the metadata is looked up from: the
-// configured one, else the base URL.
-func (e *Env) issuerID() string {
-	if e.Issuer != "" {
-		return e.Issuer
-	}
-	return e.HTTP.BaseURL()
-}
-
-// metadataURLs are the locations of the document for an issuer: RFC 8414
-// §3.1 inserts the well-known suffix between the host and the issuer's
-// path; OpenID Connect Discovery §4 appends its suffix to the issuer.
-func metadataURLs(issuer string) []string {
-	u, err := url.Parse(issuer)
-	if err != nil || u.Host == "" {
-		return []string{strings.TrimRight(issuer, "/") + wellKnownOAuth}
-	}
-	rfc := *u
-	rfc.Path, rfc.RawPath = wellKnownOAuth+strings.TrimRight(u.Path, "/"), ""
-	rfc.RawQuery, rfc.Fragment = "", ""
-	return []string{rfc.String(), strings.TrimRight(issuer, "/") + wellKnownOIDC}
-}
-
-// Metadata returns the target's metadata document, fetched on first use
-// (RFC 8414's location first, then OpenID Connect's) and cached for the
-// environment. It never fails: see Metadata.Published and Doc.
-func (e *Env) Metadata(ctx context.Context) *Metadata {
-	mc := e.metadataCache()
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	if mc.md != nil {
-		return mc.md
-	}
-	md := &Metadata{}
-	mc.md = md
-	if e.HasMetadata != nil && !*e.HasMetadata || e.HTTP == nil {
-		md.Disabled = true
-		return md
-	}
-	// One spec's deadline must not leave every later spec without
-	// metadata: the request is bounded by the client's own timeout.
-	ctx = context.WithoutCancel(ctx)
-	declared := e.HasMetadata != nil && *e.HasMetadata
-	var firstBad *harness.Exchange
-	var firstErr error
-	for i, u := range metadataURLs(e.issuerID()) {
-		ex := e.HTTP.Get(ctx, u, harness.WithHeader("Accept", "application/json"))
-		md.Tried = append(md.Tried, ex)
-		if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 {
-			continue
-		}
-		doc, err := harness.DecodeJSONObject(ex.Body)
-		var dup *harness.DuplicateKeyError
-		if err != nil && !errors.As(err, &dup) {
-			// A 2xx that is no JSON object (an HTML catch-all, say) is
-			// not a metadata document; the next location may hold one.
-			if firstBad == nil {
-				firstBad, firstErr = ex, err
-			}
-			continue
-		}
-		md.Published, md.URL, md.OIDC, md.Ex, md.Doc = true, u, i == 1, ex, doc
-		return md
-	}
-	if firstBad != nil && declared {
-		// Declared published: the bad answer is the document, and META-001
-		// fails it.
-		md.Published, md.URL, md.Ex, md.DecodeErr = true, firstBad.URL, firstBad, firstErr
-	}
-	return md
-}
-
-// Strings returns a member that is an array of strings; present is false
-// when the member is absent (or not such an array).
-func (m *Metadata) Strings(field string) (vals []string, present bool) {
-	if m == nil || m.Doc == nil {
-		return nil, false
-	}
-	arr, ok := m.Doc[field].([]any)
-	if !ok {
-		return nil, false
-	}
-	for _, v := range arr {
-		if s, ok := v.(string); ok {
-			vals = append(vals, s)
-		}
-	}
-	return vals, true
-}
-
-// String returns a string member, "" when absent.
-func (m *Metadata) String(field string) string {
-	if m == nil || m.Doc == nil {
-		return ""
-	}
-	s, _ := m.Doc[field].(string)
-	return s
+	engine.Register(engine.Group{ID: "META", Title: "RFC 8414 authorization server metadata", Specs: metadataSpecs})
 }
 
 // metadataDefaults are RFC 8414 §2's values for omitted members; a member
@@ -176,27 +32,12 @@ var metadataDefaults = map[string][]string{
 	"code_challenge_methods_supported": {},
 }
 
-// usableMetadata returns the metadata when it may be relied on: published,
-// a JSON object, and naming the issuer it was looked up for (RFC 8414
-// §3.3: otherwise its data "MUST NOT be used"). nil otherwise.
-func (c *C) usableMetadata() *Metadata { return c.Env.usableMetadataDoc() }
-
-// usableMetadataDoc is usableMetadata for the environment; the document is
-// fetched when the environment is set up, so no request context is needed.
-func (e *Env) usableMetadataDoc() *Metadata {
-	md := e.Metadata(context.Background())
-	if !md.Published || md.Doc == nil || md.String("issuer") != e.issuerID() {
-		return nil
-	}
-	return md
-}
-
 // advertisedValues returns what the metadata says of a capability list:
 // the listed values, or RFC 8414's default when the member is omitted.
 // known is false without usable metadata, or when an omitted member has no
 // default.
-func (c *C) advertisedValues(field string) (vals []string, known bool, how string) {
-	md := c.usableMetadata()
+func advertisedValues(c *engine.C, field string) (vals []string, known bool, how string) {
+	md := c.Env.UsableMetadata()
 	if md == nil {
 		return nil, false, ""
 	}
@@ -209,30 +50,10 @@ func (c *C) advertisedValues(field string) (vals []string, known bool, how strin
 	return nil, false, ""
 }
 
-// advertisedEndpoint returns the URL the usable metadata gives for an
-// endpoint member (e.g. revocation_endpoint), or "".
-func (c *C) advertisedEndpoint(field string) string {
-	return c.usableMetadata().String(field)
-}
-
-// requireEndpoint returns an optional endpoint's URL: the configured one,
-// else the one the metadata advertises; it skips when there is neither.
-func (c *C) requireEndpoint(what, configured, field string) string {
-	if configured != "" {
-		return configured
-	}
-	if u := c.advertisedEndpoint(field); u != "" {
-		c.Saw("the %s endpoint %s comes from the metadata (%s)", what, u, field)
-		return u
-	}
-	c.Skipf("the target has no %s endpoint (none configured, none advertised as %s)", what, field)
-	return ""
-}
-
 // requireMetadataDoc returns the published metadata document, skipping when
 // the target publishes none or its body is not a JSON object (META-001's
 // business).
-func (c *C) requireMetadataDoc() *Metadata {
+func requireMetadataDoc(c *engine.C) *engine.Metadata {
 	md := c.Env.Metadata(c)
 	switch {
 	case md.Disabled:
@@ -274,24 +95,24 @@ func statuses(exs []*harness.Exchange) string {
 	return strings.Join(out, "; ")
 }
 
-func metadataSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "META-006", Level: SHOULD, Section: "RFC 8414 §2",
-		Requirement: "The metadata SHOULD advertise what the server offers: a grant type it accepts or declares, a client authentication method its clients use, PKCE where supported. Metadata is evidence, not a gate: the checks of an omitted capability still run, and the omission is reported here."}, func(c *C) {
-		c.requireMetadataDoc()
-		md := c.usableMetadata()
+func metadataSpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "META-006", Level: engine.SHOULD, Section: "RFC 8414 §2",
+		Requirement: "The metadata SHOULD advertise what the server offers: a grant type it accepts or declares, a client authentication method its clients use, PKCE where supported. Metadata is evidence, not a gate: the checks of an omitted capability still run, and the omission is reported here."}, func(c *engine.C) {
+		requireMetadataDoc(c)
+		md := c.Env.UsableMetadata()
 		if md == nil {
 			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
 		}
-		missing := c.metaOmissions(md)
+		missing := metaOmissions(c, md)
 		if len(missing) > 0 {
-			c.Warnf(exchanges(md.Ex), "the metadata omits what the server offers: %s", strings.Join(missing, "; "))
+			c.Warnf(engine.Exchanges(md.Ex), "the metadata omits what the server offers: %s", strings.Join(missing, "; "))
 			return
 		}
 		c.Saw("the metadata advertises every capability seen or declared")
 	})
 
-	e.Assert(harness.Assertion{ID: "META-001", Level: MUST, Section: "RFC 8414 §2, §3, §3.2, §3.3",
-		Requirement: "The metadata document at the well-known location MUST be served with 200 as application/json, and its issuer MUST be identical to the issuer it was looked up for: an https URL without query or fragment."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "META-001", Level: engine.MUST, Section: "RFC 8414 §2, §3, §3.2, §3.3",
+		Requirement: "The metadata document at the well-known location MUST be served with 200 as application/json, and its issuer MUST be identical to the issuer it was looked up for: an https URL without query or fragment."}, func(c *engine.C) {
 		md := c.Env.Metadata(c)
 		if md.Disabled {
 			c.Skipf("the target declares that it publishes no metadata (metadata: false)")
@@ -309,7 +130,7 @@ func metadataSpecs(e *Env) {
 		if md.OIDC {
 			c.Saw("metadata found at OpenID Connect Discovery's location %s, not at RFC 8414's", md.URL)
 		}
-		want := c.Env.issuerID()
+		want := c.Env.IssuerID()
 		iss, ok := md.Doc["issuer"].(string)
 		c.Must(ok && iss != "", ex, "the metadata has no issuer string")
 		c.Must(iss == want, ex, "the metadata's issuer %q is not identical to the issuer %q it was looked up for (RFC 8414 §3.3)", iss, want)
@@ -321,13 +142,13 @@ func metadataSpecs(e *Env) {
 		case loopbackHTTP(iss):
 			c.Saw("the issuer %s is plain http on a loopback host: a local test server, accepted (assertions §4.20)", iss)
 		default:
-			c.Failf(exchanges(ex), "the issuer %q does not use the https scheme (RFC 8414 §2)", iss)
+			c.Failf(engine.Exchanges(ex), "the issuer %q does not use the https scheme (RFC 8414 §2)", iss)
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "META-002", Level: MUST, Section: "RFC 8414 §2, §3.2",
-		Requirement: "The metadata MUST hold issuer, token_endpoint (unless only the implicit grant is supported), authorization_endpoint and response_types_supported (unless no supported grant uses the authorization endpoint), and MUST omit members whose array would have zero elements."}, func(c *C) {
-		md := c.requireMetadataDoc()
+	e.Assert(harness.Assertion{ID: "META-002", Level: engine.MUST, Section: "RFC 8414 §2, §3.2",
+		Requirement: "The metadata MUST hold issuer, token_endpoint (unless only the implicit grant is supported), authorization_endpoint and response_types_supported (unless no supported grant uses the authorization endpoint), and MUST omit members whose array would have zero elements."}, func(c *engine.C) {
+		md := requireMetadataDoc(c)
 		doc := md.Doc
 		present := func(k string) bool {
 			v, ok := doc[k]
@@ -373,26 +194,26 @@ func metadataSpecs(e *Env) {
 		c.Must(len(empty) == 0, md.Ex, "the metadata has zero-element arrays %s, which RFC 8414 §3.2 says to omit", strings.Join(empty, ", "))
 	})
 
-	e.Assert(harness.Assertion{ID: "META-003", Level: MUST, Section: "RFC 8414 §2",
-		Requirement: "Every advertised capability MUST work: each value of grant_types_supported, response_types_supported, token_endpoint_auth_methods_supported and code_challenge_methods_supported (omitted: the RFC 8414 defaults) is exercised once and not refused as unsupported."}, func(c *C) {
-		c.requireMetadataDoc()
-		if c.usableMetadata() == nil {
+	e.Assert(harness.Assertion{ID: "META-003", Level: engine.MUST, Section: "RFC 8414 §2",
+		Requirement: "Every advertised capability MUST work: each value of grant_types_supported, response_types_supported, token_endpoint_auth_methods_supported and code_challenge_methods_supported (omitted: the RFC 8414 defaults) is exercised once and not refused as unsupported."}, func(c *engine.C) {
+		requireMetadataDoc(c)
+		if c.Env.UsableMetadata() == nil {
 			c.Skipf("the metadata does not name this issuer (META-001's business), so RFC 8414 §3.3 forbids using it")
 		}
 		exercised := 0
-		exercised += c.metaGrantTypes()
-		exercised += c.metaResponseTypes()
-		exercised += c.metaAuthMethods()
-		exercised += c.metaPKCEMethods()
+		exercised += metaGrantTypes(c)
+		exercised += metaResponseTypes(c)
+		exercised += metaAuthMethods(c)
+		exercised += metaPKCEMethods(c)
 		if exercised == 0 {
 			c.Skipf("no advertised value could be exercised with this target configuration")
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "META-004", Level: MUST, Section: "RFC 9700 §2.1.1; RFC 8414 §2",
-		Requirement: "A server with the authorization code grant MUST make its PKCE support detectable: code_challenge_methods_supported is RECOMMENDED (WARN if absent) and, when present, MUST contain S256 (not plain only)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "META-004", Level: engine.MUST, Section: "RFC 9700 §2.1.1; RFC 8414 §2",
+		Requirement: "A server with the authorization code grant MUST make its PKCE support detectable: code_challenge_methods_supported is RECOMMENDED (WARN if absent) and, when present, MUST contain S256 (not plain only)."}, func(c *engine.C) {
 		c.RequireBCP()
-		md := c.requireMetadataDoc()
+		md := requireMetadataDoc(c)
 		grants, ok := md.Strings("grant_types_supported")
 		if !ok {
 			grants = metadataDefaults["grant_types_supported"]
@@ -402,17 +223,17 @@ func metadataSpecs(e *Env) {
 		}
 		methods, present := md.Strings("code_challenge_methods_supported")
 		if !present {
-			c.Warnf(exchanges(md.Ex), "the metadata omits code_challenge_methods_supported: RFC 9700 §2.1.1 RECOMMENDS it to make PKCE support detectable")
+			c.Warnf(engine.Exchanges(md.Ex), "the metadata omits code_challenge_methods_supported: RFC 9700 §2.1.1 RECOMMENDS it to make PKCE support detectable")
 			return
 		}
 		c.Must(slices.Contains(methods, "S256"), md.Ex, "code_challenge_methods_supported %q does not contain S256 (RFC 9700 §2.1.1; RFC 7636 §4.2: S256 is mandatory to implement)", methods)
 		c.Saw("code_challenge_methods_supported %q", methods)
 	})
 
-	e.Assert(harness.Assertion{ID: "META-005", Level: MUST, Section: "RFC 8414 §2; RFC 6749 §3.1, §3.2",
-		Requirement: "Every endpoint URL the metadata advertises (each *_endpoint and jwks_uri) MUST use the https scheme; skipped for a plain-http loopback test server."}, func(c *C) {
-		md := c.requireMetadataDoc()
-		iss := c.Env.issuerID()
+	e.Assert(harness.Assertion{ID: "META-005", Level: engine.MUST, Section: "RFC 8414 §2; RFC 6749 §3.1, §3.2",
+		Requirement: "Every endpoint URL the metadata advertises (each *_endpoint and jwks_uri) MUST use the https scheme; skipped for a plain-http loopback test server."}, func(c *engine.C) {
+		md := requireMetadataDoc(c)
+		iss := c.Env.IssuerID()
 		if loopbackHTTP(iss) {
 			c.Skipf("the issuer %s is plain http on a loopback host: a local test server, where the TLS checks are skipped (assertions §4.20)", iss)
 		}
@@ -443,7 +264,7 @@ func metadataSpecs(e *Env) {
 // seen to accept (a placeholder request of the grant is not refused as
 // unsupported_grant_type), client authentication methods its clients are
 // declared to use, and PKCE where it is declared.
-func (c *C) metaOmissions(md *Metadata) []string {
+func metaOmissions(c *engine.C, md *engine.Metadata) []string {
 	var missing []string
 	grants, listed := md.Strings("grant_types_supported")
 	if !listed {
@@ -456,17 +277,17 @@ func (c *C) metaOmissions(md *Metadata) []string {
 		}
 		s, why := c.Env.Grant(g)
 		switch {
-		case s == Absent:
+		case s == engine.Absent:
 			continue
-		case s == Declared:
+		case s == engine.Declared:
 			missing = append(missing, fmt.Sprintf("grant %s (%s)", g, why))
 			continue
 		case cl == nil || c.Env.Endpoints.Token == "":
 			continue
 		}
-		ex := c.Env.Token(c, cl, metaGrantProbe(g, cl))
-		if ex.Err == nil && ex.Status < 500 && Str(Body(ex), "error") != "unsupported_grant_type" && (Issued(ex) || Str(Body(ex), "error") != "") {
-			missing = append(missing, fmt.Sprintf("grant %s (a request of it was answered %d %q, not unsupported_grant_type)", g, ex.Status, Str(Body(ex), "error")))
+		ex := c.Env.Token(c, cl, engine.GrantProbe(g, cl))
+		if ex.Err == nil && ex.Status < 500 && harness.ErrorCodeOf(ex) != "unsupported_grant_type" && (engine.Issued(ex) || harness.ErrorCodeOf(ex) != "") {
+			missing = append(missing, fmt.Sprintf("grant %s (a request of it was answered %d %q, not unsupported_grant_type)", g, ex.Status, harness.ErrorCodeOf(ex)))
 		}
 	}
 	methods, listed := md.Strings("token_endpoint_auth_methods_supported")
@@ -488,7 +309,7 @@ func (c *C) metaOmissions(md *Metadata) []string {
 			missing = append(missing, "token endpoint auth method "+m+" (declared)")
 		}
 	}
-	if s, why := c.Env.PKCE(); s == Declared {
+	if s, why := c.Env.PKCE(); s == engine.Declared {
 		if vals, ok := md.Strings("code_challenge_methods_supported"); !ok || !slices.Contains(vals, "S256") {
 			missing = append(missing, "code_challenge_methods_supported with S256 ("+why+")")
 		}
@@ -501,8 +322,8 @@ func (c *C) metaOmissions(md *Metadata) []string {
 // be refused as unsupported_grant_type (any other answer, success or the
 // grant's own error, shows the grant is known). implicit is exercised
 // through response_types_supported.
-func (c *C) metaGrantTypes() int {
-	grants, known, how := c.advertisedValues("grant_types_supported")
+func metaGrantTypes(c *engine.C) int {
+	grants, known, how := advertisedValues(c, "grant_types_supported")
 	cl := c.Env.Client(profile.RolePrimary)
 	if !known || cl == nil || c.Env.Endpoints.Token == "" {
 		return 0
@@ -512,12 +333,12 @@ func (c *C) metaGrantTypes() int {
 		if g == "implicit" {
 			continue
 		}
-		ex := c.Env.Token(c, cl, metaGrantProbe(g, cl))
+		ex := c.Env.Token(c, cl, engine.GrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "grant %s (%s): the request failed: %v", g, how, ex.Err)
-		got := Str(Body(ex), "error")
-		c.Must(ex.Status < 500 && (Issued(ex) || got != ""), ex, "grant %s: the token endpoint answered %d with neither tokens nor an OAuth error", g, ex.Status)
+		got := harness.ErrorCodeOf(ex)
+		c.Must(ex.Status < 500 && (engine.Issued(ex) || got != ""), ex, "grant %s: the token endpoint answered %d with neither tokens nor an OAuth error", g, ex.Status)
 		c.Must(got != "unsupported_grant_type", ex, "grant_types_supported advertises %s, but the token endpoint refuses it as unsupported_grant_type", g)
-		if Issued(ex) {
+		if engine.Issued(ex) {
 			c.Saw("grant %s: tokens issued", g)
 		} else {
 			c.Saw("grant %s: known, refused the placeholder request with %q", g, got)
@@ -527,38 +348,15 @@ func (c *C) metaGrantTypes() int {
 	return n
 }
 
-// metaGrantProbe is a request of grant g that needs no real credential of
-// the grant: an unknown code or refresh token, an unknown user (so that no
-// real account counts a failed login).
-func metaGrantProbe(g string, cl *Client) url.Values {
-	form := url.Values{"grant_type": {g}}
-	switch g {
-	case profile.GrantAuthorizationCode:
-		form.Set("code", "oauthconform-probe-"+RandomString(12))
-		if r := cl.RedirectURI(); r != "" {
-			form.Set("redirect_uri", r)
-		}
-		// A server requiring PKCE may refuse a missing verifier before it
-		// looks the code up.
-		form.Set("code_verifier", NewVerifier())
-	case profile.GrantRefreshToken:
-		form.Set("refresh_token", "oauthconform-probe-"+RandomString(12))
-	case profile.GrantPassword:
-		form.Set("username", "oauthconform-probe-"+RandomString(6))
-		form.Set("password", RandomString(12))
-	}
-	return form
-}
-
 // metaResponseTypes sends one authorization request per advertised
 // response type (without logging in): it must not be refused with
 // unsupported_response_type, by redirect or on an error page.
-func (c *C) metaResponseTypes() int {
-	rts, known, _ := c.advertisedValues("response_types_supported")
+func metaResponseTypes(c *engine.C) int {
+	rts, known, _ := advertisedValues(c, "response_types_supported")
 	cl := c.Env.Client(profile.RolePrimary)
 	authz := c.Env.Endpoints.Authorize
 	if authz == "" {
-		authz = c.advertisedEndpoint("authorization_endpoint")
+		authz = steps.AdvertisedEndpoint(c, "authorization_endpoint")
 	}
 	if !known || len(rts) == 0 || cl == nil || authz == "" {
 		return 0
@@ -571,11 +369,11 @@ func (c *C) metaResponseTypes() int {
 			c.Saw("response type %q: not exercised (client %q is not declared for it)", rt, cl.ID)
 			continue
 		}
-		o := CodeOpts{Scope: c.Env.Scopes.S1}
+		o := steps.CodeOpts{Scope: c.Env.Scopes.S1}
 		if slices.Contains(strings.Fields(rt), "code") && c.Env.UsesPKCE() {
-			o.Challenge, o.Method = S256(NewVerifier()), "S256"
+			o.Challenge, o.Method = harness.S256(harness.NewVerifier()), "S256"
 		}
-		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(c.Env.AuthzQuery(cl, rt, o)), harness.WithHeader("Accept", "text/html"))
+		ex := c.Env.HTTP.Get(c, authz, harness.WithQuery(steps.AuthzQuery(c.Env, cl, rt, o)), harness.WithHeader("Accept", "text/html"))
 		c.Must(ex.Err == nil, ex, "response type %q: the request failed: %v", rt, ex.Err)
 		c.Must(ex.Status < 500, ex, "response type %q: the authorization endpoint answered the server error %d", rt, ex.Status)
 		// Refused means the redirect's error parameter says so (an error
@@ -596,19 +394,19 @@ func (c *C) metaResponseTypes() int {
 // authentication method, in a token request that fails after
 // authentication (an unknown refresh token or code): the answer must not be
 // invalid_client.
-func (c *C) metaAuthMethods() int {
-	methods, known, _ := c.advertisedValues("token_endpoint_auth_methods_supported")
+func metaAuthMethods(c *engine.C) int {
+	methods, known, _ := advertisedValues(c, "token_endpoint_auth_methods_supported")
 	if !known || c.Env.Endpoints.Token == "" {
 		return 0
 	}
 	n := 0
 	for _, m := range methods {
-		var cl *Client
+		var cl *engine.Client
 		switch m {
 		case profile.AuthBasic, profile.AuthPost:
-			cl = c.metaClient(false, m)
+			cl = metaClient(c, false, m)
 		case profile.AuthNone:
-			cl = c.metaClient(true, m)
+			cl = metaClient(c, true, m)
 		default:
 			c.Saw("token endpoint auth method %s: not exercised (the harness has no credentials for it)", m)
 			continue
@@ -617,17 +415,17 @@ func (c *C) metaAuthMethods() int {
 			c.Saw("token endpoint auth method %s: not exercised (no suitable client configured)", m)
 			continue
 		}
-		g := c.metaProbeGrant()
+		g := metaProbeGrant(c)
 		if g == "" {
 			c.Saw("token endpoint auth method %s: not exercised (no grant to probe with)", m)
 			continue
 		}
 		as := *cl
 		as.Method = m
-		ex := c.Env.Token(c, &as, metaGrantProbe(g, cl))
+		ex := c.Env.Token(c, &as, engine.GrantProbe(g, cl))
 		c.Must(ex.Err == nil, ex, "auth method %s: the request failed: %v", m, ex.Err)
-		got := Str(Body(ex), "error")
-		c.Must(ex.Status < 500 && (Issued(ex) || got != ""), ex, "auth method %s: the token endpoint answered %d with neither tokens nor an OAuth error", m, ex.Status)
+		got := harness.ErrorCodeOf(ex)
+		c.Must(ex.Status < 500 && (engine.Issued(ex) || got != ""), ex, "auth method %s: the token endpoint answered %d with neither tokens nor an OAuth error", m, ex.Status)
 		c.Must(got != "invalid_client" && ex.Status != http.StatusUnauthorized, ex,
 			"token_endpoint_auth_methods_supported advertises %s, but client %q authenticating with it was refused (status %d, error %q)", m, cl.ID, ex.Status, got)
 		c.Saw("auth method %s: client %q authenticated (the probe request then got %q)", m, cl.ID, got)
@@ -640,7 +438,7 @@ func (c *C) metaAuthMethods() int {
 // without one (public true) that may use method m: one registered for m
 // first, else one whose method is not known (a client registered for
 // another method may lawfully be refused m).
-func (c *C) metaClient(public bool, m string) *Client {
+func metaClient(c *engine.C, public bool, m string) *engine.Client {
 	roles := []string{profile.RolePrimary, profile.RoleSecond, profile.RolePublic, profile.RolePublic2, profile.RoleMultiRedirect, profile.RoleQueryRedirect}
 	for _, undeclared := range []bool{false, true} {
 		for _, role := range roles {
@@ -658,7 +456,7 @@ func (c *C) metaClient(public bool, m string) *Client {
 
 // metaProbeGrant picks a grant whose placeholder request fails only after
 // client authentication.
-func (c *C) metaProbeGrant() string {
+func metaProbeGrant(c *engine.C) string {
 	for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode, profile.GrantPassword} {
 		if c.Env.HasGrant(g) {
 			return g
@@ -669,8 +467,8 @@ func (c *C) metaProbeGrant() string {
 
 // metaPKCEMethods obtains a code with each advertised code_challenge_method
 // and redeems it with the matching code_verifier.
-func (c *C) metaPKCEMethods() int {
-	methods, known, _ := c.advertisedValues("code_challenge_methods_supported")
+func metaPKCEMethods(c *engine.C) int {
+	methods, known, _ := advertisedValues(c, "code_challenge_methods_supported")
 	cl := c.Env.Client(profile.RolePrimary)
 	if !known || len(methods) == 0 || cl == nil || c.Env.Driver == nil {
 		if known && len(methods) > 0 {
@@ -680,52 +478,40 @@ func (c *C) metaPKCEMethods() int {
 	}
 	n := 0
 	for _, m := range methods {
-		v := NewVerifier()
+		v := harness.NewVerifier()
 		challenge := v
 		switch m {
 		case "S256":
-			challenge = S256(v)
+			challenge = harness.S256(v)
 		case "plain":
 		default:
 			c.Saw("code_challenge_method %s: not exercised (unknown to the harness)", m)
 			continue
 		}
-		res, err := c.Env.Driver.Authorize(c, AuthzRequest{Client: cl, Query: c.Env.AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})})
-		if errors.Is(err, ErrNotSupported) {
+		res, err := c.Env.Driver.Authorize(c, drivers.AuthzRequest{Client: cl, Query: steps.AuthzQuery(c.Env, cl, "code", steps.CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})})
+		if errors.Is(err, drivers.ErrNotSupported) {
 			c.Saw("code_challenge_method %s: not exercised (the driver cannot perform it)", m)
 			continue
 		}
 		if res == nil {
-			res = &AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
+			res = &drivers.AuthzResult{Query: url.Values{}, Fragment: url.Values{}}
 		}
-		if _, broke := res.brokeAtServer(); !broke && (err != nil || res.Code() == "" && res.Error() == "") {
+		if _, broke := res.BrokeAtServer(); !broke && (err != nil || res.Code() == "" && res.Error() == "") {
 			c.Saw("code_challenge_method %s: not exercised (the driver could not complete the flow: %v)", m, err)
 			continue
 		}
 		if res.Code() == "" {
-			q := c.Env.AuthzQuery(cl, "code", CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})
-			if why := c.Env.lawfulAuthzRefusal(cl, q, res.Error()); why != "" && res.Error() != "invalid_request" {
+			q := steps.AuthzQuery(c.Env, cl, "code", steps.CodeOpts{Scope: c.Env.Scopes.S1, Challenge: challenge, Method: m})
+			if why := c.Env.LawfulAuthzRefusal(cl, q, res.Error()); why != "" && res.Error() != "invalid_request" {
 				c.Saw("code_challenge_method %s: not exercised (%s)", m, why)
 				continue
 			}
 			c.Failf(res.Exchanges, "code_challenge_methods_supported advertises %s, but an authorization request with it got no code (%v, error %q)", m, err, res.Error())
 		}
 		ex := c.Env.ExchangeCode(c, cl, res.Code(), cl.RedirectURI(), v)
-		c.Must(Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, Str(Body(ex), "error"))
+		c.Must(engine.Issued(ex), ex, "code_challenge_methods_supported advertises %s, but a code issued with it was not redeemed with the matching code_verifier (status %d, error %q)", m, ex.Status, harness.ErrorCodeOf(ex))
 		c.Saw("code_challenge_method %s: code issued and redeemed", m)
 		n++
 	}
 	return n
-}
-
-// jsonNumber reads a JSON number member (json.Number or float64) as float.
-func jsonNumber(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	}
-	return 0, false
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
@@ -33,11 +34,11 @@ func TestTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEnv(context.Background(), tg, EnvOptions{Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))})
+	e, err := engine.NewEnv(context.Background(), tg, engine.EnvOptions{Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(RunConfig{Envs: []*Env{e}, T: t, NoColor: true})
+	res, err := engine.Run(engine.RunConfig{Envs: []*engine.Env{e}, T: t, NoColor: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,124 +14,16 @@ import (
 	"time"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/steps"
 )
 
 func init() {
-	register(Group{ID: "TOK-GEN", Title: "transport, method and request encoding", Specs: func(e *Env) {
+	engine.Register(engine.Group{ID: "TOK-GEN", Title: "transport, method and request encoding", Specs: func(e *engine.Env) {
 		tokenGeneralSpecs(e)
 		genDialectSpecs(e)
 	}})
-}
-
-// genBaseline returns the body of a token request that should succeed for
-// cl once Env.Token adds its client authentication, and names the grant:
-// client_credentials when the target offers it to cl (declared, advertised,
-// or shown by one successful request), else the redemption of a fresh
-// authorization code (PKCE S256 where PKCE may be supported). It skips when
-// neither is possible. Each call returns a new body (with a new code), so
-// the caller may change it.
-func (c *C) genBaseline(cl *Client) (url.Values, string) {
-	e := c.Env
-	if e.ccWorks(c, cl) {
-		form := url.Values{"grant_type": {profile.GrantClientCredentials}}
-		if e.Scopes.S1 != "" {
-			form.Set("scope", e.Scopes.S1)
-		}
-		return form, profile.GrantClientCredentials
-	}
-	if e.HasGrant(profile.GrantAuthorizationCode) && clientGrant(cl, profile.GrantAuthorizationCode) != Absent && e.Driver != nil {
-		return c.genCodeForm(cl), profile.GrantAuthorizationCode
-	}
-	c.Skipf("client %q can use neither client_credentials (public: %v; %s) nor an authorization code exchange (no driver or no code grant)",
-		cl.ID, cl.Public(), e.ccWhy(cl))
-	return nil, ""
-}
-
-// ccWorks reports whether cl can get tokens with client_credentials: the
-// grant is promised (declared or advertised, and not excluded for the
-// client), or, where nothing says, one request succeeded. The answer is
-// kept per client.
-func (e *Env) ccWorks(ctx context.Context, cl *Client) bool {
-	if cl.Public() || !e.HasGrant(profile.GrantClientCredentials) {
-		return false
-	}
-	switch clientGrant(cl, profile.GrantClientCredentials) {
-	case Absent:
-		return false
-	case Declared:
-		return true
-	}
-	if s, _ := e.Grant(profile.GrantClientCredentials); s.Expected() {
-		return true
-	}
-	if e.absent == nil {
-		return false
-	}
-	key := "cc:" + cl.ID
-	if v, ok := e.absent.Load(key); ok {
-		return v.(bool)
-	}
-	ex := e.ClientCredentials(ctx, cl, e.Scopes.S1)
-	ok := Issued(ex)
-	if ex.Err == nil && ex.Status < 500 {
-		// A timeout or a server error says nothing of the grant: asked
-		// again next time (and reported by the specs that send it).
-		e.absent.Store(key, ok)
-		if !ok {
-			e.absent.Store("ccwhy:"+cl.ID, ccRefusal(ex))
-		}
-	}
-	return ok
-}
-
-// ccRefusal says what a refused client_credentials probe answered. An
-// invalid_client is a refusal of the credentials, not of the grant, and is
-// named as such.
-func ccRefusal(ex *harness.Exchange) string {
-	code := Str(Body(ex), "error")
-	switch code {
-	case "invalid_client":
-		return fmt.Sprintf("a client_credentials request was refused with invalid_client (status %d): the server refused the client's credentials or its authentication method for this grant, so nothing could be checked with it", ex.Status)
-	case "":
-		return fmt.Sprintf("a client_credentials request got status %d without an OAuth error, and nothing promised the grant", ex.Status)
-	}
-	return fmt.Sprintf("a client_credentials request was refused (%s, status %d) and nothing promised the grant", code, ex.Status)
-}
-
-func (e *Env) ccWhy(cl *Client) string {
-	if cl.Public() {
-		return "client_credentials is for confidential clients"
-	}
-	if s, why := e.Grant(profile.GrantClientCredentials); s == Absent {
-		return why
-	}
-	if clientGrant(cl, profile.GrantClientCredentials) == Absent {
-		return "the client is not registered for it"
-	}
-	if v, ok := e.absent.Load("ccwhy:" + cl.ID); ok {
-		return v.(string)
-	}
-	return "a client_credentials request was refused and nothing promised the grant"
-}
-
-// genCodeForm obtains a fresh code for cl and returns the body redeeming it.
-func (c *C) genCodeForm(cl *Client) url.Values {
-	o := CodeOpts{Scope: c.Env.Scopes.S1}
-	verifier := ""
-	if c.Env.UsesPKCE() {
-		verifier = NewVerifier()
-		o.Challenge, o.Method = S256(verifier), "S256"
-	}
-	code, _ := c.Code(cl, o)
-	form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
-	if r := cl.RedirectURI(); r != "" {
-		form.Set("redirect_uri", r)
-	}
-	if verifier != "" {
-		form.Set("code_verifier", verifier)
-	}
-	return form
 }
 
 // genLoopbackHost reports whether host names the local machine.
@@ -146,7 +38,7 @@ func genLoopbackHost(host string) bool {
 const genSkipLoopbackHTTP = "loopback plain-http target (allow-insecure-loopback)"
 
 // genTokenURL parses the token endpoint URL or fails the spec.
-func (c *C) genTokenURL() *url.URL {
+func genTokenURL(c *engine.C) *url.URL {
 	u, err := url.Parse(c.Env.Endpoints.Token)
 	if err != nil || u.Host == "" {
 		c.Failf(nil, "the token endpoint URL %q is not an absolute URL: %v", c.Env.Endpoints.Token, err)
@@ -154,21 +46,21 @@ func (c *C) genTokenURL() *url.URL {
 	return u
 }
 
-func tokenGeneralSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "TOK-GEN-001", Level: MUST, Section: "RFC 6749 §1.6, §3.2, §10.9",
-		Requirement: "The token endpoint MUST require TLS: a token request sent over plain HTTP MUST NOT yield tokens."}, func(c *C) {
+func tokenGeneralSpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-001", Level: engine.MUST, Section: "RFC 6749 §1.6, §3.2, §10.9",
+		Requirement: "The token endpoint MUST require TLS: a token request sent over plain HTTP MUST NOT yield tokens."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		u := c.genTokenURL()
+		u := genTokenURL(c)
 		switch u.Scheme {
 		case "https":
 		case "http":
 			if genLoopbackHost(u.Hostname()) {
 				c.Skipf(genSkipLoopbackHTTP)
 			}
-			form, what := c.genBaseline(primary)
+			form, what := steps.CodeBaseline(c, primary)
 			ex := c.Env.Token(c, primary, form)
-			c.Must(!Issued(ex), ex, "the token endpoint %s is plain HTTP on a non-loopback host and issued tokens (%s): tokens and credentials cross the network in clear", u.Redacted(), what)
-			c.Saw("the configured token endpoint is plain HTTP but refused the request (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+			c.Must(!engine.Issued(ex), ex, "the token endpoint %s is plain HTTP on a non-loopback host and issued tokens (%s): tokens and credentials cross the network in clear", u.Redacted(), what)
+			c.Saw("the configured token endpoint is plain HTTP but refused the request (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 			return
 		default:
 			c.Skipf("the token endpoint URL has scheme %q, neither https nor http", u.Scheme)
@@ -190,12 +82,12 @@ func tokenGeneralSpecs(e *Env) {
 		case probe.Err != nil:
 			c.Saw("the plain-HTTP form %s refused the connection: %v", plain.Redacted(), probe.Err)
 			return
-		case Issued(probe):
-			c.Failf(exchanges(probe), "the plain-HTTP form of the token endpoint issued tokens, even without client authentication")
+		case engine.Issued(probe):
+			c.Failf(engine.Exchanges(probe), "the plain-HTTP form of the token endpoint issued tokens, even without client authentication")
 		case probe.Status >= 300 && probe.Status < 400:
 			c.Saw("the plain-HTTP form redirects (status %d to %s)", probe.Status, harness.RedactURL(probe.Location()))
 			return
-		case Str(Body(probe), "error") == "":
+		case harness.ErrorCodeOf(probe) == "":
 			mt := probe.MediaType()
 			if mt == "" {
 				mt = "no media type"
@@ -207,25 +99,25 @@ func tokenGeneralSpecs(e *Env) {
 		// shows whether the endpoint processes token requests there (it
 		// authenticates the client: invalid_client, or passes on to the
 		// grant), which is what RFC 6749 §3.2 forbids.
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		plainEnv := *c.Env
 		plainEnv.Endpoints.Token = plain.String()
 		fake := *primary
 		if !fake.Public() {
-			fake.Secret = "oauthconform-placeholder-" + profile.Secret(RandomString(9))
+			fake.Secret = "oauthconform-placeholder-" + profile.Secret(harness.RandomString(9))
 		}
 		ex := plainEnv.Token(c, &fake, form)
-		c.Must(!Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
-		switch code := Str(Body(ex), "error"); code {
+		c.Must(!engine.Issued(ex), ex, "the token endpoint issued tokens (%s) over plain HTTP at %s", what, plain.Redacted())
+		switch code := harness.ErrorCodeOf(ex); code {
 		case "invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope", "unsupported_grant_type":
-			c.Failf(exchanges(probe, ex), "the token endpoint processes token requests over plain HTTP at %s (it answered %q to a placeholder client secret): it must require TLS (RFC 6749 §3.2)", plain.Redacted(), code)
+			c.Failf(engine.Exchanges(probe, ex), "the token endpoint processes token requests over plain HTTP at %s (it answered %q to a placeholder client secret): it must require TLS (RFC 6749 §3.2)", plain.Redacted(), code)
 		}
-		c.Saw("the plain-HTTP form answers OAuth errors but does not process the request (status %d, error %q)", ex.Status, Str(Body(ex), "error"))
+		c.Saw("the plain-HTTP form answers OAuth errors but does not process the request (status %d, error %q)", ex.Status, harness.ErrorCodeOf(ex))
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-002", Level: MUST, Section: "RFC 6749 §10.9; RFC 8996; RFC 9325; RFC 9700 §2.6",
-		Requirement: "The token endpoint's TLS certificate MUST be valid for its host; TLS 1.2 or later SHOULD be negotiated and TLS 1.0/1.1 SHOULD be refused (BCP 195)."}, func(c *C) {
-		u := c.genTokenURL()
+	e.Assert(harness.Assertion{ID: "TOK-GEN-002", Level: engine.MUST, Section: "RFC 6749 §10.9; RFC 8996; RFC 9325; RFC 9700 §2.6",
+		Requirement: "The token endpoint's TLS certificate MUST be valid for its host; TLS 1.2 or later SHOULD be negotiated and TLS 1.0/1.1 SHOULD be refused (BCP 195)."}, func(c *engine.C) {
+		u := genTokenURL(c)
 		if u.Scheme != "https" {
 			if genLoopbackHost(u.Hostname()) {
 				c.Skipf(genSkipLoopbackHTTP)
@@ -285,21 +177,21 @@ func tokenGeneralSpecs(e *Env) {
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-003", Level: MUST, Section: "RFC 6749 §3.2, §4.4.2",
-		Requirement: "The token endpoint MUST accept an access token request made with HTTP POST and a form-encoded body, as in RFC 6749's own examples (which send no Accept header)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-003", Level: engine.MUST, Section: "RFC 6749 §3.2, §4.4.2",
+		Requirement: "The token endpoint MUST accept an access token request made with HTTP POST and a form-encoded body, as in RFC 6749's own examples (which send no Accept header)."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		ex := c.Env.Token(c, primary, form, harness.WithoutHeader("Accept"))
 		c.Tokens(ex, "POST "+what+" without an Accept header")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-004", Level: SHOULD, Section: "RFC 6749 §3.2, §2.3.1",
-		Requirement: "The token endpoint SHOULD NOT issue tokens for a GET request with the parameters in the query (RFC 6749 §3.2 binds the client to POST; a server answering GET is not clearly non-compliant)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-004", Level: engine.SHOULD, Section: "RFC 6749 §3.2, §2.3.1",
+		Requirement: "The token endpoint SHOULD NOT issue tokens for a GET request with the parameters in the query (RFC 6749 §3.2 binds the client to POST; a server answering GET is not clearly non-compliant)."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		ex := c.Env.Token(c, primary, form, harness.WithMethod(http.MethodGet))
-		if Issued(ex) {
-			c.Warnf(exchanges(ex), "GET with the %s parameters in the query issued tokens", what)
+		if engine.Issued(ex) {
+			c.Warnf(engine.Exchanges(ex), "GET with the %s parameters in the query issued tokens", what)
 			return
 		}
 		if ex.Err != nil {
@@ -309,59 +201,59 @@ func tokenGeneralSpecs(e *Env) {
 		c.Saw("GET refused with status %d", ex.Status)
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-005", Level: SHOULD, Section: "RFC 6749 §2.3.1",
-		Requirement: "Client credentials sent in the request URI SHOULD NOT be honoured: the request is refused with invalid_client or invalid_request (RFC 6749 §2.3.1 forbids clients to send them there)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-005", Level: engine.SHOULD, Section: "RFC 6749 §2.3.1",
+		Requirement: "Client credentials sent in the request URI SHOULD NOT be honoured: the request is refused with invalid_client or invalid_request (RFC 6749 §2.3.1 forbids clients to send them there)."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
 		if primary.Public() {
 			c.Skipf("the primary client is public: it has no credentials to put in the request URI")
 		}
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		q := url.Values{"client_id": {primary.ID}, "client_secret": {string(primary.Secret)}}
 		ex := c.Env.Token(c, nil, form, harness.WithQuery(q))
-		if Issued(ex) {
-			c.Warnf(exchanges(ex), "the server honoured client_id and client_secret in the request URI (%s)", what)
+		if engine.Issued(ex) {
+			c.Warnf(engine.Exchanges(ex), "the server honoured client_id and client_secret in the request URI (%s)", what)
 			return
 		}
 		c.Refused(ex, true, "invalid_client", "invalid_request")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-006", Level: SHOULD, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, App. B",
-		Requirement: "A form-encoded token request whose Content-Type carries the parameter charset=UTF-8 SHOULD be accepted (RFC 6749 App. B makes the body UTF-8; clients commonly say so, though no sentence requires accepting the parameter)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-006", Level: engine.SHOULD, Section: "RFC 6749 §4.1.3, §4.3.2, §4.4.2, App. B",
+		Requirement: "A form-encoded token request whose Content-Type carries the parameter charset=UTF-8 SHOULD be accepted (RFC 6749 App. B makes the body UTF-8; clients commonly say so, though no sentence requires accepting the parameter)."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		ex := c.Env.Token(c, primary, form, harness.WithHeader("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"))
 		c.Tokens(ex, what+" with Content-Type application/x-www-form-urlencoded; charset=UTF-8")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-007", Level: MUST, Section: "RFC 6749 §3.2",
-		Requirement: "The token endpoint MUST ignore unrecognized request parameters."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-007", Level: engine.MUST, Section: "RFC 6749 §3.2",
+		Requirement: "The token endpoint MUST ignore unrecognized request parameters."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		form, what := c.genBaseline(primary)
+		form, what := steps.CodeBaseline(c, primary)
 		form.Set("foo", "bar")
 		form.Set("x_unknown", "1")
 		ex := c.Env.Token(c, primary, form)
 		c.Tokens(ex, what+" with the extra parameters foo=bar and x_unknown=1")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-008", Level: MUST, Section: "RFC 6749 §3.2, §3.3",
-		Requirement: "A request parameter sent without a value MUST be treated as if it were omitted: scope= gets the same outcome as no scope."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-008", Level: engine.MUST, Section: "RFC 6749 §3.2, §3.3",
+		Requirement: "A request parameter sent without a value MUST be treated as if it were omitted: scope= gets the same outcome as no scope."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
-		omitted, what := c.genBaseline(primary)
+		omitted, what := steps.CodeBaseline(c, primary)
 		omitted.Del("scope")
 		exOmitted := c.Env.Token(c, primary, omitted)
-		empty, _ := c.genBaseline(primary)
+		empty, _ := steps.CodeBaseline(c, primary)
 		empty.Set("scope", "")
 		exEmpty := c.Env.Token(c, primary, empty)
-		ev := exchanges(exOmitted, exEmpty)
-		okOmitted, okEmpty := Issued(exOmitted), Issued(exEmpty)
+		ev := engine.Exchanges(exOmitted, exEmpty)
+		okOmitted, okEmpty := engine.Issued(exOmitted), engine.Issued(exEmpty)
 		switch {
 		case okOmitted && !okEmpty:
-			c.Failf(ev, "%s without scope succeeds but with an empty scope= is refused (%q): the empty value was treated as a literal scope", what, Str(Body(exEmpty), "error"))
+			c.Failf(ev, "%s without scope succeeds but with an empty scope= is refused (%q): the empty value was treated as a literal scope", what, harness.ErrorCodeOf(exEmpty))
 		case !okOmitted && okEmpty:
-			c.Failf(ev, "%s with an empty scope= succeeds but without scope is refused (%q): the empty value is not treated as omitted", what, Str(Body(exOmitted), "error"))
+			c.Failf(ev, "%s with an empty scope= succeeds but without scope is refused (%q): the empty value is not treated as omitted", what, harness.ErrorCodeOf(exOmitted))
 		case okOmitted:
-			s1, has1 := Body(exOmitted)["scope"].(string)
-			s2, has2 := Body(exEmpty)["scope"].(string)
+			s1, has1 := engine.Body(exOmitted)["scope"].(string)
+			s2, has2 := engine.Body(exEmpty)["scope"].(string)
 			if has1 && has2 {
 				c.Must(harness.SameScopes(s1, s2), exEmpty, "an empty scope= was granted %q, but omitting scope was granted %q", s2, s1)
 			}
@@ -371,7 +263,7 @@ func tokenGeneralSpecs(e *Env) {
 			// server error is not the same outcome as anything).
 			c.NotIssued(exOmitted, what+" without scope")
 			c.NotIssued(exEmpty, what+" with scope=")
-			e1, e2 := Str(Body(exOmitted), "error"), Str(Body(exEmpty), "error")
+			e1, e2 := harness.ErrorCodeOf(exOmitted), harness.ErrorCodeOf(exEmpty)
 			if e1 == "" || e2 == "" {
 				c.Failf(ev, "a refusal is not an OAuth error response (error %q without scope, %q with scope=)", e1, e2)
 			}
@@ -382,8 +274,8 @@ func tokenGeneralSpecs(e *Env) {
 		}
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-009", Level: SHOULD, Section: "RFC 6749 §3.2, §5.2",
-		Requirement: "A token request repeating a parameter SHOULD be refused with invalid_request, above all when the values differ (RFC 6749 §3.2 forbids clients to repeat parameters; no sentence binds the server, so a server taking the first value only warns)."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-009", Level: engine.SHOULD, Section: "RFC 6749 §3.2, §5.2",
+		Requirement: "A token request repeating a parameter SHOULD be refused with invalid_request, above all when the values differ (RFC 6749 §3.2 forbids clients to repeat parameters; no sentence binds the server, so a server taking the first value only warns)."}, func(c *engine.C) {
 		primary := c.RequireClient(profile.RolePrimary)
 		type dupCase struct {
 			name   string
@@ -391,35 +283,35 @@ func tokenGeneralSpecs(e *Env) {
 			differ bool
 		}
 		var cases []dupCase
-		form, what := c.genBaseline(primary)
-		a := cloneValues(form)
+		form, what := steps.CodeBaseline(c, primary)
+		a := engine.CloneValues(form)
 		a["grant_type"] = []string{what, what}
 		cases = append(cases, dupCase{"(a) grant_type twice with the same value", a, false})
 		if what == profile.GrantClientCredentials {
 			if s2 := c.Env.Scopes.S2; s2 != "" {
-				b, _ := c.genBaseline(primary)
+				b, _ := steps.CodeBaseline(c, primary)
 				b["scope"] = []string{c.Env.Scopes.S1, s2}
 				cases = append(cases, dupCase{"(b) scope twice with different values", b, true})
 			}
-			cc, _ := c.genBaseline(primary)
+			cc, _ := steps.CodeBaseline(c, primary)
 			cc["grant_type"] = []string{profile.GrantPassword, profile.GrantClientCredentials}
 			cases = append(cases, dupCase{"(c) grant_type=password&grant_type=client_credentials", cc, true})
 		} else {
-			b, _ := c.genBaseline(primary)
-			b["code"] = []string{"oauthconform-not-a-code-" + RandomString(8), b.Get("code")}
+			b, _ := steps.CodeBaseline(c, primary)
+			b["code"] = []string{"oauthconform-not-a-code-" + harness.RandomString(8), b.Get("code")}
 			cases = append(cases, dupCase{"(b) code twice: an invalid one, then a valid one", b, true})
-			cc, _ := c.genBaseline(primary)
+			cc, _ := steps.CodeBaseline(c, primary)
 			cc["grant_type"] = []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode}
 			cases = append(cases, dupCase{"(c) grant_type=refresh_token&grant_type=authorization_code", cc, true})
 		}
 		for _, k := range cases {
 			ex := c.Env.Token(c, primary, k.form)
-			if !k.differ && Issued(ex) {
-				c.Warnf(exchanges(ex), "%s: accepted (RFC 6749 §3.2: parameters MUST NOT be included more than once)", k.name)
+			if !k.differ && engine.Issued(ex) {
+				c.Warnf(engine.Exchanges(ex), "%s: accepted (RFC 6749 §3.2: parameters MUST NOT be included more than once)", k.name)
 				continue
 			}
-			if Issued(ex) {
-				c.Failf(exchanges(ex), "%s: the server issued tokens for conflicting values", k.name)
+			if engine.Issued(ex) {
+				c.Failf(engine.Exchanges(ex), "%s: the server issued tokens for conflicting values", k.name)
 			}
 			c.Refused(ex, true, "invalid_request")
 		}
@@ -429,16 +321,16 @@ func tokenGeneralSpecs(e *Env) {
 // genDialectSpecs are the dialect's own token request rules: the seeds
 // depart from RFC 6749 in the body encoding (seed 001 sends JSON) and the
 // default grant type (seed 001 defaults to client_credentials).
-func genDialectSpecs(e *Env) {
-	e.Assert(harness.Assertion{ID: "TOK-GEN-010", Level: MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §3.2",
-		Requirement: "Where the dialect requires JSON request bodies, a token request sent as an application/json object MUST be processed like the same request form-encoded."}, func(c *C) {
+func genDialectSpecs(e *engine.Env) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-010", Level: engine.MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §3.2",
+		Requirement: "Where the dialect requires JSON request bodies, a token request sent as an application/json object MUST be processed like the same request form-encoded."}, func(c *engine.C) {
 		if !slices.Contains(c.Env.Dialect.TokenRequest.Encodings, profile.EncodingJSON) {
 			c.Skipf("the %s dialect does not require JSON bodies (RFC 6749 §3.2: form-encoded)", c.Env.Dialect.Name)
 		}
 		primary := c.RequireClient(profile.RolePrimary)
-		form, what := c.genBaseline(primary)
-		form = c.Env.tokenDefaults(form)
-		opts := clientAuth(primary, form)
+		form, what := steps.CodeBaseline(c, primary)
+		form = c.Env.TokenDefaults(form)
+		opts := engine.ClientAuth(primary, form)
 		obj := map[string]string{}
 		for k := range form {
 			obj[k] = form.Get(k)
@@ -447,8 +339,8 @@ func genDialectSpecs(e *Env) {
 		c.Tokens(ex, what+" as a JSON body")
 	})
 
-	e.Assert(harness.Assertion{ID: "TOK-GEN-011", Level: MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §4.4.2",
-		Requirement: "Where the dialect defines a default grant_type, a token request without grant_type MUST be processed as that grant."}, func(c *C) {
+	e.Assert(harness.Assertion{ID: "TOK-GEN-011", Level: engine.MUST, Section: "dialect (fixtures/profiles/merchant-customer.yaml); RFC 6749 §4.4.2",
+		Requirement: "Where the dialect defines a default grant_type, a token request without grant_type MUST be processed as that grant."}, func(c *engine.C) {
 		def := c.Env.Dialect.TokenRequest.DefaultGrantType
 		if def == "" {
 			c.Skipf("the %s dialect has no default grant_type (RFC 6749 makes it REQUIRED: TOK-ERR-008)", c.Env.Dialect.Name)
@@ -456,7 +348,7 @@ func genDialectSpecs(e *Env) {
 		if def != profile.GrantClientCredentials {
 			c.Skipf("only a client_credentials default can be exercised without a grant of its own (the dialect's is %s)", def)
 		}
-		primary := c.ccClient()
+		primary := steps.ClientCredentialsClient(c)
 		form := url.Values{}
 		if s := c.Env.Scopes.S1; s != "" {
 			form.Set("scope", s)

@@ -16,7 +16,8 @@ import (
 
 	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/profile"
-	"github.com/oauthconform/oauthconform/suites"
+	"github.com/oauthconform/oauthconform/suites/drivers"
+	"github.com/oauthconform/oauthconform/suites/engine"
 	"github.com/oauthconform/oauthconform/suites/harness"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
@@ -41,7 +42,7 @@ type Options struct {
 // Start runs the mock of a dialect over HTTPS (the fixture certificate,
 // trusted through the fixture CA alone, so the TLS checks run for real) and
 // returns it as an environment. Call stop when done.
-func Start(ctx context.Context, dialect string, o Options) (env *suites.Env, stop func(), err error) {
+func Start(ctx context.Context, dialect string, o Options) (env *engine.Env, stop func(), err error) {
 	set, d, err := mockserver.LoadSettings(dialect)
 	if err != nil {
 		return nil, nil, err
@@ -83,7 +84,7 @@ func Start(ctx context.Context, dialect string, o Options) (env *suites.Env, sto
 			name += "+" + strings.Join(o.Quirks, "+")
 		}
 	}
-	eo := suites.EnvOptions{
+	eo := engine.EnvOptions{
 		Name:  name,
 		Clock: clock,
 		HTTP: func(h *harness.Options) {
@@ -93,7 +94,7 @@ func Start(ctx context.Context, dialect string, o Options) (env *suites.Env, sto
 	if !o.NoMint && set.HasResponseType(profile.ResponseCode) {
 		eo.Driver = mintDriver{srv: srv}
 	}
-	env, err = suites.NewEnv(ctx, decl, eo)
+	env, err = engine.NewEnv(ctx, decl, eo)
 	if err != nil {
 		srv.Close()
 		return nil, nil, fmt.Errorf("embedded %s: %w", d.Name, err)
@@ -202,10 +203,10 @@ func nonNil(s []string) []string {
 // login form instead.
 type mintDriver struct{ srv *mockserver.Server }
 
-func (d mintDriver) Authorize(ctx context.Context, req suites.AuthzRequest) (*suites.AuthzResult, error) {
+func (d mintDriver) Authorize(ctx context.Context, req drivers.AuthzRequest) (*drivers.AuthzResult, error) {
 	q := req.Query
 	if req.RawQuery != "" || req.Deny || q.Get("response_type") != profile.ResponseCode {
-		return nil, suites.ErrNotSupported
+		return nil, drivers.ErrNotSupported
 	}
 	redirect := q.Get("redirect_uri")
 	cr := mockserver.CodeRequest{
@@ -235,5 +236,5 @@ func (d mintDriver) Authorize(ctx context.Context, req suites.AuthzRequest) (*su
 	if s := q.Get("state"); s != "" {
 		params.Set("state", s)
 	}
-	return &suites.AuthzResult{Redirect: u, Query: params, Fragment: url.Values{}}, nil
+	return &drivers.AuthzResult{Redirect: u, Query: params, Fragment: url.Values{}}, nil
 }

@@ -180,6 +180,21 @@ func (e *CodeError) Error() string {
 	return fmt.Sprintf("error %q, want %s", e.Got, strings.Join(e.Want, " or "))
 }
 
+// ErrorCodeOf returns the error member of ex's body as the specs quote and
+// branch on it, read leniently: the string value of "error" when the body is
+// a JSON object with one, else "" (no exchange or body, not JSON, not an
+// object, a non-string error). Duplicate names are not checked: the last
+// wins. Whether the body is a well-formed error response is
+// CheckErrorMember's and CheckOAuthError's business.
+func ErrorCodeOf(ex *Exchange) string {
+	var m map[string]any
+	if ex == nil || json.Unmarshal(ex.Body, &m) != nil {
+		return ""
+	}
+	s, _ := m["error"].(string)
+	return s
+}
+
 // CheckErrorMember checks an OAuth error body (RFC 6749 §4.1.2.1, §5.2): a
 // JSON object whose error member is a non-empty string, one of codes when
 // any are given (a *CodeError otherwise). It returns the code found, also

@@ -185,3 +185,29 @@ func TestCheckOAuthError(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorCodeOf(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ex   *Exchange
+		want string
+	}{
+		{"no exchange", nil, ""},
+		{"no body", &Exchange{Status: 400}, ""},
+		{"error", &Exchange{Body: []byte(`{"error":"invalid_grant","error_description":"x"}`)}, "invalid_grant"},
+		{"no error member", &Exchange{Body: []byte(`{"access_token":"t"}`)}, ""},
+		{"empty error", &Exchange{Body: []byte(`{"error":""}`)}, ""},
+		{"non-string error", &Exchange{Body: []byte(`{"error":400}`)}, ""},
+		{"null error", &Exchange{Body: []byte(`{"error":null}`)}, ""},
+		{"duplicate: the last wins", &Exchange{Body: []byte(`{"error":"a","error":"b"}`)}, "b"},
+		{"an array", &Exchange{Body: []byte(`[{"error":"a"}]`)}, ""},
+		{"null", &Exchange{Body: []byte(`null`)}, ""},
+		{"not JSON", &Exchange{Body: []byte(`<html>error=invalid_grant</html>`)}, ""},
+		{"truncated", &Exchange{Body: []byte(`{"error":"invalid_gr`)}, ""},
+		{"a transport error", &Exchange{Err: errors.New("reset")}, ""},
+	} {
+		if got := ErrorCodeOf(tt.ex); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

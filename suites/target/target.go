@@ -264,11 +264,18 @@ type Driver struct {
 	Fields FormFields `yaml:"fields"`
 }
 
-// FormFields name the login form's inputs.
+// FormFields name the inputs of the provider's login and consent form where
+// they differ from what the form driver detects by itself.
 type FormFields struct {
+	// Username and Password name the credential inputs. Defaults:
+	// "username" and "password"; failing those, the first type=password
+	// input and the text input before it.
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
-	// Consent is the name of the approve button or input.
+	// Consent names the approve control: a submit button or input, or a
+	// checkbox that must be ticked. Default: a submit control whose name,
+	// value or label reads like approve/allow/accept (action=approve on the
+	// mock provider).
 	Consent string `yaml:"consent"`
 }
 

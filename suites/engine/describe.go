@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func (e *Env) Describe(ctx context.Context) report.Target {
 	}
 	for _, ep := range []target.Endpoint{target.EndpointToken, target.EndpointAuthorize, target.EndpointRevocation,
 		target.EndpointIntrospection, target.EndpointJWKS, target.EndpointResource, target.EndpointOOB} {
-		u := *e.Endpoints.field(ep)
+		u := *e.Endpoints.Field(ep)
 		from := e.EndpointFrom[ep]
 		if u == "" {
 			if from == "" {
@@ -121,7 +121,7 @@ func (e *Env) Describe(ctx context.Context) report.Target {
 	drv := "none"
 	if e.Driver != nil {
 		drv = fmt.Sprintf("%T", e.Driver)
-		drv = strings.TrimPrefix(drv, "*suites.")
+		drv = strings.TrimPrefix(drv, "*drivers.")
 	}
 	add("authorization_driver", drv, srcTarget)
 	return t

@@ -1,12 +1,53 @@
-package suites
+package drivers
 
 import (
 	"context"
 	"errors"
 	"net/url"
 
+	"github.com/oauthconform/oauthconform/profile"
 	"github.com/oauthconform/oauthconform/suites/harness"
 )
+
+// Client is a registered client of the target as resolved for a run: its
+// method chosen, its redirect URIs completed with the dialect's out-of-band
+// URI. It is defined here because an AuthzRequest names the client a driver
+// acts for; the engine calls it engine.Client.
+type Client struct {
+	ID     string
+	Secret profile.Secret
+	// Method is how it authenticates: client_secret_basic, client_secret_post
+	// or none. MethodDeclared says the target declared it (else it was
+	// chosen from the metadata and the dialect).
+	Method         string
+	MethodDeclared bool
+	RedirectURIs   []string
+	// Scopes, GrantTypes and ResponseTypes it is registered for; nil: not
+	// declared.
+	Scopes        []string
+	GrantTypes    []string
+	ResponseTypes []string
+	// RequirePKCE: the target declares that this client must use PKCE.
+	RequirePKCE bool
+	// Native: an RFC 8252 native application.
+	Native bool
+}
+
+// Public reports whether the client has no secret.
+func (c *Client) Public() bool { return c.Secret == "" }
+
+// MayUse reports whether the client may authenticate with method m: its
+// declared method is m, or it declares none (RFC 7591 lets a server hold a
+// client to its registered method, so only a declaration excuses a refusal).
+func (c *Client) MayUse(m string) bool { return !c.MethodDeclared || c.Method == m }
+
+// RedirectURI returns the first registered redirect URI.
+func (c *Client) RedirectURI() string {
+	if len(c.RedirectURIs) == 0 {
+		return ""
+	}
+	return c.RedirectURIs[0]
+}
 
 // AuthzRequest is an authorization request a driver performs as the user.
 type AuthzRequest struct {
@@ -46,11 +87,11 @@ type AuthzResult struct {
 	Client  *Client
 }
 
-// brokeAtServer reports whether a flow ended because of the server: no
+// BrokeAtServer reports whether a flow ended because of the server: no
 // answer, or a server error. Anything else a driver could not follow (a
 // login page it does not understand, a script redirect) is the driver's
 // limit, not evidence against the server.
-func (r *AuthzResult) brokeAtServer() (*harness.Exchange, bool) {
+func (r *AuthzResult) BrokeAtServer() (*harness.Exchange, bool) {
 	if r == nil || len(r.Exchanges) == 0 {
 		return nil, false
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package suites
+package drivers
 
 import "os/exec"
 

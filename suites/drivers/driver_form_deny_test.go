@@ -1,4 +1,4 @@
-package suites
+package drivers
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // The shapes of refusal a consent page may offer, on a small provider: every
@@ -237,7 +238,7 @@ func TestFormDenyShapes(t *testing.T) {
 			name = tt.shape + "/deny"
 		}
 		t.Run(name, func(t *testing.T) {
-			d := NewFormDriver(harness.Options{}, srv.URL+"/s/"+tt.shape+"/authorize", &User{Username: fdnUser, Password: fdnPassword}, FormFields{})
+			d := NewFormDriver(harness.Options{}, srv.URL+"/s/"+tt.shape+"/authorize", &target.User{Username: fdnUser, Password: fdnPassword}, target.FormFields{})
 			state := "st-" + tt.shape
 			q := url.Values{"response_type": {"code"}, "client_id": {"c"}, "redirect_uri": {fdnCallback}, "state": {state}}
 			res, err := d.Authorize(context.Background(), AuthzRequest{Query: q, Deny: tt.deny})
@@ -343,7 +344,7 @@ func TestFormDenyLinkChoice(t *testing.T) {
 func TestFormDenyPickAndRoute(t *testing.T) {
 	as, _ := url.Parse("https://as.example/authorize")
 	page, _ := url.Parse("https://as.example/consent")
-	d := &FormDriver{User: &User{Username: "u", Password: "p"}}
+	d := &FormDriver{User: &target.User{Username: "u", Password: "p"}}
 	for _, tt := range []struct {
 		html string
 		// approve is the body of the approve submission; deny that of the
@@ -401,10 +402,10 @@ func TestFormDenyMock(t *testing.T) {
 	} {
 		t.Run(tt.dialect+"/"+tt.mode, func(t *testing.T) {
 			ts := mockserver.NewTestServer(t, tt.dialect, mockserver.WithSettings(func(s *mockserver.Settings) { s.Authorize.Deny = tt.mode }))
-			user := &User{Username: "alice", Password: "alice-password"}
-			var d Driver = NewFormDriver(harness.Options{}, ts.AuthorizeURL(), user, FormFields{})
+			user := &target.User{Username: "alice", Password: "alice-password"}
+			var d Driver = NewFormDriver(harness.Options{}, ts.AuthorizeURL(), user, target.FormFields{})
 			if strings.HasPrefix(tt.redirect, "urn:") {
-				d = NewOOBDriver(harness.Options{}, ts.AuthorizeURL(), user, FormFields{})
+				d = NewOOBDriver(harness.Options{}, ts.AuthorizeURL(), user, target.FormFields{})
 			}
 			sum := sha256.Sum256([]byte("fdn-verifier-0123456789-0123456789-0123456789"))
 			q := url.Values{"response_type": {"code"}, "client_id": {"conf-client"}, "redirect_uri": {tt.redirect}, "state": {"s-deny"},

@@ -1,4 +1,4 @@
-package suites
+package drivers
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // CommandDriver obtains authorization responses from a program the user
@@ -51,13 +52,13 @@ import (
 type CommandDriver struct {
 	Argv         []string
 	AuthorizeURL string
-	User         *User
+	User         *target.User
 	// Timeout bounds one run; zero means two minutes.
 	Timeout time.Duration
 }
 
 // NewCommandDriver returns a command driver for the endpoint.
-func NewCommandDriver(argv []string, authorizeURL string, user *User) *CommandDriver {
+func NewCommandDriver(argv []string, authorizeURL string, user *target.User) *CommandDriver {
 	return &CommandDriver{Argv: argv, AuthorizeURL: authorizeURL, User: user}
 }
 

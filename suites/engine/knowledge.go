@@ -1,10 +1,12 @@
-package suites
+package engine
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/harness"
 )
 
 // Support is what the harness knows of one capability of the target. Only
@@ -68,7 +70,7 @@ func (e *Env) support(set profile.Set, declared []string, member, v string) (Sup
 	}
 	// Only a listed value counts: RFC 8414's default of an omitted member
 	// is too weak a promise to fail a server on (META-003 judges it).
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings(member); ok && slices.Contains(vals, v) {
 			return Advertised, fmt.Sprintf("the metadata advertises %s in %s", v, member)
 		}
@@ -148,7 +150,7 @@ func (e *Env) PKCE() (Support, string) {
 	case e.SecurityBCP():
 		return Declared, "the target claims RFC 9700, whose §2.1.1 requires PKCE support"
 	}
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings("code_challenge_methods_supported"); ok && len(vals) > 0 {
 			return Advertised, fmt.Sprintf("the metadata advertises code_challenge_methods_supported %q", vals)
 		}
@@ -174,7 +176,7 @@ func (e *Env) PKCEMethod(m string) (Support, string) {
 	if slices.Contains(e.Dialect.PKCE.Methods, m) && s == Declared {
 		return Declared, fmt.Sprintf("the %s dialect requires %s", e.Dialect.Name, m)
 	}
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings("code_challenge_methods_supported"); ok {
 			if slices.Contains(vals, m) {
 				return Advertised, "the metadata advertises " + m
@@ -259,9 +261,9 @@ func (e *Env) RequiresRefreshFor(g string) bool { return e.Dialect.RequiresRefre
 // APIKeyHeader is the dialect's API key header, if any.
 func (e *Env) APIKeyHeader() string { return e.Dialect.ClientAuth.APIKeyHeader }
 
-// clientGrant says whether client cl is registered for grant g: declared
+// ClientGrant says whether client cl is registered for grant g: declared
 // yes, declared no, or unknown (nil GrantTypes).
-func clientGrant(cl *Client, g string) Support {
+func ClientGrant(cl *Client, g string) Support {
 	switch {
 	case cl == nil || cl.GrantTypes == nil:
 		return Unknown
@@ -278,4 +280,74 @@ func clientGrant(cl *Client, g string) Support {
 // the authorization server, which may accept any.
 func (e *Env) ClosedVocabulary() bool {
 	return e.Target != nil && e.Target.Scopes.Supported != nil || len(e.Dialect.Scopes.Supported) > 0 || e.Dialect.Scopes.Unknown != profile.UnknownScopeAny
+}
+
+// ClientCredentialsWork reports whether cl can get tokens with client_credentials: the
+// grant is promised (declared or advertised, and not excluded for the
+// client), or, where nothing says, one request succeeded. The answer is
+// kept per client.
+func (e *Env) ClientCredentialsWork(ctx context.Context, cl *Client) bool {
+	if cl.Public() || !e.HasGrant(profile.GrantClientCredentials) {
+		return false
+	}
+	switch ClientGrant(cl, profile.GrantClientCredentials) {
+	case Absent:
+		return false
+	case Declared:
+		return true
+	}
+	if s, _ := e.Grant(profile.GrantClientCredentials); s.Expected() {
+		return true
+	}
+	if e.absent == nil {
+		return false
+	}
+	key := "cc:" + cl.ID
+	if v, ok := e.absent.Load(key); ok {
+		return v.(bool)
+	}
+	ex := e.ClientCredentials(ctx, cl, e.Scopes.S1)
+	ok := Issued(ex)
+	if ex.Err == nil && ex.Status < 500 {
+		// A timeout or a server error says nothing of the grant: asked
+		// again next time (and reported by the specs that send it).
+		e.absent.Store(key, ok)
+		if !ok {
+			e.absent.Store("ccwhy:"+cl.ID, ccRefusal(ex))
+		}
+	}
+	return ok
+}
+
+// ccRefusal says what a refused client_credentials probe answered. An
+// invalid_client is a refusal of the credentials, not of the grant, and is
+// named as such.
+func ccRefusal(ex *harness.Exchange) string {
+	code := harness.ErrorCodeOf(ex)
+	switch code {
+	case "invalid_client":
+		return fmt.Sprintf("a client_credentials request was refused with invalid_client (status %d): the server refused the client's credentials or its authentication method for this grant, so nothing could be checked with it", ex.Status)
+	case "":
+		return fmt.Sprintf("a client_credentials request got status %d without an OAuth error, and nothing promised the grant", ex.Status)
+	}
+	return fmt.Sprintf("a client_credentials request was refused (%s, status %d) and nothing promised the grant", code, ex.Status)
+}
+
+// ClientCredentialsWhy says why cl cannot use client_credentials (for a
+// skip message): a public client, a grant the server does not offer or
+// the client is not registered for, or the refusal of an earlier probe.
+func (e *Env) ClientCredentialsWhy(cl *Client) string {
+	if cl.Public() {
+		return "client_credentials is for confidential clients"
+	}
+	if s, why := e.Grant(profile.GrantClientCredentials); s == Absent {
+		return why
+	}
+	if ClientGrant(cl, profile.GrantClientCredentials) == Absent {
+		return "the client is not registered for it"
+	}
+	if v, ok := e.absent.Load("ccwhy:" + cl.ID); ok {
+		return v.(string)
+	}
+	return "a client_credentials request was refused and nothing promised the grant"
 }

@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -9,77 +9,16 @@ import (
 	"time"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/drivers"
 	"github.com/oauthconform/oauthconform/suites/harness"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
 
-// Client is a registered client of the target, as the specs use it.
-type Client struct {
-	ID     string
-	Secret profile.Secret
-	// Method is how it authenticates: client_secret_basic, client_secret_post
-	// or none. MethodDeclared says the target declared it (else it was
-	// chosen from the metadata and the dialect).
-	Method         string
-	MethodDeclared bool
-	RedirectURIs   []string
-	// Scopes, GrantTypes and ResponseTypes it is registered for; nil: not
-	// declared.
-	Scopes        []string
-	GrantTypes    []string
-	ResponseTypes []string
-	// RequirePKCE: the target declares that this client must use PKCE.
-	RequirePKCE bool
-	// Native: an RFC 8252 native application.
-	Native bool
-}
-
-// Public reports whether the client has no secret.
-func (c *Client) Public() bool { return c.Secret == "" }
-
-// MayUse reports whether the client may authenticate with method m: its
-// declared method is m, or it declares none (RFC 7591 lets a server hold a
-// client to its registered method, so only a declaration excuses a refusal).
-func (c *Client) MayUse(m string) bool { return !c.MethodDeclared || c.Method == m }
-
-// RedirectURI returns the first registered redirect URI.
-func (c *Client) RedirectURI() string {
-	if len(c.RedirectURIs) == 0 {
-		return ""
-	}
-	return c.RedirectURIs[0]
-}
-
-// User is a resource owner the driver and the password grant log in as.
-type User struct {
-	Username string
-	Password profile.Secret
-}
-
-// Endpoints are absolute URLs; empty when the target has none (known).
-type Endpoints struct {
-	Token, Authorize, Revocation, Introspection, JWKS, Resource, OOB string
-}
-
-func (ep *Endpoints) field(e target.Endpoint) *string {
-	switch e {
-	case target.EndpointToken:
-		return &ep.Token
-	case target.EndpointAuthorize:
-		return &ep.Authorize
-	case target.EndpointRevocation:
-		return &ep.Revocation
-	case target.EndpointIntrospection:
-		return &ep.Introspection
-	case target.EndpointJWKS:
-		return &ep.JWKS
-	case target.EndpointResource:
-		return &ep.Resource
-	case target.EndpointOOB:
-		return &ep.OOB
-	}
-	return nil
-}
+// Client is a registered client of the target as resolved for the run (see
+// drivers.Client): an alias, so that specs name it with the rest of the
+// engine while an AuthzRequest can carry it without the drivers importing
+// the engine.
+type Client = drivers.Client
 
 // Where an endpoint URL came from.
 const (
@@ -119,21 +58,24 @@ type Env struct {
 	Name    string
 	Dialect *profile.Dialect
 	// Target holds the declarations; read-only.
-	Target    *target.Target
-	HTTP      *harness.Client
-	Endpoints Endpoints
+	Target *target.Target
+	HTTP   *harness.Client
+	// Endpoints are the resolved endpoint URLs: absolute, empty when the
+	// target has none (known). The type is the target file's, whose values
+	// may also be paths or none; here they never are.
+	Endpoints target.Endpoints
 	// EndpointFrom says where each endpoint came from (FromTarget,
 	// FromMetadata, FromDialect); a 404 on one FromDialect is a guess that
 	// missed, not a failure.
 	EndpointFrom map[target.Endpoint]string
 	// Clients by role (profile.RolePrimary, RoleSecond, ...).
 	Clients map[string]*Client
-	User    *User
+	User    *target.User
 	// Driver obtains authorization responses; nil when none is configured.
-	Driver Driver
+	Driver drivers.Driver
 	// Browser performs authorization requests through the real authorize
 	// endpoint (a scripted user agent); nil when none is configured.
-	Browser Driver
+	Browser drivers.Driver
 	Scopes  Scopes
 	// AuthorizeParams are added to every authorization request.
 	AuthorizeParams url.Values
@@ -209,9 +151,9 @@ func (e *Env) Now() time.Time {
 	return time.Now()
 }
 
-// tokenDefaults adds what the dialect wants on every token request: the
+// TokenDefaults adds what the dialect wants on every token request: the
 // out-of-band redirect_uri for seed 002.
-func (e *Env) tokenDefaults(form url.Values) url.Values {
+func (e *Env) TokenDefaults(form url.Values) url.Values {
 	if oob := e.Dialect.Authorize.OOBRedirectURI; oob != "" && !form.Has("redirect_uri") {
 		form.Set("redirect_uri", oob)
 	}
@@ -221,8 +163,8 @@ func (e *Env) tokenDefaults(form url.Values) url.Values {
 // Token sends a token request authenticated as c (by its method); c may be
 // nil for an unauthenticated request.
 func (e *Env) Token(ctx context.Context, c *Client, form url.Values, opts ...harness.RequestOption) *harness.Exchange {
-	form = e.tokenDefaults(cloneValues(form))
-	auth := clientAuth(c, form)
+	form = e.TokenDefaults(CloneValues(form))
+	auth := ClientAuth(c, form)
 	ex := e.HTTP.PostForm(ctx, e.Endpoints.Token, form, append(auth, opts...)...)
 	e.noteGrant(ex)
 	return ex
@@ -250,11 +192,11 @@ func (e *Env) grantShown(id, g string) bool {
 	return ok
 }
 
-// clientAuth authenticates a request of c (nil: none) by its method, as at
+// ClientAuth authenticates a request of c (nil: none) by its method, as at
 // the token endpoint (RFC 6749 §2.3): client_id in form for a public
 // client (unless form already names one), client_id and client_secret in
 // form for client_secret_post, else the returned HTTP Basic option.
-func clientAuth(c *Client, form url.Values) []harness.RequestOption {
+func ClientAuth(c *Client, form url.Values) []harness.RequestOption {
 	switch {
 	case c == nil:
 	case c.Public() || c.Method == profile.AuthNone:
@@ -316,13 +258,15 @@ func (e *Env) Password(ctx context.Context, c *Client, username, password, scope
 	return e.Token(ctx, c, form)
 }
 
-// refreshScope is scope with the scopes a refresh token needs (e.g.
+// RefreshScope is scope with the scopes a refresh token needs (e.g.
 // offline_access) added, when the target declares some.
-func (e *Env) refreshScope(scope string) string {
-	return joinScopes(append([]string{scope}, e.Scopes.Refresh...)...)
+func (e *Env) RefreshScope(scope string) string {
+	return JoinScopes(append([]string{scope}, e.Scopes.Refresh...)...)
 }
 
-func cloneValues(v url.Values) url.Values {
+// CloneValues copies v deeply, so that a spec may vary a request without
+// changing the one it came from.
+func CloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {
 		out[k] = slices.Clone(vs)
@@ -330,8 +274,8 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// joinScopes joins non-empty scope values, each once.
-func joinScopes(s ...string) string {
+// JoinScopes joins non-empty scope values, each once.
+func JoinScopes(s ...string) string {
 	var out []string
 	for _, v := range s {
 		for _, f := range strings.Fields(v) {

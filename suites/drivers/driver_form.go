@@ -1,4 +1,4 @@
-package suites
+package drivers
 
 import (
 	"context"
@@ -13,21 +13,8 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
-
-// FormFields name the inputs of the provider's login and consent form where
-// they differ from what the form driver detects by itself.
-type FormFields struct {
-	// Username and Password name the credential inputs. Defaults:
-	// "username" and "password"; failing those, the first type=password
-	// input and the text input before it.
-	Username, Password string
-	// Consent names the approve control: a submit button or input, or a
-	// checkbox that must be ticked. Default: a submit control whose name,
-	// value or label reads like approve/allow/accept (action=approve on the
-	// mock provider).
-	Consent string
-}
 
 // Defaults of the form driver.
 const (
@@ -80,14 +67,14 @@ type FormDriver struct {
 	// AuthorizeURL is the absolute URL of the authorization endpoint.
 	AuthorizeURL string
 	// User logs in; nil means the flow fails at a login form.
-	User   *User
-	Fields FormFields
+	User   *target.User
+	Fields target.FormFields
 	// readOOB makes a flow that ends on a page read the result from it.
 	readOOB bool
 }
 
 // NewFormDriver returns a form driver for the endpoint.
-func NewFormDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *FormDriver {
+func NewFormDriver(opts harness.Options, authorizeURL string, user *target.User, fields target.FormFields) *FormDriver {
 	return &FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields}
 }
 
@@ -104,7 +91,7 @@ func NewFormDriver(opts harness.Options, authorizeURL string, user *User, fields
 type OOBDriver struct{ FormDriver }
 
 // NewOOBDriver returns an out-of-band driver for the endpoint.
-func NewOOBDriver(opts harness.Options, authorizeURL string, user *User, fields FormFields) *OOBDriver {
+func NewOOBDriver(opts harness.Options, authorizeURL string, user *target.User, fields target.FormFields) *OOBDriver {
 	return &OOBDriver{FormDriver{Options: opts, AuthorizeURL: authorizeURL, User: user, Fields: fields, readOOB: true}}
 }
 
@@ -169,7 +156,7 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 	viaRedirect, sentPassword, denied := false, false, false
 	// A redirect leaves the flow when it goes outside the server or to the
 	// client's redirect URI: that is the response.
-	leaves := func(next *url.URL) bool { return !sameOrigin(as, next) || sameEndpoint(clientRedirect, next) }
+	leaves := func(next *url.URL) bool { return !SameOrigin(as, next) || sameEndpoint(clientRedirect, next) }
 	leave := func(next *url.URL, raw string) (*AuthzResult, error) {
 		res.Redirect = next
 		res.Query, res.Fragment = splitResponseParams(raw)
@@ -273,7 +260,7 @@ func (d *FormDriver) run(ctx context.Context, req AuthzRequest) (*AuthzResult, e
 			res.Page = ex
 			return res, err
 		}
-		if !sameOrigin(as, action) {
+		if !SameOrigin(as, action) {
 			res.Page = ex
 			return res, fmt.Errorf("form driver: the form submits to %s, outside the authorization server; not following", harness.RedactURL(action.String()))
 		}
@@ -312,15 +299,16 @@ func (f *htmlForm) actionURL(page *url.URL) (*url.URL, error) {
 
 func isRedirectStatus(s int) bool { return s >= 300 && s < 400 && s != http.StatusNotModified }
 
-// sameOrigin compares scheme, host and port (default ports filled in).
-func sameOrigin(a, b *url.URL) bool {
+// SameOrigin compares scheme, host and port (default ports filled in).
+func SameOrigin(a, b *url.URL) bool {
 	if a == nil || b == nil || !strings.EqualFold(a.Scheme, b.Scheme) {
 		return false
 	}
-	return strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && PortOf(a) == PortOf(b)
 }
 
-func portOf(u *url.URL) string {
+// PortOf returns u's port, or the default port of its scheme (80, 443).
+func PortOf(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}
@@ -337,7 +325,7 @@ func portOf(u *url.URL) string {
 // path): a client callback hosted beside the authorization server is still
 // the end of the flow.
 func sameEndpoint(r, u *url.URL) bool {
-	return r != nil && r.Host != "" && sameOrigin(r, u) && r.EscapedPath() == u.EscapedPath()
+	return r != nil && r.Host != "" && SameOrigin(r, u) && r.EscapedPath() == u.EscapedPath()
 }
 
 // splitResponseParams parses the query and fragment of a raw Location as
@@ -351,6 +339,8 @@ func splitResponseParams(loc string) (query, fragment url.Values) {
 	return query, fragment
 }
 
+// looksHTML reports whether ex is an HTML page: by its media type, or for
+// one without, by an <html tag near the start.
 func looksHTML(ex *harness.Exchange) bool {
 	switch ex.MediaType() {
 	case "text/html", "application/xhtml+xml":
@@ -360,8 +350,6 @@ func looksHTML(ex *harness.Exchange) bool {
 	}
 	return false
 }
-
-// The parsed page.
 
 type htmlPage struct {
 	title string
@@ -437,6 +425,17 @@ func (f formField) textLike() bool {
 		return true
 	}
 	return false
+}
+
+// HoldsForm reports whether ex is an HTML page (2xx or not) with at least
+// one form, as the form driver reads pages: the login and consent pages of
+// a flow. Exported for the specs that judge those pages (AUTHZ-SEC).
+func HoldsForm(ex *harness.Exchange) bool {
+	if ex == nil || ex.Err != nil || !looksHTML(ex) {
+		return false
+	}
+	pg := parseHTMLPage(ex.Body)
+	return pg != nil && len(pg.forms) > 0
 }
 
 func parseHTMLPage(body []byte) *htmlPage {
@@ -635,7 +634,7 @@ func (d *FormDriver) denyRoute(pg *htmlPage, f *htmlForm, page, as, clientRedire
 			continue
 		}
 		action, err := g.actionURL(page)
-		if err != nil || !sameOrigin(as, action) || sameEndpoint(clientRedirect, action) {
+		if err != nil || !SameOrigin(as, action) || sameEndpoint(clientRedirect, action) {
 			continue
 		}
 		if g.hasControl(clearlyRefuses) {
@@ -705,7 +704,7 @@ func (pg *htmlPage) denyLink(page, as, clientRedirect *url.URL) *url.URL {
 		}
 		u := page.ResolveReference(ref)
 		if !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https") ||
-			!sameOrigin(as, u) || sameEndpoint(clientRedirect, u) {
+			!SameOrigin(as, u) || sameEndpoint(clientRedirect, u) {
 			continue
 		}
 		u.Fragment, u.RawFragment = "", ""

@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func (e *Env) preflightDialect(ctx context.Context) error {
 			continue
 		}
 		ex := e.HTTP.Get(ctx, u)
-		if ex.Err != nil || ex.Status != http.StatusNotFound || ex.Header.Get("WWW-Authenticate") != "" || Str(Body(ex), "error") != "" {
+		if ex.Err != nil || ex.Status != http.StatusNotFound || ex.Header.Get("WWW-Authenticate") != "" || harness.ErrorCodeOf(ex) != "" {
 			continue
 		}
 		signs = append(signs, fmt.Sprintf("endpoints.%s %s answers 404 Not Found", ep, u))
@@ -53,10 +53,10 @@ func (e *Env) preflightDialect(ctx context.Context) error {
 			e.Dialect.Name, signs[0], wrongTargetHint))
 		return nil
 	}
-	fix := fmt.Sprintf("check profile: (now %s) against the dialect the server speaks, and issuer: (now %s, port included) against where it runs", e.Dialect.Name, e.issuerID())
+	fix := fmt.Sprintf("check profile: (now %s) against the dialect the server speaks, and issuer: (now %s, port included) against where it runs", e.Dialect.Name, e.IssuerID())
 	fix += ". A mock started with `oauthconform serve --profile NAME --addr HOST:PORT` is described by fixtures/targets/NAME.yaml with that port (docs/TARGETS.md, The example targets)"
 	return &SetupError{
-		Problem:  fmt.Sprintf("the server at %s does not look like the %s server the target describes: %s\n  - %s", e.issuerID(), e.Dialect.Name, wrongTargetHint, strings.Join(signs, "\n  - ")),
+		Problem:  fmt.Sprintf("the server at %s does not look like the %s server the target describes: %s\n  - %s", e.IssuerID(), e.Dialect.Name, wrongTargetHint, strings.Join(signs, "\n  - ")),
 		Fix:      fix,
 		Evidence: evidence,
 	}
@@ -65,7 +65,7 @@ func (e *Env) preflightDialect(ctx context.Context) error {
 // dialectSigns lists what the usable metadata says against dialect d and
 // the target's declared scope vocabulary.
 func (e *Env) dialectSigns(d *profile.Dialect) (signs []string, evidence []*harness.Exchange) {
-	md := e.usableMetadataDoc()
+	md := e.UsableMetadata()
 	if md == nil {
 		return nil, nil
 	}

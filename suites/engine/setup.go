@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/drivers"
 	"github.com/oauthconform/oauthconform/suites/harness"
 	"github.com/oauthconform/oauthconform/suites/target"
 )
@@ -43,7 +44,7 @@ type EnvOptions struct {
 	HTTP func(*harness.Options)
 	// Driver and Browser, when set, replace the drivers the target's
 	// driver.kind would build (the embedded mock's minting driver).
-	Driver, Browser Driver
+	Driver, Browser drivers.Driver
 	// Clock is the target's clock when the harness controls it.
 	Clock Clock
 	// NoPreflight skips the setup checks (tests of hostile targets).
@@ -138,7 +139,7 @@ func NewEnv(ctx context.Context, t *target.Target, o EnvOptions) (*Env, error) {
 		}
 	}
 	if t.User != nil {
-		e.User = &User{Username: t.User.Username, Password: t.User.Password}
+		e.User = &target.User{Username: t.User.Username, Password: t.User.Password}
 	}
 	if !o.NoPreflight {
 		if err := e.preflightDialect(ctx); err != nil {
@@ -180,9 +181,9 @@ var metadataMember = map[target.Endpoint]string{
 // the metadata, else the dialect's path.
 func (e *Env) resolveEndpoints() {
 	t := e.Target
-	md := e.usableMetadataDoc()
+	md := e.UsableMetadata()
 	for _, ep := range target.AllEndpoints {
-		dst := e.Endpoints.field(ep)
+		dst := e.Endpoints.Field(ep)
 		if u, set := t.Explicit(ep); set {
 			*dst = u
 			if u != "" {
@@ -248,7 +249,7 @@ func (e *Env) defaultMethod(c *Client) string {
 		return profile.AuthNone
 	}
 	d := e.Dialect.ClientAuth.Methods
-	if md := e.usableMetadataDoc(); md != nil {
+	if md := e.UsableMetadata(); md != nil {
 		if vals, ok := md.Strings("token_endpoint_auth_methods_supported"); ok {
 			for _, m := range []string{profile.AuthBasic, profile.AuthPost} {
 				if slices.Contains(vals, m) && d.Allows(m) {
@@ -305,7 +306,7 @@ func (e *Env) resolveScopes() {
 			slices.Contains(wellKnownScopes, s) && !slices.Contains(granted, s)
 	}
 	if vocab == nil && !declared {
-		if vals, ok := e.usableMetadataDoc().Strings("scopes_supported"); ok {
+		if vals, ok := e.UsableMetadata().Strings("scopes_supported"); ok {
 			for _, s := range vals {
 				if !slices.Contains(wellKnownScopes, s) && profile.ValidScopeToken(s) {
 					vocab = append(vocab, s)
@@ -356,7 +357,7 @@ func (e *Env) resolveScopes() {
 }
 
 // targetDriver builds the driver a target file asks for (nil for none).
-func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error) {
+func targetDriver(t *target.Target, e *Env, opts harness.Options) (drivers.Driver, error) {
 	kind := t.Driver.Kind
 	if kind == "" {
 		return nil, nil
@@ -365,17 +366,17 @@ func targetDriver(t *target.Target, e *Env, opts harness.Options) (Driver, error
 		return nil, &SetupError{Problem: fmt.Sprintf("driver.kind %s: the target has no authorization endpoint", kind),
 			Fix: "set endpoints.authorize, or remove the driver"}
 	}
-	fields := FormFields{Username: t.Driver.Fields.Username, Password: t.Driver.Fields.Password, Consent: t.Driver.Fields.Consent}
+	fields := t.Driver.Fields
 	switch kind {
 	case target.DriverCommand:
-		return NewCommandDriver(t.Driver.Command, e.Endpoints.Authorize, e.User), nil
+		return drivers.NewCommandDriver(t.Driver.Command, e.Endpoints.Authorize, e.User), nil
 	case target.DriverOOB:
-		return NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+		return drivers.NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
 	case target.DriverForm, target.DriverMock:
 		if t.Dialect.Authorize.OOBRedirectURI != "" {
-			return NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+			return drivers.NewOOBDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
 		}
-		return NewFormDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
+		return drivers.NewFormDriver(opts, e.Endpoints.Authorize, e.User, fields), nil
 	}
 	return nil, fmt.Errorf("target: driver.kind %q is not one of mock, form, oob, command", kind)
 }
@@ -400,16 +401,16 @@ func (e *Env) preflightReach(ctx context.Context, md *Metadata) error {
 		// well-known path): the harness cannot tell a typo of the
 		// configuration from a server that misstates its issuer, so it
 		// asks for the exact identifier rather than failing META-001.
-		if iss != "" && iss != e.issuerID() && strings.TrimRight(iss, "/") == strings.TrimRight(e.issuerID(), "/") {
+		if iss != "" && iss != e.IssuerID() && strings.TrimRight(iss, "/") == strings.TrimRight(e.IssuerID(), "/") {
 			return &SetupError{
-				Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, and the configured issuer is %s: they differ only by a trailing slash", md.URL, iss, e.issuerID()),
-				Fix:      fmt.Sprintf("give the exact issuer identifier: --issuer %s (issuer: in the target file). If %s is right, the server's metadata misstates it (RFC 8414 §3.3 compares exactly)", iss, e.issuerID()),
+				Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, and the configured issuer is %s: they differ only by a trailing slash", md.URL, iss, e.IssuerID()),
+				Fix:      fmt.Sprintf("give the exact issuer identifier: --issuer %s (issuer: in the target file). If %s is right, the server's metadata misstates it (RFC 8414 §3.3 compares exactly)", iss, e.IssuerID()),
 				Evidence: []*harness.Exchange{md.Ex},
 			}
 		}
 		// Only an issuer whose metadata lives elsewhere can be a wrong
 		// --issuer otherwise.
-		if iss != "" && iss != e.issuerID() && !slices.Equal(metadataURLs(iss), metadataURLs(e.issuerID())) {
+		if iss != "" && iss != e.IssuerID() && !slices.Equal(metadataURLs(iss), metadataURLs(e.IssuerID())) {
 			// A wrong --issuer, or a server that misstates its issuer
 			// (META-001's business)? If the named issuer serves metadata
 			// naming itself, the configuration is what is wrong.
@@ -421,7 +422,7 @@ func (e *Env) preflightReach(ctx context.Context, md *Metadata) error {
 				if doc, err := harness.DecodeJSONObject(ex.Body); err == nil {
 					if s, _ := doc["issuer"].(string); s == iss {
 						return &SetupError{
-							Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, not %s: %s", md.URL, iss, e.issuerID(), wrongTargetHint),
+							Problem:  fmt.Sprintf("the metadata at %s names the issuer %s, not %s: %s", md.URL, iss, e.IssuerID(), wrongTargetHint),
 							Fix:      fmt.Sprintf("use --issuer %s (issuer: %s in the target file): the issuer identifier is compared exactly (RFC 8414 §3.3)", iss, iss),
 							Evidence: []*harness.Exchange{md.Ex, ex},
 						}
@@ -452,7 +453,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 	if se := transportSetupError(probe, e.Target); se != nil {
 		return se
 	}
-	if probe.Status == http.StatusNotFound && Str(Body(probe), "error") == "" {
+	if probe.Status == http.StatusNotFound && harness.ErrorCodeOf(probe) == "" {
 		fix := "check the issuer URL (its path too), or set endpoints.token (--token-endpoint)"
 		if e.EndpointFrom[target.EndpointToken] == FromDialect {
 			fix = fmt.Sprintf("the token endpoint path %s is the %s dialect's; is that the dialect this server speaks (profile:)? Otherwise set endpoints.token (--token-endpoint), or check the issuer URL",
@@ -474,7 +475,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 		if role != profile.RolePrimary {
 			ex = e.authProbe(ctx, cl)
 		}
-		if Str(Body(ex), "error") != "invalid_client" {
+		if harness.ErrorCodeOf(ex) != "invalid_client" {
 			continue
 		}
 		if role != profile.RolePrimary {
@@ -491,7 +492,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 				}
 				try := *cl
 				try.Method = alt
-				if ax := e.authProbe(ctx, &try); ax != nil && ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+				if ax := e.authProbe(ctx, &try); ax != nil && ax.Err == nil && ax.Status < 500 && harness.ErrorCodeOf(ax) != "invalid_client" {
 					e.Notes = append(e.Notes, fmt.Sprintf("client %q (%s) was refused with %s but accepted with %s, which it now uses (declare auth_method to say so)", cl.ID, role, cl.Method, alt))
 					cl.Method, cl.MethodDeclared = alt, true
 					continue
@@ -510,7 +511,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 			}
 			try := *cl
 			try.Method = alt
-			if ax := e.authProbe(ctx, &try); ax.Err == nil && ax.Status < 500 && Str(Body(ax), "error") != "invalid_client" {
+			if ax := e.authProbe(ctx, &try); ax.Err == nil && ax.Status < 500 && harness.ErrorCodeOf(ax) != "invalid_client" {
 				return &SetupError{
 					Problem:  fmt.Sprintf("the server refused client %q (%s) with %s (invalid_client, status %d) but accepted it with %s", cl.ID, role, cl.Method, ex.Status, alt),
 					Fix:      fmt.Sprintf("if the client is registered for %s, declare clients.%s.auth_method: %s (--auth-method %s); a server that refuses %s to every client fails the checks of it", alt, role, alt, alt, cl.Method),
@@ -559,17 +560,17 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 	var lookedForm url.Values
 	var probes []url.Values
 	for _, g := range []string{profile.GrantRefreshToken, profile.GrantAuthorizationCode} {
-		if e.HasGrant(g) && clientGrant(cl, g) != Absent {
-			probes = append(probes, metaGrantProbe(g, cl))
+		if e.HasGrant(g) && ClientGrant(cl, g) != Absent {
+			probes = append(probes, GrantProbe(g, cl))
 		}
 	}
-	if !cl.Public() && e.HasGrant(profile.GrantClientCredentials) && clientGrant(cl, profile.GrantClientCredentials) != Absent {
+	if !cl.Public() && e.HasGrant(profile.GrantClientCredentials) && ClientGrant(cl, profile.GrantClientCredentials) != Absent {
 		probes = append(probes, url.Values{"grant_type": {profile.GrantClientCredentials}})
 	}
 	probes = append(probes, url.Values{"grant_type": {"urn:oauthconform:preflight"}})
 	for _, form := range probes {
 		ex := e.Token(ctx, cl, form)
-		switch code := Str(Body(ex), "error"); {
+		switch code := harness.ErrorCodeOf(ex); {
 		case ex.Err != nil || ex.Status == http.StatusNotFound:
 			return ex // transport failure or a missing endpoint: said at once
 		case Issued(ex):
@@ -594,7 +595,7 @@ func (e *Env) authProbe(ctx context.Context, cl *Client) *harness.Exchange {
 		wrong.Secret = profile.Secret(string(cl.Secret) + "-oauthconform-wrong")
 		ax := e.Token(ctx, &wrong, lookedForm)
 		switch {
-		case ax.Err == nil && Str(Body(ax), "error") == "invalid_client":
+		case ax.Err == nil && harness.ErrorCodeOf(ax) == "invalid_client":
 			return looked // the grant authenticates, and took these credentials
 		case refused != nil:
 			return refused
@@ -665,21 +666,21 @@ func hostOf(raw string) string {
 	return raw
 }
 
-// requirePresent skips when endpoint ep is only the dialect's guess and the
+// RequirePresent skips when endpoint ep is only the dialect's guess and the
 // server answers 404 there: the guess missed, which says nothing against the
 // server (an endpoint nobody configured).
-func (c *C) requirePresent(ep target.Endpoint) {
-	if !c.present(ep) {
+func (c *C) RequirePresent(ep target.Endpoint) {
+	if !c.Present(ep) {
 		c.Skipf("the target names no %s endpoint (not configured, not in its metadata), and the %s dialect's path %s does not answer like one: it has none there",
 			ep, c.Env.Dialect.Name, target.DialectPath(c.Env.Dialect, ep))
 	}
 }
 
-// present reports whether endpoint ep is there: named by the target or the
+// Present reports whether endpoint ep is there: named by the target or the
 // metadata, or a dialect's guess that answers like such an endpoint.
-func (c *C) present(ep target.Endpoint) bool {
+func (c *C) Present(ep target.Endpoint) bool {
 	e := c.Env
-	u := *e.Endpoints.field(ep)
+	u := *e.Endpoints.Field(ep)
 	if u == "" {
 		return false
 	}

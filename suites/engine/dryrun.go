@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -6,16 +6,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/oauthconform/oauthconform/suites/drivers"
 	"github.com/oauthconform/oauthconform/suites/harness"
 )
-
-// A dry run (RunConfig.DryRun) runs every selected spec against a copy of
-// its Env that sends nothing: the requests fail at once with
-// harness.ErrDryRun, the drivers refuse, waits return. A spec that skips
-// before its first request states the reason it would skip against the
-// real target (a grant the target lacks, a missing client or driver, an
-// endpoint it has none of); the first attempt to reach the target ends the
-// spec as one that would run.
 
 // DryRunPrefix starts the skip message of a spec that would run.
 const DryRunPrefix = "DRY RUN: "
@@ -57,7 +50,7 @@ func (c *C) dryAttempt() {
 // dryDriver is a driver of a dry run: it would reach the target.
 type dryDriver struct{ ds *dryState }
 
-func (d dryDriver) Authorize(context.Context, AuthzRequest) (*AuthzResult, error) {
+func (d dryDriver) Authorize(context.Context, drivers.AuthzRequest) (*drivers.AuthzResult, error) {
 	d.ds.attempted.Store(true)
 	return nil, harness.ErrDryRun
 }

@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -17,7 +17,9 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/oauthconform/oauthconform/profile"
+	"github.com/oauthconform/oauthconform/suites/drivers"
 	"github.com/oauthconform/oauthconform/suites/harness"
+	"github.com/oauthconform/oauthconform/suites/target"
 )
 
 // Levels, re-exported for the spec files.
@@ -38,11 +40,11 @@ type Group struct {
 
 var groups []Group
 
-// register adds a group; spec files call it from init.
-func register(g Group) { groups = append(groups, g) }
+// Register adds a group; spec files call it from init.
+func Register(g Group) { groups = append(groups, g) }
 
-// SpecTimeout bounds one spec; slow specs (real waits) set their own.
-const defaultSpecTimeout = 2 * time.Minute
+// DefaultSpecTimeout bounds one spec; slow specs (real waits) set their own.
+const DefaultSpecTimeout = 2 * time.Minute
 
 // Labels for specs that need more than a black box.
 const (
@@ -121,7 +123,7 @@ func (e *Env) Assert(a harness.Assertion, body func(c *C), decorators ...any) {
 		return
 	}
 	labels := Label(assertionLabels(a)...)
-	args := []any{labels, SpecTimeout(defaultSpecTimeout)}
+	args := []any{labels, SpecTimeout(DefaultSpecTimeout)}
 	args = append(args, decorators...)
 	args = append(args, func(ctx SpecContext) {
 		if err := e.breaker.Tripped(); err != nil {
@@ -174,12 +176,13 @@ type C struct {
 	// dry is set in a dry run (see dryRun).
 	dry *dryState
 
-	// azDecided and azPending count the authorization requests of the spec
-	// that the server answered with a decision (an error page, a redirect
-	// carrying code or error) or with something that only leads on to a
-	// user (a login page, a redirect to one): without a browser-like driver
-	// a spec that saw no decision checked nothing (see noBrowser).
-	azDecided, azPending int
+	// AuthzDecided and AuthzPending count the authorization requests of
+	// the spec that the server answered with a decision (an error page, a
+	// redirect carrying code or error) or with something that only leads on
+	// to a user (a login page, a redirect to one): without a browser-like
+	// driver a spec that saw no decision checked nothing. Exported for the
+	// AUTHZ steps that keep them (steps.TallyDecision, steps.NoBrowser).
+	AuthzDecided, AuthzPending int
 }
 
 // NotRunPrefix starts the skip message of a spec that never ran because the
@@ -201,6 +204,14 @@ func (c *C) check(v harness.Verdict, msg string, evidence []*harness.Exchange) h
 // warnStop ends a spec whose SHOULD or MAY assertion was breached.
 type warnStop struct{}
 
+// WarnStop records a WARN like Warnf and ends the spec there, whatever its
+// level: for a rule that binds only under a declaration the target did not
+// make (a MUST of RFC 9068 on a token not declared as RFC 9068).
+func (c *C) WarnStop(evidence []*harness.Exchange, format string, args ...any) {
+	c.Warnf(evidence, format, args...)
+	panic(warnStop{})
+}
+
 // Failf fails the spec with the evidence. Only a MUST breach fails: for a
 // SHOULD or MAY assertion the breach is recorded as a WARN and the spec
 // ends there (a failure only under --strict).
@@ -216,14 +227,14 @@ func (c *C) Failf(evidence []*harness.Exchange, format string, args ...any) {
 // Must fails the spec unless ok.
 func (c *C) Must(ok bool, ex *harness.Exchange, format string, args ...any) {
 	if !ok {
-		c.Failf(exchanges(ex), format, args...)
+		c.Failf(Exchanges(ex), format, args...)
 	}
 }
 
 // Should records a WARN unless ok (a failure under --strict).
 func (c *C) Should(ok bool, ex *harness.Exchange, format string, args ...any) {
 	if !ok {
-		c.Warnf(exchanges(ex), format, args...)
+		c.Warnf(Exchanges(ex), format, args...)
 	}
 }
 
@@ -254,7 +265,9 @@ func (c *C) Skipf(format string, args ...any) {
 	Skip(c.A.ID + ": " + harness.Scrub(fmt.Sprintf(format, args...)))
 }
 
-func exchanges(ex ...*harness.Exchange) []*harness.Exchange {
+// Exchanges lists the non-nil exchanges given, as evidence for Failf,
+// Warnf and the like.
+func Exchanges(ex ...*harness.Exchange) []*harness.Exchange {
 	var out []*harness.Exchange
 	for _, x := range ex {
 		if x != nil {
@@ -293,7 +306,7 @@ func (c *C) RequireClient(role string) *Client {
 }
 
 // RequireUser returns the resource owner, or skips.
-func (c *C) RequireUser() *User {
+func (c *C) RequireUser() *target.User {
 	if c.Env.User == nil {
 		c.Skipf("the target configuration has no resource owner (user)")
 	}
@@ -301,7 +314,7 @@ func (c *C) RequireUser() *User {
 }
 
 // RequireDriver returns the authorization driver, or skips.
-func (c *C) RequireDriver() Driver {
+func (c *C) RequireDriver() drivers.Driver {
 	if c.Env.Driver == nil {
 		c.Skipf("no authorization driver is configured, so no authorization codes can be obtained")
 	}
@@ -310,17 +323,17 @@ func (c *C) RequireDriver() Driver {
 
 // RequireBrowser returns the user-agent driver of the authorize endpoint, or
 // skips.
-func (c *C) RequireBrowser() Driver {
+func (c *C) RequireBrowser() drivers.Driver {
 	if c.Env.Browser == nil || c.Env.Endpoints.Authorize == "" {
 		c.Skipf("no authorize endpoint or no browser-like authorization driver is configured")
 	}
 	return c.Env.Browser
 }
 
-// requireClosedVocabulary skips a spec about an unknown scope value that the
+// RequireClosedVocabulary skips a spec about an unknown scope value that the
 // server accepted when its vocabulary is not declared: the value may be one
 // of its own.
-func (c *C) requireClosedVocabulary(value string) {
+func (c *C) RequireClosedVocabulary(value string) {
 	if !c.Env.ClosedVocabulary() {
 		c.Skipf("the server accepted the scope value %q; its vocabulary is not declared, so the value may be its own (RFC 6749 §3.3: the strings are defined by the authorization server): declare scopes.supported to check it", value)
 	}
@@ -353,7 +366,7 @@ func (c *C) Tokens(ex *harness.Exchange, what string) map[string]any {
 		if why := c.Env.lawfulRefusal(ex); why != "" {
 			c.Skipf("precondition not met: %s: %s", what, why)
 		}
-		c.Failf(exchanges(ex), "%s: expected a successful token response (2xx with an access_token)", what)
+		c.Failf(Exchanges(ex), "%s: expected a successful token response (2xx with an access_token)", what)
 	}
 	return Body(ex)
 }
@@ -370,13 +383,13 @@ func (e *Env) lawfulRefusal(ex *harness.Exchange) string {
 		grant = e.Dialect.TokenRequest.DefaultGrantType
 	}
 	cl := e.clientOf(ex, form)
-	code := Str(Body(ex), "error")
+	code := harness.ErrorCodeOf(ex)
 	if (code == "unsupported_grant_type" || code == "unauthorized_client" || code == "invalid_request") && (!slices.Contains(profile.Grants, grant) || cl != nil && e.grantShown(cl.ID, grant)) {
 		// An unknown grant type is never lawfully another error, and one
 		// the server already honoured for this client is not excused.
 		return ""
 	}
-	if s, _ := e.Grant(grant); s == Advertised && clientGrant(cl, grant) != Declared && slices.Contains([]string{"unsupported_grant_type", "unauthorized_client", "invalid_request"}, code) {
+	if s, _ := e.Grant(grant); s == Advertised && ClientGrant(cl, grant) != Declared && slices.Contains([]string{"unsupported_grant_type", "unauthorized_client", "invalid_request"}, code) {
 		// The metadata's grant_types_supported is the server's (RFC 8414
 		// §2), not this client's (RFC 7591 §2: grant_types "that the
 		// client can use"): a client not allowed the grant is refused,
@@ -393,7 +406,7 @@ func (e *Env) lawfulRefusal(ex *harness.Exchange) string {
 			return fmt.Sprintf("the server does not offer the %s grant (unsupported_grant_type), and nothing promised it: %s; declare grant_types to check it", grant, why)
 		}
 	case "unauthorized_client":
-		if clientGrant(cl, grant) != Declared {
+		if ClientGrant(cl, grant) != Declared {
 			id := "the client"
 			if cl != nil {
 				id = fmt.Sprintf("client %q", cl.ID)
@@ -408,10 +421,10 @@ func (e *Env) lawfulRefusal(ex *harness.Exchange) string {
 	return ""
 }
 
-// lawfulAuthzRefusal explains an authorization error response to a valid
+// LawfulAuthzRefusal explains an authorization error response to a valid
 // request by what the target never promised: "" when it is the server's
 // fault.
-func (e *Env) lawfulAuthzRefusal(cl *Client, q url.Values, code string) string {
+func (e *Env) LawfulAuthzRefusal(cl *Client, q url.Values, code string) string {
 	rt := q.Get("response_type")
 	switch code {
 	case "unsupported_response_type":
@@ -483,13 +496,13 @@ func (e *Env) clientOf(ex *harness.Exchange, form url.Values) *Client {
 func (c *C) NotIssued(ex *harness.Exchange, what string) {
 	switch {
 	case ex.Err != nil:
-		c.Failf(exchanges(ex), "%s got no response: %v (a timeout or a broken connection is not a refusal)", what, ex.Err)
+		c.Failf(Exchanges(ex), "%s got no response: %v (a timeout or a broken connection is not a refusal)", what, ex.Err)
 	case Issued(ex):
-		c.Failf(exchanges(ex), "%s: the server issued tokens", what)
+		c.Failf(Exchanges(ex), "%s: the server issued tokens", what)
 	case ex.Status >= 500:
-		c.Failf(exchanges(ex), "%s was answered with the server error %d (not a refusal: RFC 6749 §5.2 errors are 400 or 401)", what, ex.Status)
-	case Str(Body(ex), "error") == "":
-		c.Failf(exchanges(ex), "%s was answered %d without an OAuth error (RFC 6749 §5.2): garbage is not a refusal", what, ex.Status)
+		c.Failf(Exchanges(ex), "%s was answered with the server error %d (not a refusal: RFC 6749 §5.2 errors are 400 or 401)", what, ex.Status)
+	case harness.ErrorCodeOf(ex) == "":
+		c.Failf(Exchanges(ex), "%s was answered %d without an OAuth error (RFC 6749 §5.2): garbage is not a refusal", what, ex.Status)
 	}
 }
 
@@ -507,9 +520,9 @@ func Issued(ex *harness.Exchange) bool {
 // refusal: it fails (a timeout or a 500 is not evidence of compliance).
 func (c *C) Refused(ex *harness.Exchange, codeIsShould bool, codes ...string) string {
 	c.NotIssued(ex, "the request")
-	got := Str(Body(ex), "error")
+	got := harness.ErrorCodeOf(ex)
 	if got == "" {
-		c.Failf(exchanges(ex), "the refusal (status %d) is not an OAuth error response: no error member; expected %s", ex.Status, strings.Join(codes, " or "))
+		c.Failf(Exchanges(ex), "the refusal (status %d) is not an OAuth error response: no error member; expected %s", ex.Status, strings.Join(codes, " or "))
 	}
 	if !slices.Contains(codes, got) {
 		// Refused before the point the spec probes, for a reason nothing
@@ -528,9 +541,9 @@ func (c *C) Refused(ex *harness.Exchange, codeIsShould bool, codes ...string) st
 		}
 	}
 	if codeIsShould {
-		c.Warnf(exchanges(ex), "refused, but with error %q instead of %s", got, strings.Join(codes, " or "))
+		c.Warnf(Exchanges(ex), "refused, but with error %q instead of %s", got, strings.Join(codes, " or "))
 	} else {
-		c.Failf(exchanges(ex), "expected error %s, got %q", strings.Join(codes, " or "), got)
+		c.Failf(Exchanges(ex), "expected error %s, got %q", strings.Join(codes, " or "), got)
 	}
 	return got
 }
@@ -565,5 +578,5 @@ func (c *C) expect(ex *harness.Exchange, m types.GomegaMatcher, want bool, what 
 	if what != "" {
 		msg = what + ": " + msg
 	}
-	c.Failf(exchanges(ex), "%s", msg)
+	c.Failf(Exchanges(ex), "%s", msg)
 }

@@ -1,4 +1,4 @@
-package suites
+package engine
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func fixtureTargetAt(t *testing.T, name, issuer string) *target.Target {
 	}
 	t.Setenv("OAUTHCONFORM_USER_PASSWORD", "")
 	t.Setenv("OAUTHCONFORM_API_KEY", "")
-	dir, _ := filepath.Abs("../fixtures/targets")
+	dir, _ := filepath.Abs("../../fixtures/targets")
 	b, err := os.ReadFile(filepath.Join(dir, name+".yaml"))
 	if err != nil {
 		t.Fatal(err)
