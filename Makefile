@@ -67,11 +67,12 @@ catalogue:
 
 # The mock's benchmarks; the goals of issue 9 item 10 are ratios measured in
 # the same run: BenchmarkRatioOpaque (opaque/bare >= 0.6), BenchmarkRatioJWT
-# (issue/sign >= 0.8 for the asymmetric algorithms), BenchmarkServerStartFirstToken.
+# (issue/sign >= 0.8 for the asymmetric algorithms), BenchmarkServerStartFirstToken;
+# BenchmarkServeSetup (cmd) is serve's own start-up work.
 # BENCH narrows them, e.g. make bench BENCH=Ratio.
 BENCH ?= .
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./mockserver/...
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./mockserver/... ./cmd/...
 
 # Every fuzz target of the repository (interop's module too), one after
 # another, FUZZTIME each; found by name, so a new Fuzz function is picked up
