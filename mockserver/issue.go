@@ -83,6 +83,10 @@ type issued struct {
 	refreshToken string
 	scope        string
 	expiresIn    int64
+	// tokensPlain: both tokens are the mock's own base64url (and dots),
+	// which JSON takes as they are: the response skips escaping them, the
+	// longest strings it writes.
+	tokensPlain bool
 }
 
 // issueSpec says what to issue.
@@ -230,6 +234,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		return nil, fmt.Errorf("sign access token: %w", err)
 	}
 	out.accessToken = m.token
+	out.tokensPlain = m.drawn || m.signed == m.token
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
 	// keeping the client_credentials path free of store writes (the
@@ -250,6 +255,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	switch {
 	case s.keepRefresh != "":
 		out.refreshToken = s.keepRefresh
+		out.tokensPlain = false // as the client sent it
 	case s.refresh && s.grant != nil:
 		rt := randomToken()
 		rexp := now.Add(p.settings.RefreshToken.Lifetime.D())
@@ -271,7 +277,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if s.grant != nil && p.rules.refresh.sameAccessToken {
 		// Hand the grant's earlier (still valid) access token back on refresh.
 		if old, ok := p.lastAccess.Load(s.grant.ID); ok && s.grantType == profile.GrantRefreshToken {
-			out.accessToken = old.(string)
+			out.accessToken, out.tokensPlain = old.(string), false
 		} else if !ok {
 			p.lastAccess.Store(s.grant.ID, out.accessToken)
 		}
@@ -489,18 +495,28 @@ func appendClaimValue(b []byte, name string, v any) ([]byte, error) {
 	return append(b, js...), nil
 }
 
+// appendToken appends a token of t as a JSON string.
+func (t *issued) appendToken(b []byte, tok string) []byte {
+	if t.tokensPlain {
+		b = append(b, '"')
+		b = append(b, tok...)
+		return append(b, '"')
+	}
+	return appendJSONString(b, tok)
+}
+
 // appendTokenResponse writes the RFC 6749 §5.1 success body (the response
 // filters of the quirks rewrite it, see filters.go).
 func (p *Provider) appendTokenResponse(b []byte, t *issued) []byte {
 	b = append(b, `{"access_token":`...)
-	b = appendJSONString(b, t.accessToken)
+	b = t.appendToken(b, t.accessToken)
 	b = append(b, `,"token_type":`...)
 	b = append(b, p.tokenTypeJSON...)
 	b = append(b, `,"expires_in":`...)
 	b = strconv.AppendInt(b, t.expiresIn, 10)
 	if t.refreshToken != "" {
 		b = append(b, `,"refresh_token":`...)
-		b = appendJSONString(b, t.refreshToken)
+		b = t.appendToken(b, t.refreshToken)
 	}
 	// Strict choice: scope is always sent when one was granted, not only
 	// when it differs from the request (RFC 6749 §3.3, §5.1).
