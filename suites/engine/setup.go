@@ -177,6 +177,10 @@ var metadataMember = map[target.Endpoint]string{
 	target.EndpointJWKS:          "jwks_uri",
 }
 
+// MetadataMember returns the metadata member advertising endpoint ep
+// (RFC 8414 §2), or "" when the metadata has none for it.
+func MetadataMember(ep target.Endpoint) string { return metadataMember[ep] }
+
 // resolveEndpoints takes each endpoint from the target's own setting, else
 // the metadata, else the dialect's path.
 func (e *Env) resolveEndpoints() {
