@@ -87,20 +87,20 @@ func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 	}
 	b := p.introspection(ref)
 	if len(p.filters[respIntrospection]) == 0 {
-		p.writeEndpointJSON(w, http.StatusOK, b)
+		p.writeNoStoreJSON(w, http.StatusOK, b)
 		return
 	}
-	p.setEndpointJSONHeaders(w.Header())
+	p.setNoStoreJSONHeaders(w.Header())
 	p.writeFiltered(w, &response{status: http.StatusOK, req: r}, respIntrospection, b)
 }
 
 func (p *Provider) writeInactive(w http.ResponseWriter, reason string) {
 	if p.rules.intro.inactiveReason {
 		b := append([]byte(`{"active":false,"reason":`), appendJSONString(nil, reason)...)
-		p.writeEndpointJSON(w, http.StatusOK, append(b, '}'))
+		p.writeNoStoreJSON(w, http.StatusOK, append(b, '}'))
 		return
 	}
-	p.writeEndpointJSON(w, http.StatusOK, inactiveBody)
+	p.writeNoStoreJSON(w, http.StatusOK, inactiveBody)
 }
 
 // inactiveReason is what the introspection-inactive-details quirk leaks.

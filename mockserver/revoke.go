@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -100,21 +99,7 @@ func (p *Provider) writeEndpointError(w http.ResponseWriter, e *oauthError) {
 		b = appendJSONString(b, e.Description)
 	}
 	b = append(b, '}')
-	p.writeEndpointJSON(w, e.status(), b)
-}
-
-func (p *Provider) writeEndpointJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	p.setEndpointJSONHeaders(h)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func (p *Provider) setEndpointJSONHeaders(h http.Header) {
-	h["Content-Type"] = jsonCT
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	p.writeNoStoreJSON(w, e.status(), b)
 }
 
 // hintOrder turns token_type_hint into a search order (RFC 7009 §2.1: the
@@ -189,7 +174,7 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		p.writeEndpointError(w, errOtherClientsToken)
 		return
 	}
-	if err := p.revoke(ctx, ref); err != nil {
+	if err := p.revoke(ctx, ref, p.rules.revoke.keepsRefresh); err != nil {
 		// RFC 7009 §2.2.1: on 503 the client assumes the token still
 		// exists and retries later.
 		p.writeEndpointError(w, storeFailure(err))
@@ -206,31 +191,35 @@ func (p *Provider) writeRevoked(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// revoke invalidates a token found by findToken.
-func (p *Provider) revoke(ctx context.Context, ref *tokenRef) error {
-	ignore := func(err error) error {
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		return err
-	}
+// revoke invalidates a token found by findToken: a refresh token with
+// its grant (unless keepsRefresh: then nothing), an access token alone. A
+// record gone meanwhile is no error.
+func (p *Provider) revoke(ctx context.Context, ref *tokenRef, keepsRefresh bool) error {
 	switch {
 	case ref.kind == KindRefresh:
-		if p.rules.revoke.keepsRefresh {
+		if keepsRefresh {
 			return nil
 		}
 		if ref.rec.GrantID != "" {
-			if err := ignore(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
+			if err := ignoreNotFound(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
 				return err
 			}
 		}
-		return ignore(p.store.RevokeToken(ctx, ref.key))
+		return ignoreNotFound(p.store.RevokeToken(ctx, ref.key))
 	case ref.rec != nil:
-		return ignore(p.store.RevokeToken(ctx, ref.key))
+		return ignoreNotFound(p.store.RevokeToken(ctx, ref.key))
 	case ref.jti != "":
 		return p.store.RevokeJTI(ctx, ref.jti, ref.exp)
 	}
 	return nil
+}
+
+// ignoreNotFound is err, but nil for ErrNotFound.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // RevocationURL returns the revocation endpoint URL ("" if there is
