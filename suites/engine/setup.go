@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -465,12 +466,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 		}
 		return &SetupError{Problem: fmt.Sprintf("the token endpoint %s answered 404 Not Found: %s", tok, wrongTargetHint), Fix: fix, Evidence: []*harness.Exchange{probe}}
 	}
-	roles := make([]string, 0, len(e.Clients))
-	for role := range e.Clients {
-		roles = append(roles, role)
-	}
-	slices.Sort(roles)
-	for _, role := range roles {
+	for _, role := range slices.Sorted(maps.Keys(e.Clients)) {
 		cl := e.Clients[role]
 		if role == profile.RoleSacrificial {
 			continue // the brute-force checks' client; may be locked
