@@ -25,12 +25,7 @@ var errNotIntrospector = newError(errInvalidClient, "This client may not use the
 //   - Refresh tokens are introspected too, with scope, client_id, sub, exp
 //     and iat but no token_type: "refresh_token" is not a token type of RFC
 //     6749 §7.1, and the member is optional.
-func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
-	ps, ok := p.endpointRequest(w, r)
-	if !ok {
-		return
-	}
-	defer putParams(ps)
+func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request, ps *params) {
 	// unlisted: the caller is not among introspection.clients, and
 	// introspection.unlisted lets it see some tokens (or none) rather
 	// than refusing it.

@@ -20,21 +20,23 @@ var (
 	errUnsupportedTT = newError("unsupported_token_type", "The token type hint is not supported.")
 )
 
-// endpointRequest checks the method of a revocation or introspection
-// request and parses its body into pooled params (return them with putParams);
-// on failure it has written the error and ok is false.
-func (p *Provider) endpointRequest(w http.ResponseWriter, r *http.Request) (ps *params, ok bool) {
-	if r.Method != http.MethodPost {
-		p.writeEndpointError(w, errEndpointPOST)
-		return nil, false
+// endpointHandler serves a revocation or introspection request with
+// serve: it checks the method and parses the body into pooled params,
+// returned once serve is done; on failure it writes the error instead.
+func (p *Provider) endpointHandler(serve func(w http.ResponseWriter, r *http.Request, ps *params)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			p.writeEndpointError(w, errEndpointPOST)
+			return
+		}
+		ps := getParams()
+		defer putParams(ps)
+		if oerr := p.parseEndpointParams(r, ps); oerr != nil {
+			p.writeEndpointError(w, oerr)
+			return
+		}
+		serve(w, r, ps)
 	}
-	ps = getParams()
-	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
-		putParams(ps)
-		p.writeEndpointError(w, oerr)
-		return nil, false
-	}
-	return ps, true
 }
 
 // endpointClient authenticates the client of a revocation or introspection
@@ -123,12 +125,7 @@ var errOtherClientsToken = newError(errInvalidGrant, "The token was issued to an
 //   - A refresh token revokes its whole grant: the family's refresh and
 //     access tokens (§2.1 "SHOULD also invalidate" the access tokens).
 //   - An access token revokes that token only.
-func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
-	ps, ok := p.endpointRequest(w, r)
-	if !ok {
-		return
-	}
-	defer putParams(ps)
+func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request, ps *params) {
 	client, oerr := p.endpointClient(r, ps, false)
 	if oerr != nil {
 		if !p.rules.revoke.noClientAuth {
