@@ -36,19 +36,32 @@ h1{font-size:1.4rem}label{display:block;margin-top:.8rem}input[type=text],input[
 .buttons{margin-top:1.2rem;display:flex;gap:.6rem}button{padding:.5rem 1.2rem}.error{color:#a00;font-weight:bold}
 code{background:#f2f2f2;padding:.1rem .3rem;word-break:break-all}`
 
-var loginTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("login").Parse(`<!DOCTYPE html>
+// pageTemplate parses an HTML page of the mock: the pages' frame (UTF-8,
+// no referrer, pageStyle; viewport adds the mobile viewport) around title
+// and main, the content of <main>, both template text.
+func pageTemplate(name string, viewport bool, title, main string) *template.Template {
+	meta := ""
+	if viewport {
+		meta = `<meta name="viewport" content="width=device-width, initial-scale=1">` + "\n"
+	}
+	return template.Must(template.New(name).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Sign in to authorize {{.ClientID}}</title>
+` + meta + `<meta name="referrer" content="no-referrer">
+<title>` + title + `</title>
 <style>` + pageStyle + `</style>
 </head>
 <body>
 <main>
-<h1>Authorize {{.ClientID}}</h1>
+` + main + `</main>
+</body>
+</html>
+`))
+}
+
+var loginTemplate = sync.OnceValue(func() *template.Template {
+	return pageTemplate("login", true, "Sign in to authorize {{.ClientID}}", `<h1>Authorize {{.ClientID}}</h1>
 <p>The application <strong>{{.ClientID}}</strong> asks to access your account{{if .Scopes}} with this scope:{{else}}.{{end}}</p>
 {{- if .Scopes}}
 <ul>{{range .Scopes}}<li><code>{{.}}</code></li>{{end}}</ul>
@@ -57,69 +70,43 @@ var loginTemplate = sync.OnceValue(func() *template.Template {
 <p class="error" role="alert">{{.Error}}</p>
 {{- end}}
 <form method="post" action="{{.Action}}">
-<input type="hidden" name="` + fieldPendingRequest + `" value="{{.RequestID}}">
-<input type="hidden" name="` + fieldCSRFToken + `" value="{{.CSRF}}">
+<input type="hidden" name="`+fieldPendingRequest+`" value="{{.RequestID}}">
+<input type="hidden" name="`+fieldCSRFToken+`" value="{{.CSRF}}">
 <label for="username">Username</label>
-<input id="username" name="` + fieldUsername + `" type="text" autocomplete="username" autocapitalize="none" value="{{.Username}}">
+<input id="username" name="`+fieldUsername+`" type="text" autocomplete="username" autocapitalize="none" value="{{.Username}}">
 <label for="password">Password</label>
-<input id="password" name="` + fieldPassword + `" type="password" autocomplete="current-password">
+<input id="password" name="`+fieldPassword+`" type="password" autocomplete="current-password">
 <div class="buttons">
-<button type="submit" name="` + fieldAction + `" value="` + actionApprove + `">Approve</button>
-{{- if eq .Deny "` + DenyButton + `"}}
-<button type="submit" name="` + fieldAction + `" value="` + actionDeny + `">Deny</button>
+<button type="submit" name="`+fieldAction+`" value="`+actionApprove+`">Approve</button>
+{{- if eq .Deny "`+DenyButton+`"}}
+<button type="submit" name="`+fieldAction+`" value="`+actionDeny+`">Deny</button>
 {{- end}}
 </div>
 </form>
-{{- if eq .Deny "` + DenyForm + `"}}
+{{- if eq .Deny "`+DenyForm+`"}}
 <form method="post" action="{{.Action}}" id="deny-form">
-<input type="hidden" name="` + fieldPendingRequest + `" value="{{.RequestID}}">
-<input type="hidden" name="` + fieldCSRFToken + `" value="{{.CSRF}}">
+<input type="hidden" name="`+fieldPendingRequest+`" value="{{.RequestID}}">
+<input type="hidden" name="`+fieldCSRFToken+`" value="{{.CSRF}}">
 <div class="buttons">
-<button type="submit" name="` + fieldAction + `" value="` + actionDeny + `">Deny</button>
+<button type="submit" name="`+fieldAction+`" value="`+actionDeny+`">Deny</button>
 </div>
 </form>
-{{- else if eq .Deny "` + DenyLink + `"}}
+{{- else if eq .Deny "`+DenyLink+`"}}
 <p class="buttons"><a id="deny" href="{{.DenyURL}}" rel="nofollow">Deny</a></p>
 {{- end}}
-</main>
-</body>
-</html>
-`))
+`)
 })
 
 var errorTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("error").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<title>Authorization error: {{.Code}}</title>
-<style>` + pageStyle + `</style>
-</head>
-<body>
-<main>
-<h1>The authorization request cannot be processed</h1>
+	return pageTemplate("error", false, "Authorization error: {{.Code}}", `<h1>The authorization request cannot be processed</h1>
 <p class="error">error: <code id="error">{{.Code}}</code></p>
 <p id="error_description">{{.Description}}</p>
 <p>You have not been sent back to the application, because it could not be identified safely.</p>
-</main>
-</body>
-</html>
-`))
+`)
 })
 
 var oobTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("oob").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<title>{{.Title}}</title>
-<style>` + pageStyle + `</style>
-</head>
-<body>
-<main>
-{{- if .Code}}
+	return pageTemplate("oob", false, "{{.Title}}", `{{- if .Code}}
 <h1>Success</h1>
 <p>Copy this code into the application:</p>
 <p><code id="code">{{.Code}}</code></p>
@@ -133,10 +120,7 @@ var oobTemplate = sync.OnceValue(func() *template.Template {
 {{- if .State}}
 <p>state: <code id="state">{{.State}}</code></p>
 {{- end}}
-</main>
-</body>
-</html>
-`))
+`)
 })
 
 type loginPage struct {

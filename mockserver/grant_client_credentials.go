@@ -39,17 +39,5 @@ func (p *Provider) grantClientCredentials(ctx context.Context, tr *tokenRequest)
 	spec := issueSpec{clientID: c.ID, subject: c.ID, scope: scope, claims: c.AccessTokenClaims, grantType: profile.GrantClientCredentials}
 	// §4.4.3: a refresh token SHOULD NOT be included, unless the dialect
 	// demands one (merchant-customer).
-	if p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.rules.token.refreshForClientCredentials {
-		spec.now = p.clock.Now()
-		g, err := p.saveGrant(ctx, spec.now, c.ID, c.ID, scope, c.AccessTokenClaims)
-		if err != nil {
-			return nil, storeFailure(err)
-		}
-		spec.grant, spec.refresh = g, true
-	}
-	res, err := p.issue(ctx, spec)
-	if err != nil {
-		return nil, storeFailure(err)
-	}
-	return res, nil
+	return p.issueRefreshable(ctx, spec, p.settings.IssuesRefreshFor(profile.GrantClientCredentials) || p.rules.token.refreshForClientCredentials)
 }

@@ -44,17 +44,5 @@ func (p *Provider) grantPassword(ctx context.Context, tr *tokenRequest) (*issued
 	}
 	claims := mergeClaims(c.AccessTokenClaims, u.user.AccessTokenClaims)
 	spec := issueSpec{clientID: c.ID, subject: u.subject, scope: scope, claims: claims, grantType: profile.GrantPassword}
-	if p.settings.IssuesRefreshFor(profile.GrantPassword) {
-		spec.now = p.clock.Now()
-		g, err := p.saveGrant(ctx, spec.now, c.ID, u.subject, scope, claims)
-		if err != nil {
-			return nil, storeFailure(err)
-		}
-		spec.grant, spec.refresh = g, true
-	}
-	res, err := p.issue(ctx, spec)
-	if err != nil {
-		return nil, storeFailure(err)
-	}
-	return res, nil
+	return p.issueRefreshable(ctx, spec, p.settings.IssuesRefreshFor(profile.GrantPassword))
 }

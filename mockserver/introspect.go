@@ -25,12 +25,7 @@ var errNotIntrospector = newError(errInvalidClient, "This client may not use the
 //   - Refresh tokens are introspected too, with scope, client_id, sub, exp
 //     and iat but no token_type: "refresh_token" is not a token type of RFC
 //     6749 §7.1, and the member is optional.
-func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
-	ps, ok := p.endpointRequest(w, r)
-	if !ok {
-		return
-	}
-	defer putParams(ps)
+func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request, ps *params) {
 	// unlisted: the caller is not among introspection.clients, and
 	// introspection.unlisted lets it see some tokens (or none) rather
 	// than refusing it.
@@ -87,20 +82,20 @@ func (p *Provider) handleIntrospection(w http.ResponseWriter, r *http.Request) {
 	}
 	b := p.introspection(ref)
 	if len(p.filters[respIntrospection]) == 0 {
-		p.writeEndpointJSON(w, http.StatusOK, b)
+		p.writeNoStoreJSON(w, http.StatusOK, b)
 		return
 	}
-	p.setEndpointJSONHeaders(w.Header())
+	p.setNoStoreJSONHeaders(w.Header())
 	p.writeFiltered(w, &response{status: http.StatusOK, req: r}, respIntrospection, b)
 }
 
 func (p *Provider) writeInactive(w http.ResponseWriter, reason string) {
 	if p.rules.intro.inactiveReason {
 		b := append([]byte(`{"active":false,"reason":`), appendJSONString(nil, reason)...)
-		p.writeEndpointJSON(w, http.StatusOK, append(b, '}'))
+		p.writeNoStoreJSON(w, http.StatusOK, append(b, '}'))
 		return
 	}
-	p.writeEndpointJSON(w, http.StatusOK, inactiveBody)
+	p.writeNoStoreJSON(w, http.StatusOK, inactiveBody)
 }
 
 // inactiveReason is what the introspection-inactive-details quirk leaks.

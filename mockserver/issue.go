@@ -302,6 +302,25 @@ func (p *Provider) newGrant(ctx context.Context, clientID, subject, scope string
 	return p.saveGrant(ctx, p.clock.Now(), clientID, subject, scope, mergeClaims(client, user, claims))
 }
 
+// issueRefreshable mints spec's tokens; with refresh, a refresh token too,
+// under a new grant of spec's client, subject, scope and claims made now.
+// A store failure is a server error (storeFailure).
+func (p *Provider) issueRefreshable(ctx context.Context, spec issueSpec, refresh bool) (*issued, *oauthError) {
+	if refresh {
+		spec.now = p.clock.Now()
+		g, err := p.saveGrant(ctx, spec.now, spec.clientID, spec.subject, spec.scope, spec.claims)
+		if err != nil {
+			return nil, storeFailure(err)
+		}
+		spec.grant, spec.refresh = g, true
+	}
+	res, err := p.issue(ctx, spec)
+	if err != nil {
+		return nil, storeFailure(err)
+	}
+	return res, nil
+}
+
 // saveGrant stores a new grant made at now with exactly these claims.
 func (p *Provider) saveGrant(ctx context.Context, now time.Time, clientID, subject, scope string, claims map[string]any) (*Grant, error) {
 	g := &Grant{

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -156,24 +155,5 @@ func (p *Provider) Revoke(ctx context.Context, token string) error {
 	if ref == nil {
 		return ErrNotFound
 	}
-	ignore := func(err error) error {
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		return err
-	}
-	switch {
-	case ref.kind == KindRefresh:
-		if ref.rec.GrantID != "" {
-			if err := ignore(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
-				return err
-			}
-		}
-		return ignore(p.store.RevokeToken(ctx, ref.key))
-	case ref.rec != nil:
-		return ignore(p.store.RevokeToken(ctx, ref.key))
-	case ref.jti != "":
-		return p.store.RevokeJTI(ctx, ref.jti, ref.exp)
-	}
-	return nil
+	return p.revoke(ctx, ref, false)
 }

@@ -468,6 +468,55 @@ func setSide[S any](sides map[digest]S, k digest, side S, has bool) {
 	}
 }
 
+// sided is a record that may keep part of itself in its generation's side
+// map: grantRec, tokenRec.
+type sided interface {
+	// refs returns the record's shape reference and whether it has a side.
+	refs() (shape uint32, side bool)
+}
+
+// sideRec is the side of a sided record: grantSide, tokenSide.
+type sideRec interface {
+	shapeRef() *shape
+}
+
+func (r grantRec) refs() (uint32, bool) { return r.shape, r.side }
+func (r tokenRec) refs() (uint32, bool) { return r.shape, r.side }
+func (s grantSide) shapeRef() *shape    { return s.shape }
+func (s tokenSide) shapeRef() *shape    { return s.shape }
+
+// lookup finds record k in the tables of the generation holding it and
+// returns copies of the record and its side (zero when it has none), with
+// its shape resolved, all read under the lock.
+func lookup[V sided, S sideRec](s *MemoryStore, k digest, tables func(*generation) (*table[V], map[digest]S)) (rec V, side S, sh *shape, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, gen, ok := find(s, k, func(g *generation) *table[V] { t, _ := tables(g); return t })
+	if !ok {
+		return rec, side, nil, false
+	}
+	rec = *r // a copy: the table may change once the lock is gone
+	id, hasSide := rec.refs()
+	if hasSide {
+		_, sides := tables(gen)
+		side = sides[k]
+	}
+	return rec, side, gen.shapeOf(id, side.shapeRef()), true
+}
+
+// change applies f to record k in place, under the lock; ErrNotFound when
+// there is none.
+func change[V any](s *MemoryStore, k digest, sel func(*generation) *table[V], f func(*V)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, _, ok := find(s, k, sel)
+	if !ok {
+		return ErrNotFound
+	}
+	f(rec)
+	return nil
+}
+
 // SaveGrant stores a copy of g.
 func (s *MemoryStore) SaveGrant(_ context.Context, g *Grant) error { return s.saveGrant(g, false) }
 
@@ -502,24 +551,7 @@ func (s *MemoryStore) saveGrant(g *Grant, fresh bool) error {
 
 // Grant returns a copy of the grant.
 func (s *MemoryStore) Grant(_ context.Context, id string) (*Grant, error) {
-	k := keyDigest(id)
-	s.mu.Lock()
-	r, gen, ok := find(s, k, grantsOf)
-	var (
-		rec  grantRec
-		side grantSide
-	)
-	if ok {
-		rec = *r // a copy: the table may change once the lock is gone
-	}
-	if ok && rec.side {
-		side = gen.grantSides[k]
-	}
-	var sh *shape
-	if ok {
-		sh = gen.shapeOf(rec.shape, side.shape)
-	}
-	s.mu.Unlock()
+	rec, side, sh, ok := lookup(s, keyDigest(id), grantTables)
 	if !ok {
 		return nil, ErrNotFound
 	}
@@ -535,28 +567,13 @@ func (s *MemoryStore) Grant(_ context.Context, id string) (*Grant, error) {
 
 // RevokeGrant marks the grant revoked.
 func (s *MemoryStore) RevokeGrant(_ context.Context, id string) error {
-	k := keyDigest(id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, _, ok := find(s, k, grantsOf)
-	if !ok {
-		return ErrNotFound
-	}
-	rec.revoked = true
-	return nil
+	return change(s, keyDigest(id), grantsOf, func(r *grantRec) { r.revoked = true })
 }
 
 // ExtendGrant moves the grant's expiry to at least t.
 func (s *MemoryStore) ExtendGrant(_ context.Context, id string, t time.Time) error {
 	k, exp := keyDigest(id), toInstant(t)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, _, ok := find(s, k, grantsOf)
-	if !ok {
-		return ErrNotFound
-	}
-	rec.exp = max(rec.exp, exp)
-	return nil
+	return change(s, k, grantsOf, func(r *grantRec) { r.exp = max(r.exp, exp) })
 }
 
 // SaveCode stores a copy of c.
@@ -633,24 +650,7 @@ func (s *MemoryStore) saveToken(token string, t *Token, fresh bool) error {
 
 // Token returns a copy of the token record.
 func (s *MemoryStore) Token(_ context.Context, token string) (*Token, error) {
-	k := keyDigest(token)
-	s.mu.Lock()
-	r, gen, ok := find(s, k, tokensOf)
-	var (
-		rec  tokenRec
-		side tokenSide
-	)
-	if ok {
-		rec = *r // a copy: the table may change once the lock is gone
-	}
-	if ok && rec.side {
-		side = gen.tokenSides[k]
-	}
-	var sh *shape
-	if ok {
-		sh = gen.shapeOf(rec.shape, side.shape)
-	}
-	s.mu.Unlock()
+	rec, side, sh, ok := lookup(s, keyDigest(token), tokenTables)
 	if !ok {
 		return nil, ErrNotFound
 	}
@@ -667,31 +667,14 @@ func (s *MemoryStore) Token(_ context.Context, token string) (*Token, error) {
 
 // RetireToken marks a token rotated out, atomically.
 func (s *MemoryStore) RetireToken(_ context.Context, token string) (bool, error) {
-	k := keyDigest(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, _, ok := find(s, k, tokensOf)
-	if !ok {
-		return false, ErrNotFound
-	}
-	if rec.retired {
-		return false, nil
-	}
-	rec.retired = true
-	return true, nil
+	first := false
+	err := change(s, keyDigest(token), tokensOf, func(r *tokenRec) { first, r.retired = !r.retired, true })
+	return first, err
 }
 
 // RevokeToken marks one token revoked.
 func (s *MemoryStore) RevokeToken(_ context.Context, token string) error {
-	k := keyDigest(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, _, ok := find(s, k, tokensOf)
-	if !ok {
-		return ErrNotFound
-	}
-	rec.revoked = true
-	return nil
+	return change(s, keyDigest(token), tokensOf, func(r *tokenRec) { r.revoked = true })
 }
 
 // RevokeJTI remembers a revoked JWT access token id until exp. It evicts

@@ -167,20 +167,15 @@ func (p *Provider) metadata() []byte {
 			}
 		}
 	}
-	b := []byte{'{'}
+	ms := make([]jsonMember, len(doc))
 	for i, m := range doc {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, m.name)
-		b = append(b, ':')
 		v, err := json.Marshal(m.value)
 		if err != nil {
 			v = []byte("null") // unreachable: strings and string slices only
 		}
-		b = append(b, v...)
+		ms[i] = jsonMember{name: m.name, value: v}
 	}
-	return append(b, '}')
+	return joinMembers(ms)
 }
 
 // unsupportedGrant is the grant type the metadata-unsupported-grant quirk

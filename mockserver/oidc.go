@@ -361,21 +361,11 @@ func writeJWKS(w http.ResponseWriter, r *http.Request, set jose.JSONWebKeySet) {
 // insufficient_scope (§5.3.3), a token that names no end-user (a client's
 // own) 401 invalid_token.
 func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	ref, berr := p.authenticateBearer(r)
-	if berr != nil {
-		p.writeBearerError(w, berr)
+	ref := p.resourceRequest(w, r)
+	if ref == nil {
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		p.writeResourceJSON(w, http.StatusMethodNotAllowed, []byte(`{"error":"method_not_allowed"}`))
-		return
-	}
-	if !hasAnyScope(ref.scope, []string{scopeOpenID}) {
-		p.writeBearerError(w, &bearerError{
-			status: http.StatusForbidden, code: "insufficient_scope",
-			desc: "The access token does not carry the openid scope.", scope: scopeOpenID,
-		})
+	if !p.requireScope(w, ref, scopeOpenID, "The access token does not carry the openid scope.") {
 		return
 	}
 	if p.endUser(ref.subject) == nil {

@@ -282,10 +282,10 @@ func (p *Provider) routes() {
 		p.mux.HandleFunc(e.JWKS, p.handleJWKS)
 	}
 	if e.Revocation != "" {
-		p.mux.HandleFunc(e.Revocation, p.handleRevocation)
+		p.mux.HandleFunc(e.Revocation, p.endpointHandler(p.handleRevocation))
 	}
 	if e.Introspection != "" {
-		p.mux.HandleFunc(e.Introspection, p.handleIntrospection)
+		p.mux.HandleFunc(e.Introspection, p.endpointHandler(p.handleIntrospection))
 	}
 	p.resourceRoutes()
 	p.metadataRoutes()

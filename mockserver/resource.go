@@ -40,20 +40,41 @@ func (p *Provider) resourceRoutes() {
 	}
 }
 
+// resourceRequest authenticates the bearer token of a protected resource
+// request (RFC 6750) and then requires GET or POST; on failure it has
+// written the error and returns nil.
+func (p *Provider) resourceRequest(w http.ResponseWriter, r *http.Request) *tokenRef {
+	ref, berr := p.authenticateBearer(r)
+	if berr != nil {
+		p.writeBearerError(w, berr)
+		return nil
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		p.writeResourceJSON(w, http.StatusMethodNotAllowed, []byte(`{"error":"method_not_allowed"}`))
+		return nil
+	}
+	return ref
+}
+
+// requireScope reports whether ref's scope holds scope; when it does not,
+// it has answered 403 insufficient_scope with desc (RFC 6750 §3.1).
+func (p *Provider) requireScope(w http.ResponseWriter, ref *tokenRef, scope, desc string) bool {
+	if hasAnyScope(ref.scope, []string{scope}) {
+		return true
+	}
+	p.writeBearerError(w, &bearerError{status: http.StatusForbidden, code: "insufficient_scope", desc: desc, scope: scope})
+	return false
+}
+
 // handleResource is the generic protected resource: GET or POST with any
 // valid access token answers {"ok":true,"sub":…,"client_id":…,"scope":…}.
 // {resource}/{scope} additionally requires that scope value, else 403
 // insufficient_scope, so the error of RFC 6750 §3.1 can be probed in every
 // profile.
 func (p *Provider) handleResource(w http.ResponseWriter, r *http.Request) {
-	ref, berr := p.authenticateBearer(r)
-	if berr != nil {
-		p.writeBearerError(w, berr)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		p.writeResourceJSON(w, http.StatusMethodNotAllowed, []byte(`{"error":"method_not_allowed"}`))
+	ref := p.resourceRequest(w, r)
+	if ref == nil {
 		return
 	}
 	base := strings.TrimSuffix(p.settings.Endpoints.Resource, "/")
@@ -62,11 +83,7 @@ func (p *Provider) handleResource(w http.ResponseWriter, r *http.Request) {
 			p.writeResourceJSON(w, http.StatusNotFound, []byte(`{"error":"not_found"}`))
 			return
 		}
-		if !hasAnyScope(ref.scope, []string{need}) {
-			p.writeBearerError(w, &bearerError{
-				status: http.StatusForbidden, code: "insufficient_scope",
-				desc: "The access token does not carry the scope this resource requires.", scope: need,
-			})
+		if !p.requireScope(w, ref, need, "The access token does not carry the scope this resource requires.") {
 			return
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/oauthconform/oauthconform/profile"
 )
@@ -21,21 +20,23 @@ var (
 	errUnsupportedTT = newError("unsupported_token_type", "The token type hint is not supported.")
 )
 
-// endpointRequest checks the method of a revocation or introspection
-// request and parses its body into pooled params (return them with putParams);
-// on failure it has written the error and ok is false.
-func (p *Provider) endpointRequest(w http.ResponseWriter, r *http.Request) (ps *params, ok bool) {
-	if r.Method != http.MethodPost {
-		p.writeEndpointError(w, errEndpointPOST)
-		return nil, false
+// endpointHandler serves a revocation or introspection request with
+// serve: it checks the method and parses the body into pooled params,
+// returned once serve is done; on failure it writes the error instead.
+func (p *Provider) endpointHandler(serve func(w http.ResponseWriter, r *http.Request, ps *params)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			p.writeEndpointError(w, errEndpointPOST)
+			return
+		}
+		ps := getParams()
+		defer putParams(ps)
+		if oerr := p.parseEndpointParams(r, ps); oerr != nil {
+			p.writeEndpointError(w, oerr)
+			return
+		}
+		serve(w, r, ps)
 	}
-	ps = getParams()
-	if oerr := p.parseEndpointParams(r, ps); oerr != nil {
-		putParams(ps)
-		p.writeEndpointError(w, oerr)
-		return nil, false
-	}
-	return ps, true
 }
 
 // endpointClient authenticates the client of a revocation or introspection
@@ -100,21 +101,7 @@ func (p *Provider) writeEndpointError(w http.ResponseWriter, e *oauthError) {
 		b = appendJSONString(b, e.Description)
 	}
 	b = append(b, '}')
-	p.writeEndpointJSON(w, e.status(), b)
-}
-
-func (p *Provider) writeEndpointJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	p.setEndpointJSONHeaders(h)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func (p *Provider) setEndpointJSONHeaders(h http.Header) {
-	h["Content-Type"] = jsonCT
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	p.writeNoStoreJSON(w, e.status(), b)
 }
 
 // hintOrder turns token_type_hint into a search order (RFC 7009 §2.1: the
@@ -138,12 +125,7 @@ var errOtherClientsToken = newError(errInvalidGrant, "The token was issued to an
 //   - A refresh token revokes its whole grant: the family's refresh and
 //     access tokens (§2.1 "SHOULD also invalidate" the access tokens).
 //   - An access token revokes that token only.
-func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
-	ps, ok := p.endpointRequest(w, r)
-	if !ok {
-		return
-	}
-	defer putParams(ps)
+func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request, ps *params) {
 	client, oerr := p.endpointClient(r, ps, false)
 	if oerr != nil {
 		if !p.rules.revoke.noClientAuth {
@@ -189,7 +171,7 @@ func (p *Provider) handleRevocation(w http.ResponseWriter, r *http.Request) {
 		p.writeEndpointError(w, errOtherClientsToken)
 		return
 	}
-	if err := p.revoke(ctx, ref); err != nil {
+	if err := p.revoke(ctx, ref, p.rules.revoke.keepsRefresh); err != nil {
 		// RFC 7009 §2.2.1: on 503 the client assumes the token still
 		// exists and retries later.
 		p.writeEndpointError(w, storeFailure(err))
@@ -206,31 +188,35 @@ func (p *Provider) writeRevoked(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// revoke invalidates a token found by findToken.
-func (p *Provider) revoke(ctx context.Context, ref *tokenRef) error {
-	ignore := func(err error) error {
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		return err
-	}
+// revoke invalidates a token found by findToken: a refresh token with
+// its grant (unless keepsRefresh: then nothing), an access token alone. A
+// record gone meanwhile is no error.
+func (p *Provider) revoke(ctx context.Context, ref *tokenRef, keepsRefresh bool) error {
 	switch {
 	case ref.kind == KindRefresh:
-		if p.rules.revoke.keepsRefresh {
+		if keepsRefresh {
 			return nil
 		}
 		if ref.rec.GrantID != "" {
-			if err := ignore(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
+			if err := ignoreNotFound(p.store.RevokeGrant(ctx, ref.rec.GrantID)); err != nil {
 				return err
 			}
 		}
-		return ignore(p.store.RevokeToken(ctx, ref.key))
+		return ignoreNotFound(p.store.RevokeToken(ctx, ref.key))
 	case ref.rec != nil:
-		return ignore(p.store.RevokeToken(ctx, ref.key))
+		return ignoreNotFound(p.store.RevokeToken(ctx, ref.key))
 	case ref.jti != "":
 		return p.store.RevokeJTI(ctx, ref.jti, ref.exp)
 	}
 	return nil
+}
+
+// ignoreNotFound is err, but nil for ErrNotFound.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // RevocationURL returns the revocation endpoint URL ("" if there is

@@ -29,31 +29,42 @@ func serialNumber() (*big.Int, error) {
 	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 }
 
-func newMemoryCA() (*memoryCA, error) {
+// newCert makes a P-256 key and a certificate of it from tmpl, with a
+// random serial, valid from an hour ago for memoryCALifetime, signed by
+// ca (self-signed when ca is nil).
+func newCert(tmpl *x509.Certificate, ca *memoryCA) (*ecdsa.PrivateKey, []byte, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	serial, err := serialNumber()
-	if err != nil {
-		return nil, err
+	if tmpl.SerialNumber, err = serialNumber(); err != nil {
+		return nil, nil, nil, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(memoryCALifetime)
+	parent, signer := tmpl, any(key)
+	if ca != nil {
+		parent, signer = ca.cert, ca.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return key, der, cert, nil
+}
+
+func newMemoryCA() (*memoryCA, error) {
+	key, _, cert, err := newCert(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: "oauthconform mock test CA", Organization: []string{"oauthconform"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(memoryCALifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -90,30 +101,13 @@ func (ca *memoryCA) serverConfig(listen net.Addr, issuer string) (*tls.Config, e
 	if u, err := url.Parse(issuer); err == nil {
 		add(u.Hostname())
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := serialNumber()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: names[len(names)-1], Organization: []string{"oauthconform"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(memoryCALifetime),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     names,
-		IPAddresses:  ips,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		return nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
+	key, der, leaf, err := newCert(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: names[len(names)-1], Organization: []string{"oauthconform"}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    names,
+		IPAddresses: ips,
+	}, ca)
 	if err != nil {
 		return nil, err
 	}

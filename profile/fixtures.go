@@ -163,6 +163,19 @@ func ParseFixtures(b []byte) (*Fixtures, error) {
 	return &f, nil
 }
 
+// registerID records id, the field of list[i], in seen: an error when it is
+// empty or already there.
+func registerID(seen map[string]bool, list string, i int, field, id string) error {
+	if id == "" {
+		return fmt.Errorf("fixtures: %s[%d].%s: required", list, i, field)
+	}
+	if seen[id] {
+		return fmt.Errorf("fixtures: %s[%d].%s: %q registered twice", list, i, field, id)
+	}
+	seen[id] = true
+	return nil
+}
+
 // Validate checks for missing and duplicate identifiers.
 func (f *Fixtures) Validate() error {
 	if f.Mode != "" && f.Mode != "extend" && f.Mode != "replace" {
@@ -170,13 +183,9 @@ func (f *Fixtures) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range f.Clients {
-		if c.ID == "" {
-			return fmt.Errorf("fixtures: clients[%d].id: required", i)
+		if err := registerID(seen, "clients", i, "id", c.ID); err != nil {
+			return err
 		}
-		if seen[c.ID] {
-			return fmt.Errorf("fixtures: clients[%d].id: %q registered twice", i, c.ID)
-		}
-		seen[c.ID] = true
 		switch c.AuthMethod {
 		case "", AuthBasic, AuthPost, AuthNone:
 		default:
@@ -198,13 +207,9 @@ func (f *Fixtures) Validate() error {
 	}
 	users := map[string]bool{}
 	for i, u := range f.Users {
-		if u.Username == "" {
-			return fmt.Errorf("fixtures: users[%d].username: required", i)
+		if err := registerID(users, "users", i, "username", u.Username); err != nil {
+			return err
 		}
-		if users[u.Username] {
-			return fmt.Errorf("fixtures: users[%d].username: %q registered twice", i, u.Username)
-		}
-		users[u.Username] = true
 		if err := ValidClaims(u.Claims); err != nil {
 			return fmt.Errorf("fixtures: users[%d].claims: %w", i, err)
 		}

@@ -249,24 +249,28 @@ func TestValidateRules(t *testing.T) {
 		{name: "schema required", mutate: func(d *Dialect) { d.TokenResponseSchema = "" }, field: "token_response_schema", msg: "required"},
 	}
 	for _, tt := range tests {
-		bases := tt.bases
-		if len(bases) == 0 {
-			bases = baseNames()
-		}
-		for _, b := range bases {
-			t.Run(tt.name+"/"+b, func(t *testing.T) {
-				d := base(t, b)
-				if err := d.Validate(); err != nil {
-					t.Fatalf("base does not validate: %v", err)
-				}
-				tt.mutate(d)
-				field := tt.field
-				if tt.fieldOf != nil {
-					field = tt.fieldOf(d)
-				}
-				wantFieldError(t, d.Validate(), d.Name, field, tt.msg)
-			})
-		}
+		eachBase(t, tt.name, tt.bases, func(t *testing.T, d *Dialect) {
+			if err := d.Validate(); err != nil {
+				t.Fatalf("base does not validate: %v", err)
+			}
+			tt.mutate(d)
+			field := tt.field
+			if tt.fieldOf != nil {
+				field = tt.fieldOf(d)
+			}
+			wantFieldError(t, d.Validate(), d.Name, field, tt.msg)
+		})
+	}
+}
+
+// eachBase runs f, as subtest name/base, on a fresh copy of each base
+// dialect in bases (every base when empty).
+func eachBase(t *testing.T, name string, bases []string, f func(t *testing.T, d *Dialect)) {
+	if len(bases) == 0 {
+		bases = baseNames()
+	}
+	for _, b := range bases {
+		t.Run(name+"/"+b, func(t *testing.T) { f(t, base(t, b)) })
 	}
 }
 
@@ -343,19 +347,12 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		bases := tt.bases
-		if len(bases) == 0 {
-			bases = baseNames()
-		}
-		for _, b := range bases {
-			t.Run(tt.name+"/"+b, func(t *testing.T) {
-				d := base(t, b)
-				tt.mutate(d)
-				if err := d.Validate(); err != nil {
-					t.Fatal(err)
-				}
-			})
-		}
+		eachBase(t, tt.name, tt.bases, func(t *testing.T, d *Dialect) {
+			tt.mutate(d)
+			if err := d.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -99,6 +99,17 @@ func acCodeLifetime(e *engine.Env) (lifetime, wait time.Duration, declared bool)
 	return 10 * time.Minute, 10*time.Minute + 30*time.Second, false
 }
 
+// acPublic requires the authorization code grant and returns the public
+// client (P1), or skips when that role's client is not public.
+func acPublic(c *engine.C) *engine.Client {
+	c.RequireGrant(profile.GrantAuthorizationCode)
+	p1 := c.RequireClient(profile.RolePublic)
+	if !p1.Public() {
+		c.Skipf("the %q client is not public", profile.RolePublic)
+	}
+	return p1
+}
+
 // acOtherPublic returns a public client other than p1 (P2): the public-2
 // role, else another role that is public in this dialect.
 func acOtherPublic(c *engine.C, p1 *engine.Client) *engine.Client {
@@ -354,11 +365,7 @@ func authorizationCodeSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-012", Level: engine.MUST, Section: "RFC 6749 §3.2.1, §4.1.3",
 		Requirement: "A public client's code exchange that carries neither client_id nor credentials MUST be refused (invalid_request or invalid_client): an unauthenticated client MUST send its client_id."}, func(c *engine.C) {
-		c.RequireGrant(profile.GrantAuthorizationCode)
-		p1 := c.RequireClient(profile.RolePublic)
-		if !p1.Public() {
-			c.Skipf("the %q client is not public", profile.RolePublic)
-		}
+		p1 := acPublic(c)
 		code, v := acCode(c, p1, steps.CodeOpts{})
 		form := url.Values{"grant_type": {profile.GrantAuthorizationCode}, "code": {code}}
 		if r := p1.RedirectURI(); r != "" {
@@ -372,11 +379,7 @@ func authorizationCodeSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-AC-013", Level: engine.MUST, Section: "RFC 6749 §4.1.3",
 		Requirement: "A public client's code presented with another public client's client_id MUST be refused with invalid_grant."}, func(c *engine.C) {
-		c.RequireGrant(profile.GrantAuthorizationCode)
-		p1 := c.RequireClient(profile.RolePublic)
-		if !p1.Public() {
-			c.Skipf("the %q client is not public", profile.RolePublic)
-		}
+		p1 := acPublic(c)
 		p2 := acOtherPublic(c, p1)
 		// Precondition: P2 can redeem codes of its own, so that a refusal
 		// below is about the code's binding, not about P2.

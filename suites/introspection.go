@@ -17,13 +17,6 @@ func init() {
 	engine.Register(engine.Group{ID: "INTR", Title: "RFC 7662 token introspection", Specs: introspectionSpecs})
 }
 
-// requireIntrospection returns the introspection endpoint or skips.
-func requireIntrospection(c *engine.C) string {
-	u := steps.RequireEndpoint(c, "introspection", c.Env.Endpoints.Introspection, "introspection_endpoint")
-	c.RequirePresent(target.EndpointIntrospection)
-	return u
-}
-
 // introspectOwn introspects a token of cl as the introspector, skipping
 // when a public caller is refused: RFC 7662 §2.1 lets the server decide
 // who may introspect.
@@ -39,7 +32,7 @@ func introspectOwn(c *engine.C, u string, cl *engine.Client, tok, hint string) *
 func introspectionSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "INTR-001", Level: engine.MUST, Section: "RFC 7662 §2.1, §2.3",
 		Requirement: "The introspection endpoint MUST require authorization: a request without any credentials is refused (400 or 401, RFC 6749 §5.2's invalid_client) and reveals nothing about the token."}, func(c *engine.C) {
-		u := requireIntrospection(c)
+		u := steps.RequireEndpoint(c, target.EndpointIntrospection)
 		g := steps.ObtainAccessToken(c, c.RequireClient(profile.RolePrimary), c.Env.Scopes.S1)
 		opts := []harness.RequestOption{}
 		if h := c.Env.APIKeyHeader(); h != "" {
@@ -61,7 +54,7 @@ func introspectionSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "INTR-002", Level: engine.MUST, Section: "RFC 7662 §2.2",
 		Requirement: "Introspecting a fresh access token MUST answer 200 with a JSON object whose active member is the boolean true."}, func(c *engine.C) {
-		u := requireIntrospection(c)
+		u := steps.RequireEndpoint(c, target.EndpointIntrospection)
 		cl := c.RequireClient(profile.RolePrimary)
 		g := steps.ObtainAccessToken(c, cl, c.Env.Scopes.S1)
 		ex := introspectOwn(c, u, cl, g.AccessToken, "access_token")
@@ -78,7 +71,7 @@ func introspectionSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "INTR-003", Level: engine.MUST, Section: "RFC 7662 §2.2",
 		Requirement: "An unknown or revoked token MUST be introspected as {\"active\":false}; the answer SHOULD NOT carry any other information about it."}, func(c *engine.C) {
-		u := requireIntrospection(c)
+		u := steps.RequireEndpoint(c, target.EndpointIntrospection)
 		cl := c.RequireClient(profile.RolePrimary)
 		type probe struct {
 			what string
@@ -106,7 +99,7 @@ func introspectionSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "INTR-004", Level: engine.MAY, Section: "RFC 7662 §2.2",
 		Requirement: "The optional members of an active token's introspection MAY be present; when they are, scope, client_id and exp SHOULD agree with the token response (same scope set, same client, exp within 60 s of issue time plus expires_in)."}, func(c *engine.C) {
-		u := requireIntrospection(c)
+		u := steps.RequireEndpoint(c, target.EndpointIntrospection)
 		cl := c.RequireClient(profile.RolePrimary)
 		issued := c.Env.Now()
 		g := steps.ObtainAccessToken(c, cl, engine.JoinScopes(c.Env.Scopes.S1, c.Env.Scopes.S2))

@@ -83,6 +83,15 @@ func rtObtainExact(c *engine.C, cl *engine.Client, scope string) *steps.RefreshG
 	return g
 }
 
+// rtNarrowed obtains a refresh token of the primary client granted exactly
+// "S1 S2" and refreshes it asking for S1 alone (or skips).
+func rtNarrowed(c *engine.C) (cl *engine.Client, g *steps.RefreshGrant, s1 string, ex *harness.Exchange) {
+	cl = c.RequireClient(profile.RolePrimary)
+	s1, both := rtTwoScopes(c)
+	g = rtObtainExact(c, cl, both)
+	return cl, g, s1, c.Env.Refresh(c, cl, g.RefreshToken, s1)
+}
+
 func refreshTokenSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "TOK-RT-001", Level: engine.MUST, Section: "RFC 6749 §1.5, §6",
 		Requirement: "A valid refresh request from the client the refresh token was issued to MUST be answered with a new access token."}, func(c *engine.C) {
@@ -151,10 +160,7 @@ func refreshTokenSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-006", Level: engine.MUST, Section: "RFC 6749 §1.5, §6, §3.3",
 		Requirement: "A refresh request MAY narrow the scope: it MUST succeed within the original grant, and a granted scope other than the requested one MUST be reported."}, func(c *engine.C) {
-		cl := c.RequireClient(profile.RolePrimary)
-		s1, both := rtTwoScopes(c)
-		g := rtObtainExact(c, cl, both)
-		ex := c.Env.Refresh(c, cl, g.RefreshToken, s1)
+		_, g, s1, ex := rtNarrowed(c)
 		b := c.Tokens(ex, fmt.Sprintf("refresh narrowing %q to %q", g.Scope, s1))
 		got, reported := steps.ScopeGranted(b, s1)
 		c.Must(harness.SubsetScopes(got, g.Scope), ex, "the narrowed refresh granted %q, beyond the original %q", got, g.Scope)
@@ -221,10 +227,7 @@ func refreshTokenSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-RT-009", Level: engine.MUST, Section: "RFC 6749 §6",
 		Requirement: "The refresh token issued by a narrowed refresh MUST keep the scope of the refresh token presented: refreshing it without scope grants the original scope."}, func(c *engine.C) {
-		cl := c.RequireClient(profile.RolePrimary)
-		s1, both := rtTwoScopes(c)
-		g := rtObtainExact(c, cl, both)
-		ex1 := c.Env.Refresh(c, cl, g.RefreshToken, s1)
+		cl, g, s1, ex1 := rtNarrowed(c)
 		if !engine.Issued(ex1) {
 			c.Skipf("the narrowing refresh was refused (status %d, error %q): TOK-RT-006's business", ex1.Status, harness.ErrorCodeOf(ex1))
 		}

@@ -16,13 +16,6 @@ func init() {
 	engine.Register(engine.Group{ID: "REV", Title: "RFC 7009 token revocation", Specs: revocationSpecs})
 }
 
-// requireRevocation returns the revocation endpoint or skips.
-func requireRevocation(c *engine.C) string {
-	u := steps.RequireEndpoint(c, "revocation", c.Env.Endpoints.Revocation, "revocation_endpoint")
-	c.RequirePresent(target.EndpointRevocation)
-	return u
-}
-
 // revoke sends an RFC 7009 revocation request as cl.
 func revoke(c *engine.C, u string, cl *engine.Client, tok, hint string, opts ...harness.RequestOption) *harness.Exchange {
 	form := url.Values{"token": {tok}}
@@ -51,7 +44,7 @@ func revGone(c *engine.C, g *steps.RefreshGrant, what string, rev *harness.Excha
 func revocationSpecs(e *engine.Env) {
 	e.Assert(harness.Assertion{ID: "REV-001", Level: engine.MUST, Section: "RFC 7009 §2, §2.1, §2.2",
 		Requirement: "The server MUST support revoking refresh tokens: the revocation answers 200 and the refresh token is refused afterwards; the access tokens of the same grant SHOULD stop working too."}, func(c *engine.C) {
-		u := requireRevocation(c)
+		u := steps.RequireEndpoint(c, target.EndpointRevocation)
 		g := revRefresh(c)
 		live := steps.LiveOracles(c, g.AccessToken, "access_token", g.Client)
 		ex := revoke(c, u, g.Client, g.RefreshToken, "refresh_token")
@@ -65,7 +58,7 @@ func revocationSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "REV-002", Level: engine.MUST, Section: "RFC 7009 §2.2",
 		Requirement: "The revocation of an invalid or unknown token MUST be answered 200."}, func(c *engine.C) {
-		u := requireRevocation(c)
+		u := steps.RequireEndpoint(c, target.EndpointRevocation)
 		cl := c.RequireClient(profile.RolePrimary)
 		ex := revoke(c, u, cl, "oauthconform-garbage-"+harness.RandomString(16), "")
 		c.Must(ex.Err == nil, ex, "the request failed: %v", ex.Err)
@@ -74,7 +67,7 @@ func revocationSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "REV-003", Level: engine.MUST, Section: "RFC 7009 §2.1, §2.2.1; RFC 6749 §5.2",
 		Requirement: "The revocation endpoint MUST authenticate confidential clients: a wrong secret gets invalid_client (401 with WWW-Authenticate when sent with HTTP Basic) and revokes nothing."}, func(c *engine.C) {
-		u := requireRevocation(c)
+		u := steps.RequireEndpoint(c, target.EndpointRevocation)
 		cl := c.RequireClient(profile.RolePrimary)
 		if cl.Public() {
 			c.Skipf("the primary client is public: there is no secret to get wrong")
@@ -107,7 +100,7 @@ func revocationSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "REV-004", Level: engine.MUST, Section: "RFC 7009 §2.1",
 		Requirement: "A client MUST NOT revoke another client's token: the token stays valid; the request SHOULD be refused with an error (200 is tolerated: it avoids an oracle)."}, func(c *engine.C) {
-		u := requireRevocation(c)
+		u := steps.RequireEndpoint(c, target.EndpointRevocation)
 		c2 := c.RequireClient(profile.RoleSecond)
 		g := revRefresh(c)
 		if c2.ID == g.Client.ID {
@@ -126,7 +119,7 @@ func revocationSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "REV-005", Level: engine.MUST, Section: "RFC 7009 §2.1, §2.2",
 		Requirement: "token_type_hint is only a hint: a refresh token sent with the hint access_token MUST still be revoked (200: the server extends its search); one sent with an unknown hint SHOULD be (the server MAY ignore the parameter, and no sentence forbids refusing an unknown value)."}, func(c *engine.C) {
-		u := requireRevocation(c)
+		u := steps.RequireEndpoint(c, target.EndpointRevocation)
 		g := revRefresh(c)
 		ex := revoke(c, u, g.Client, g.RefreshToken, "access_token")
 		c.Must(ex.Err == nil && ex.Status == http.StatusOK, ex, "a refresh token revoked with token_type_hint=access_token got status %d (%v, error %q), want 200", ex.Status, ex.Err, harness.ErrorCodeOf(ex))

@@ -128,41 +128,23 @@ func tokenErrorSpecs(e *engine.Env) {
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-004", Level: engine.MUST, Section: "RFC 6749 §5.2, App. A.8",
 		Requirement: "error_description, when present, MUST be a string using only the characters %x20-21 / %x23-5B / %x5D-7E (TAB, CR and LF only warn, as in the OpenID conformance suite; --strict fails them)."}, func(c *engine.C) {
-		checked := 0
-		for _, s := range errSamples(c) {
-			d, present := errStringMember(c, s, "error_description")
-			if !present {
-				continue
-			}
-			checked++
+		eachErrMember(c, "error_description", func(s steps.Sample, d string) {
 			err := harness.CheckErrorDescription(d)
 			if err == nil {
-				continue
+				return
 			}
 			stripped := strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(d)
 			c.Must(harness.CheckErrorDescription(stripped) == nil, s.Ex, "%s: %v", s.What, err)
 			c.Warnf(engine.Exchanges(s.Ex), "%s: %v (TAB, CR or LF)", s.What, err)
-		}
-		if checked == 0 {
-			c.Skipf("no error response carried error_description: nothing to check")
-		}
+		})
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-005", Level: engine.MUST, Section: "RFC 6749 §5.2, App. A.9",
 		Requirement: "error_uri, when present, MUST be a URI-reference using only the characters %x21 / %x23-5B / %x5D-7E."}, func(c *engine.C) {
-		checked := 0
-		for _, s := range errSamples(c) {
-			u, present := errStringMember(c, s, "error_uri")
-			if !present {
-				continue
-			}
-			checked++
+		eachErrMember(c, "error_uri", func(s steps.Sample, u string) {
 			err := harness.CheckErrorURI(u)
 			c.Must(err == nil, s.Ex, "%s: %v", s.What, err)
-		}
-		if checked == 0 {
-			c.Skipf("no error response carried error_uri: nothing to check")
-		}
+		})
 	})
 
 	e.Assert(harness.Assertion{ID: "TOK-ERR-006", Level: harness.LevelInfo, Section: "RFC 6749 §5.2",
@@ -207,6 +189,24 @@ func tokenErrorSpecs(e *engine.Env) {
 		ex := c.Env.ClientCredentials(c, cr, "")
 		c.Refused(ex, true, "unauthorized_client")
 	})
+}
+
+// eachErrMember calls check with each error response's member name, a
+// string when present (errStringMember), and skips when no response
+// carried it.
+func eachErrMember(c *engine.C, name string, check func(s steps.Sample, v string)) {
+	checked := 0
+	for _, s := range errSamples(c) {
+		v, present := errStringMember(c, s, name)
+		if !present {
+			continue
+		}
+		checked++
+		check(s, v)
+	}
+	if checked == 0 {
+		c.Skipf("no error response carried %s: nothing to check", name)
+	}
 }
 
 // errStringMember returns an optional member of an error body, failing the

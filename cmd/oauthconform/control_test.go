@@ -263,18 +263,7 @@ func TestServeControlUsageErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(controlSecretEnv, tc.env)
-			code, out, errOut := runCmd(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
-			if code != exitUsage {
-				t.Fatalf("exit %d, want %d; stderr %q", code, exitUsage, errOut)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q lacks %q", errOut, w)
-				}
-			}
-			if out != "" {
-				t.Errorf("stdout %q", out)
-			}
+			errOut := usageFailure(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), tc.want)
 			if strings.Contains(errOut, "secret with spaces") {
 				t.Errorf("secret quoted: %q", errOut)
 			}

@@ -126,23 +126,32 @@ func TestUsageErrors(t *testing.T) {
 		{"version args", []string{"version", "x"}, []string{"no arguments"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runCmd(t, tc.args...)
-			if code != exitUsage {
-				t.Fatalf("exit %d, want %d; stderr %q", code, exitUsage, errOut)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q does not mention %q", errOut, w)
-				}
-			}
+			errOut := usageFailure(t, tc.args, tc.want)
 			if !strings.Contains(errOut, "--help' for usage") {
 				t.Errorf("stderr %q has no usage hint", errOut)
 			}
-			if out != "" {
-				t.Errorf("stdout not empty: %q", out)
-			}
 		})
 	}
+}
+
+// usageFailure runs the command with args and requires a usage error
+// (exit 2) that prints nothing on stdout and mentions every want on
+// stderr, which it returns.
+func usageFailure(t *testing.T, args, want []string) string {
+	t.Helper()
+	code, out, errOut := runCmd(t, args...)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitUsage, errOut)
+	}
+	for _, w := range want {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr %q does not mention %q", errOut, w)
+		}
+	}
+	if out != "" {
+		t.Errorf("stdout not empty: %q", out)
+	}
+	return errOut
 }
 
 func TestListenFailureIsRuntimeError(t *testing.T) {
@@ -276,6 +285,26 @@ func formRequest(t *testing.T, u string, form url.Values) *http.Request {
 	return req
 }
 
+// confClientCredentials is a token request of form from conf-client,
+// authenticated with Basic.
+func confClientCredentials(form url.Values) func(t *testing.T, u string) *http.Request {
+	return func(t *testing.T, u string) *http.Request {
+		req := formRequest(t, u, form)
+		req.SetBasicAuth("conf-client", "conf-secret")
+		return req
+	}
+}
+
+// issuedTokenType checks that a token response issued an access token of
+// exactly token_type typ.
+func issuedTokenType(typ string) func(t *testing.T, tr tokenResponse) {
+	return func(t *testing.T, tr tokenResponse) {
+		if tr.AccessToken == "" || tr.TokenType != typ {
+			t.Errorf("%+v", tr)
+		}
+	}
+}
+
 // TestServeProfiles starts the mock for each profile, makes the token
 // request the README shows for it, and stops it by cancelling the context.
 func TestServeProfiles(t *testing.T) {
@@ -287,31 +316,15 @@ func TestServeProfiles(t *testing.T) {
 	}{
 		{
 			profile: "rfc6749",
-			request: func(t *testing.T, u string) *http.Request {
-				req := formRequest(t, u, url.Values{"grant_type": {"client_credentials"}})
-				req.SetBasicAuth("conf-client", "conf-secret")
-				return req
-			},
-			status: http.StatusOK,
-			check: func(t *testing.T, tr tokenResponse) {
-				if tr.AccessToken == "" || tr.TokenType != "Bearer" {
-					t.Errorf("%+v", tr)
-				}
-			},
+			request: confClientCredentials(url.Values{"grant_type": {"client_credentials"}}),
+			status:  http.StatusOK,
+			check:   issuedTokenType("Bearer"),
 		},
 		{
 			profile: "oauth20-intents",
-			request: func(t *testing.T, u string) *http.Request {
-				req := formRequest(t, u, url.Values{"grant_type": {"client_credentials"}, "scope": {"payments"}})
-				req.SetBasicAuth("conf-client", "conf-secret")
-				return req
-			},
-			status: http.StatusOK,
-			check: func(t *testing.T, tr tokenResponse) {
-				if tr.AccessToken == "" || tr.TokenType != "bearer" {
-					t.Errorf("%+v", tr)
-				}
-			},
+			request: confClientCredentials(url.Values{"grant_type": {"client_credentials"}, "scope": {"payments"}}),
+			status:  http.StatusOK,
+			check:   issuedTokenType("bearer"),
 		},
 		{
 			profile: "merchant-customer",

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -101,12 +102,7 @@ func (e *Env) Describe(ctx context.Context) report.Target {
 		bcp = srcTarget
 	}
 	add("security_bcp", fmt.Sprint(e.SecurityBCP()), bcp)
-	roles := make([]string, 0, len(e.Clients))
-	for r := range e.Clients {
-		roles = append(roles, r)
-	}
-	slices.Sort(roles)
-	for _, r := range roles {
+	for _, r := range slices.Sorted(maps.Keys(e.Clients)) {
 		c := e.Clients[r]
 		src := srcDefault
 		if c.MethodDeclared {

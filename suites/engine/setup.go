@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -176,6 +177,10 @@ var metadataMember = map[target.Endpoint]string{
 	target.EndpointIntrospection: "introspection_endpoint",
 	target.EndpointJWKS:          "jwks_uri",
 }
+
+// MetadataMember returns the metadata member advertising endpoint ep
+// (RFC 8414 §2), or "" when the metadata has none for it.
+func MetadataMember(ep target.Endpoint) string { return metadataMember[ep] }
 
 // resolveEndpoints takes each endpoint from the target's own setting, else
 // the metadata, else the dialect's path.
@@ -461,12 +466,7 @@ func (e *Env) preflightToken(ctx context.Context) error {
 		}
 		return &SetupError{Problem: fmt.Sprintf("the token endpoint %s answered 404 Not Found: %s", tok, wrongTargetHint), Fix: fix, Evidence: []*harness.Exchange{probe}}
 	}
-	roles := make([]string, 0, len(e.Clients))
-	for role := range e.Clients {
-		roles = append(roles, role)
-	}
-	slices.Sort(roles)
-	for _, role := range roles {
+	for _, role := range slices.Sorted(maps.Keys(e.Clients)) {
 		cl := e.Clients[role]
 		if role == profile.RoleSacrificial {
 			continue // the brute-force checks' client; may be locked

@@ -61,17 +61,21 @@ func AdvertisedEndpoint(c *engine.C, field string) string {
 }
 
 // RequireEndpoint returns an optional endpoint's URL: the configured one,
-// else the one the metadata advertises; it skips when there is neither.
-func RequireEndpoint(c *engine.C, what, configured, field string) string {
-	if configured != "" {
-		return configured
+// else the one the metadata advertises; it skips when there is neither, or
+// when the endpoint is not present (a dialect's guess that does not answer
+// like one).
+func RequireEndpoint(c *engine.C, ep target.Endpoint) string {
+	u := *c.Env.Endpoints.Field(ep)
+	if u == "" {
+		field := engine.MetadataMember(ep)
+		if u = AdvertisedEndpoint(c, field); u == "" {
+			c.Skipf("the target has no %s endpoint (none configured, none advertised as %s)", ep, field)
+			return ""
+		}
+		c.Saw("the %s endpoint %s comes from the metadata (%s)", ep, u, field)
 	}
-	if u := AdvertisedEndpoint(c, field); u != "" {
-		c.Saw("the %s endpoint %s comes from the metadata (%s)", what, u, field)
-		return u
-	}
-	c.Skipf("the target has no %s endpoint (none configured, none advertised as %s)", what, field)
-	return ""
+	c.RequirePresent(ep)
+	return u
 }
 
 // RevocationURL returns the revocation endpoint, configured or advertised,

@@ -56,15 +56,7 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, pos positions) error {
 			return shapeErr(n, path, "must be a mapping (key: value)")
 		}
 		known := yamlFields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Tag == "!!merge" {
-				if err := checkMerge(v, t, path, pos); err != nil {
-					return err
-				}
-				continue
-			}
-			field := join(path, k.Value)
+		return checkMapping(n, t, path, pos, func(k *yaml.Node, field string) (reflect.Type, error) {
 			ft, ok := known[k.Value]
 			if !ok {
 				names := make([]string, 0, len(known))
@@ -72,34 +64,20 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, pos positions) error {
 					names = append(names, name)
 				}
 				slices.Sort(names)
-				return &FieldError{Field: field, Line: k.Line, Msg: "unknown field" + suggest(k.Value, names, "known")}
+				return nil, &FieldError{Field: field, Line: k.Line, Msg: "unknown field" + suggest(k.Value, names, "known")}
 			}
-			pos[field] = k.Line
-			if err := checkNode(v, ft, field, pos); err != nil {
-				return err
-			}
-		}
+			return ft, nil
+		})
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			return shapeErr(n, path, "must be a mapping (name: value)")
 		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Tag == "!!merge" {
-				if err := checkMerge(v, t, path, pos); err != nil {
-					return err
-				}
-				continue
-			}
-			field := join(path, k.Value)
+		return checkMapping(n, t, path, pos, func(k *yaml.Node, field string) (reflect.Type, error) {
 			if path == "clients" && !slices.Contains(roles, k.Value) {
-				return &FieldError{Field: field, Line: k.Line, Msg: "unknown role" + suggest(k.Value, roles, "known")}
+				return nil, &FieldError{Field: field, Line: k.Line, Msg: "unknown role" + suggest(k.Value, roles, "known")}
 			}
-			pos[field] = k.Line
-			if err := checkNode(v, t.Elem(), field, pos); err != nil {
-				return err
-			}
-		}
+			return t.Elem(), nil
+		})
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			msg := "must be a list"
@@ -118,6 +96,32 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, pos positions) error {
 	default:
 		if n.Kind != yaml.ScalarNode {
 			return shapeErr(n, path, "must be a single value")
+		}
+	}
+	return nil
+}
+
+// checkMapping checks the members of mapping n, of type t, in order: the
+// value of a merge key as part of n (checkMerge), every other value against
+// the type member gives for its key (or member's error), recording the
+// key's line in pos.
+func checkMapping(n *yaml.Node, t reflect.Type, path string, pos positions, member func(k *yaml.Node, field string) (reflect.Type, error)) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" {
+			if err := checkMerge(v, t, path, pos); err != nil {
+				return err
+			}
+			continue
+		}
+		field := join(path, k.Value)
+		vt, err := member(k, field)
+		if err != nil {
+			return err
+		}
+		pos[field] = k.Line
+		if err := checkNode(v, vt, field, pos); err != nil {
+			return err
 		}
 	}
 	return nil
