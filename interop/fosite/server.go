@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -155,6 +156,13 @@ type Server struct {
 	Config   *fosite.Config
 	opts     Options
 	mux      *http.ServeMux
+	// tokenMu serialises the token endpoint. fosite makes a redemption
+	// atomic through a transactional store (storage.Transactional); its
+	// in-memory store has none, so concurrent redemptions of one code both
+	// pass the check before either invalidates it, and share the stored
+	// request's session (a data race under -race). A deployment's
+	// transactional store gives what this lock gives.
+	tokenMu sync.Mutex
 }
 
 // Store is fosite's in-memory store with a stable subject for the password
@@ -285,6 +293,8 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
 	ar, err := s.Provider.NewAccessRequest(ctx, r, &fosite.DefaultSession{})
 	if err != nil {
 		s.Provider.WriteAccessError(ctx, w, ar, err)
