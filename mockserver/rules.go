@@ -321,7 +321,7 @@ type accessRules struct {
 type tlsRules struct {
 	// legacyVersions accepts TLS 1.0 and 1.1 handshakes (BCP 195 deprecates them; a WARN of TOK-GEN-002); needs a server with TLS (tls-legacy-versions).
 	legacyVersions bool
-	// wrongHostCert serves a certificate issued for  (tls-wrong-host-cert).
+	// wrongHostCert serves a certificate issued for FixtureWrongHostName only (tls-wrong-host-cert).
 	wrongHostCert bool
 	// plainHTTPToo also answers plain HTTP on its HTTPS port (the token and authorize endpoints work without TLS); needs a server with TLS (plain-http-too).
 	plainHTTPToo bool

@@ -40,7 +40,7 @@ func acUsesPKCE(e *engine.Env, cl *engine.Client) bool {
 
 // acCode obtains a code for cl, with an S256 challenge when acUsesPKCE, and
 // returns it with the matching code_verifier ("" without PKCE). A flow that
-// yields no code fails the spec (see C.Code).
+// yields no code skips the spec (see steps.Code).
 func acCode(c *engine.C, cl *engine.Client, o steps.CodeOpts) (code, verifier string) {
 	if o.Scope == "" {
 		o.Scope = c.Env.Scopes.S1

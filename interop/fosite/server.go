@@ -156,13 +156,14 @@ type Server struct {
 	Config   *fosite.Config
 	opts     Options
 	mux      *http.ServeMux
-	// tokenMu serialises the token endpoint. fosite makes a redemption
-	// atomic through a transactional store (storage.Transactional); its
-	// in-memory store has none, so concurrent redemptions of one code both
-	// pass the check before either invalidates it, and share the stored
-	// request's session (a data race under -race). A deployment's
-	// transactional store gives what this lock gives.
-	tokenMu sync.Mutex
+	// storeMu serialises the endpoints that read and change tokens (token,
+	// revocation, introspection). fosite makes a redemption atomic through
+	// a transactional store (storage.Transactional); its in-memory store has
+	// none, so concurrent redemptions of one code both pass the check
+	// before either invalidates it, and share the stored request's session
+	// (a data race under -race). A deployment's transactional store gives
+	// what this lock gives.
+	storeMu sync.Mutex
 }
 
 // Store is fosite's in-memory store with a stable subject for the password
@@ -293,8 +294,8 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	s.tokenMu.Lock()
-	defer s.tokenMu.Unlock()
+	s.storeMu.Lock()
+	defer s.storeMu.Unlock()
 	ar, err := s.Provider.NewAccessRequest(ctx, r, &fosite.DefaultSession{})
 	if err != nil {
 		s.Provider.WriteAccessError(ctx, w, ar, err)
@@ -321,11 +322,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	s.storeMu.Lock()
+	defer s.storeMu.Unlock()
 	s.Provider.WriteRevocationResponse(ctx, w, s.Provider.NewRevocationRequest(ctx, r))
 }
 
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	s.storeMu.Lock()
+	defer s.storeMu.Unlock()
 	ir, err := s.Provider.NewIntrospectionRequest(ctx, r, &fosite.DefaultSession{})
 	if err != nil {
 		s.Provider.WriteIntrospectionError(ctx, w, err)
