@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauthconform/oauthconform/mockserver/internal/rawhttp"
 	"github.com/oauthconform/oauthconform/profile"
 )
 
@@ -22,20 +23,17 @@ func benchRequest(b *testing.B, prof string) (*Provider, func() *http.Request) {
 		b.Fatal(err)
 	}
 	b.Cleanup(p.Close)
-	return p, wireRequests(b, p.settings.Endpoints.Token, "grant_type=client_credentials&scope="+p.settings.Scopes.Default)
+	return p, wireRequests(b, p.settings.Endpoints.Token, p.settings.Scopes.Default)
 }
 
 // wireRequests returns a function that parses a new client_credentials
-// request (Basic conf-client) to target from its bytes each call, as a
+// request for scope (Basic conf-client) to target from its bytes each call, as a
 // net/http server reads one from a keep-alive connection: through a
 // bufio.Reader kept across requests (the server keeps one per connection;
 // httptest.NewRequest allocates a 4 KiB one per request, a cost no server
 // pays). The function is for one goroutine.
-func wireRequests(b *testing.B, target, body string) func() *http.Request {
-	raw := []byte("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1:8080" +
-		"\r\nAuthorization: " + basicHeader("conf-client", "conf-secret") +
-		"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) +
-		"\r\n\r\n" + body)
+func wireRequests(b *testing.B, target, scope string) func() *http.Request {
+	raw := rawhttp.ClientCredentials(target, "127.0.0.1:8080", "conf-client", "conf-secret", scope)
 	var rd bytes.Reader
 	br := bufio.NewReader(&rd)
 	return func() *http.Request {
@@ -115,7 +113,7 @@ func BenchmarkClientCredentialsAlg(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(p.Close)
-			benchHandler(b, p, wireRequests(b, p.settings.Endpoints.Token, "grant_type=client_credentials&scope=read"))
+			benchHandler(b, p, wireRequests(b, p.settings.Endpoints.Token, "read"))
 		})
 	}
 }
@@ -125,7 +123,7 @@ func BenchmarkClientCredentialsParallel(b *testing.B) {
 	p, _ := benchRequest(b, "rfc6749")
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		newReq := wireRequests(b, p.settings.Endpoints.Token, "grant_type=client_credentials&scope=read")
+		newReq := wireRequests(b, p.settings.Endpoints.Token, "read")
 		w := &discardWriter{h: http.Header{}}
 		for pb.Next() {
 			clear(w.h)

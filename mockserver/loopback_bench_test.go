@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
@@ -49,11 +48,7 @@ func BenchmarkLoopback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			body := "grant_type=client_credentials&scope=" + scope
-			req := []byte("POST " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
-				"\r\nAuthorization: " + basicHeader("conf-client", "conf-secret") +
-				"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) +
-				"\r\n\r\n" + body)
+			req := rawhttp.ClientCredentials(u.RequestURI(), u.Host, "conf-client", "conf-secret", scope)
 			b.SetParallelism(16) // 32 connections on 2 processors
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {

@@ -79,7 +79,7 @@ func newJWTCase(b *testing.B, prof, alg string) jwtCase {
 		b.Fatal(err)
 	}
 	b.Cleanup(p.Close)
-	newReq := wireRequests(b, p.settings.Endpoints.Token, "grant_type=client_credentials&scope="+p.settings.Scopes.Default)
+	newReq := wireRequests(b, p.settings.Endpoints.Token, p.settings.Scopes.Default)
 	rec := httptest.NewRecorder()
 	p.ServeHTTP(rec, newReq())
 	var tok struct {

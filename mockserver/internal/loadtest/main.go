@@ -24,7 +24,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -163,12 +162,7 @@ func (s *server) stop() {
 
 // request is the raw client_credentials request to s.
 func (s *server) request() []byte {
-	body := "grant_type=client_credentials&scope=" + s.scope
-	auth := base64.StdEncoding.EncodeToString([]byte("conf-client:conf-secret"))
-	return []byte("POST " + s.tokenURL.RequestURI() + " HTTP/1.1\r\nHost: " + s.tokenURL.Host +
-		"\r\nAuthorization: Basic " + auth +
-		"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) +
-		"\r\n\r\n" + body)
+	return rawhttp.ClientCredentials(s.tokenURL.RequestURI(), s.tokenURL.Host, "conf-client", "conf-secret", s.scope)
 }
 
 // proc reads a process's CPU time (user+system) and resident memory.
