@@ -234,7 +234,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		return nil, fmt.Errorf("sign access token: %w", err)
 	}
 	out.accessToken = m.token
-	out.tokensPlain = m.drawn || m.signed == m.token
+	out.tokensPlain = m.asMade()
 	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
 	// stored only when they belong to a grant family that may be revoked,
 	// keeping the client_credentials path free of store writes (the
@@ -246,7 +246,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 		}
 		// A token is a new store key when it was drawn from crypto/rand, or
 		// is a JWT as signed around a drawn jti: no need to look for it.
-		fresh := key == m.token && (m.drawn || m.signed == m.token && drawnJTI != "" && a.jti == drawnJTI)
+		fresh := key == m.token && (m.drawn || m.asMade() && drawnJTI != "" && a.jti == drawnJTI)
 		if err := p.saveToken(ctx, key, t, fresh); err != nil {
 			return nil, fmt.Errorf("save access token: %w", err)
 		}

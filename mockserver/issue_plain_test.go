@@ -18,7 +18,7 @@ func TestTokensPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plain := &issued{tokensPlain: m.drawn || m.signed == m.token}
+			plain := &issued{tokensPlain: m.asMade()}
 			if !plain.tokensPlain {
 				t.Fatalf("%s: a minted token is not plain", prof)
 			}

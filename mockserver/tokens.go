@@ -55,6 +55,10 @@ type mintedToken struct {
 	drawn bool
 }
 
+// asMade reports whether the token is the mock's own, unaltered:
+// randomToken's, or the JWS as signed (base64url and dots either way).
+func (m mintedToken) asMade() bool { return m.drawn || m.token == m.signed }
+
 // newTokenStrategy is the strategy of the provider's settings (p.keys set
 // for JWTs), wrapped for the quirks that alter tokens after they are made.
 func newTokenStrategy(p *Provider) tokenStrategy {
@@ -120,7 +124,7 @@ func (s *jwtTokens) mint(a accessClaims) (mintedToken, error) {
 //     them from the tokens of before a Reset (statelessRecordKey).
 func (s *jwtTokens) recordKey(m mintedToken, jti string, iat, now time.Time, family bool) (string, bool) {
 	switch {
-	case !s.p.jwt.rfc9068, m.token != m.signed, s.misstated, family && jti == "":
+	case !s.p.jwt.rfc9068, !m.asMade(), s.misstated, family && jti == "":
 		return m.token, true
 	case family:
 		return jtiKey(jti), true
