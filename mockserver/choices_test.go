@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -317,6 +318,59 @@ func TestAccessTokenFormats(t *testing.T) {
 			t.Fatal("access token of a revoked grant still accepted")
 		}
 	})
+	t.Run("access_token.claims", func(t *testing.T) {
+		wantValidSettings(t, "rfc6749", func(s *Settings) {
+			s.AccessToken.Format, s.AccessToken.Claims = profile.FormatJWT, []string{"aud", "client_id"}
+		})
+		wantValidSettings(t, "oauth20-intents", func(s *Settings) { s.AccessToken.Claims = nil })
+		wantSettingsError(t, "oauth20-intents", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"tenant"} })
+		wantSettingsError(t, "merchant-customer", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"client_id"} })
+	})
+	t.Run("a plain JWT that names its client is known by its claims", func(t *testing.T) {
+		e := newEP(t, "oauth20-intents") // claims: [client_id]
+		tok := mustToken(t, e.ts, tokenReq{body: ccBody, basic: conf}).str("access_token")
+		names, cl := jwtClaimNames(t, tok)
+		if want := []string{"client_id", "exp", "iat", "iss", "jti", "scope", "sub"}; !slices.Equal(names, want) || cl["client_id"] != "conf-client" {
+			t.Fatalf("claims %v", cl)
+		}
+		if _, n, _ := e.ts.Store().(*MemoryStore).Len(); n != 0 {
+			t.Fatalf("%d token records: a client_credentials token that names its client needs none", n)
+		}
+		res := e.introspect(t, e.req("token="+url.QueryEscape(tok)))
+		if res.body["active"] != true || res.str("client_id") != "conf-client" || res.str("jti") != cl["jti"] {
+			t.Fatalf("introspection %s", res.raw)
+		}
+		if e.resource(t, tok).status != 200 {
+			t.Fatal("resource refuses the token")
+		}
+		// Known by its signature: the same signature over other claims is
+		// no token of the provider's.
+		parts := strings.Split(tok, ".")
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"accounts"`, `"payments"`, 1))) + "." + parts[2]
+		if forged == tok || e.active(t, forged) || e.resource(t, forged).status != 401 {
+			t.Fatal("a token with altered claims is accepted")
+		}
+		wantError(t, e.revoke(t, e.as(conf2, "token="+url.QueryEscape(tok))), 400, "invalid_grant")
+		if !e.active(t, tok) {
+			t.Fatal("another client's revocation took effect")
+		}
+		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(tok))))
+		if e.active(t, tok) || e.resource(t, tok).status != 401 {
+			t.Fatal("revoked token still accepted")
+		}
+	})
+	t.Run("a plain JWT that names its client dies with its grant family", func(t *testing.T) {
+		e := newEP(t, "oauth20-intents")
+		at, rt := e.tokens(t)
+		if !e.active(t, at) {
+			t.Fatal("fresh token inactive")
+		}
+		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt)+"&token_type_hint=refresh_token")))
+		if e.active(t, at) || e.resource(t, at).status != 401 {
+			t.Fatal("access token of a revoked grant still accepted")
+		}
+	})
 	t.Run("a plain JWT carries the extras' claims", func(t *testing.T) {
 		ts := NewTestServer(t, "oauth20-intents")
 		code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Claims: map[string]any{"intent_id": "i-1", "intent_type": "payments"}})
@@ -325,7 +379,7 @@ func TestAccessTokenFormats(t *testing.T) {
 		}
 		tok := mustToken(t, ts, tokenReq{body: codeBody(code, r1), basic: conf}).str("access_token")
 		names, cl := jwtClaimNames(t, tok)
-		if want := []string{"exp", "iat", "intent_id", "intent_type", "iss", "jti", "scope", "sub"}; !slices.Equal(names, want) || cl["intent_id"] != "i-1" {
+		if want := []string{"client_id", "exp", "iat", "intent_id", "intent_type", "iss", "jti", "scope", "sub"}; !slices.Equal(names, want) || cl["intent_id"] != "i-1" {
 			t.Fatalf("claims %v", cl)
 		}
 	})

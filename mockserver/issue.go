@@ -235,10 +235,11 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	}
 	out.accessToken = m.token
 	out.tokensPlain = m.asMade()
-	// Opaque tokens and plain JWTs must be looked up; RFC 9068 JWTs are
-	// stored only when they belong to a grant family that may be revoked,
-	// keeping the client_credentials path free of store writes (the
-	// strategy's recordKey has the details).
+	// Opaque tokens and JWTs that do not name their client must be looked
+	// up; self-contained JWTs (RFC 9068 ones, plain ones with client_id)
+	// are stored only when they belong to a grant family that may be
+	// revoked, keeping the client_credentials path free of store writes
+	// (the strategy's recordKey has the details).
 	if key, ok := p.tokens.recordKey(m, a.jti, a.iat, now, s.grant != nil); ok {
 		t := Token{Kind: KindAccess, ClientID: a.clientID, Subject: a.subject, Scope: a.scope, Claims: a.extra, IssuedAt: a.iat, ExpiresAt: a.exp}
 		if s.grant != nil {
@@ -375,8 +376,8 @@ func mergeClaims(sets ...map[string]any) map[string]any {
 // signAccessToken builds the JWT: header from the provider's cache, claims
 // appended by hand (no reflection), signature by the active key. An RFC 9068
 // token carries iss, sub, aud, client_id, scope, iat, exp and jti; a plain
-// one iss, sub, scope, iat and exp (and aud, client_id or jti only where the
-// dialect requires them). Both add the extra claims (the client's, the
+// one iss, sub, scope, iat, exp and jti (and aud or client_id only where the
+// dialect or the settings name them). Both add the extra claims (the client's, the
 // user's, the request's, the dialect's extras): see appendExtraClaims.
 func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 	key := p.keys.current()

@@ -36,11 +36,12 @@ type IssueRequest struct {
 	// provider knows of the token, so its introspection, resource server
 	// and revocation treat the token as the claims describe it: a sub of
 	// "bob" is bob's token, an exp in the past an expired one. Where the
-	// provider verifies its JWTs (format jwt-rfc9068), it refuses one whose
-	// claims it would not have issued (iss another issuer, an aud without
-	// its audience, nbf in the future, a registered claim of the wrong
-	// type), as its resource server must; a test that wants such a token
-	// for its own verifier gets it signed all the same. Opaque tokens carry
+	// provider verifies its JWTs (format jwt-rfc9068, or jwt with client_id
+	// among its claims), it refuses one whose claims it would not have
+	// issued (iss another issuer, an aud without its audience, nbf in the
+	// future, a registered claim of the wrong type), as its resource
+	// server must; a test that wants such a token for its own verifier
+	// gets it signed all the same. Opaque tokens carry
 	// no claims: the provider keeps them in the token's record
 	// (Token.Claims).
 	Claims map[string]any

@@ -19,23 +19,27 @@ const maxTokenLen = 8 << 10
 
 // jwtShape says which of the claims beyond iss, sub, scope, iat and exp
 // (and the extras') the access JWTs carry.
-type jwtShape struct {
-	// rfc9068: the token is an RFC 9068 JWT access token, with all of them.
-	rfc9068            bool
-	aud, clientID, jti bool
-}
+type jwtShape struct{ aud, clientID, jti bool }
 
 // newJWTShape is the shape of the settings' format: every claim for
 // jwt-rfc9068; for a plain jwt aud and client_id only where the dialect's
-// access_token.claims name them, and always a jti, so that two tokens
-// issued in the same second differ (RFC 6749 §10.10).
+// access_token.claims or the settings' name them, and always a jti, so
+// that two tokens issued in the same second differ (RFC 6749 §10.10).
 func newJWTShape(s *Settings, d *profile.Dialect) jwtShape {
 	if s.AccessToken.Format == profile.FormatJWTRFC9068 {
-		return jwtShape{rfc9068: true, aud: true, clientID: true, jti: true}
+		return jwtShape{aud: true, clientID: true, jti: true}
 	}
-	has := func(c string) bool { return slices.Contains(d.AccessToken.Claims, c) }
+	has := func(c string) bool {
+		return slices.Contains(d.AccessToken.Claims, c) || slices.Contains(s.AccessToken.Claims, c)
+	}
 	return jwtShape{aud: has("aud"), clientID: has("client_id"), jti: true}
 }
+
+// selfContained reports whether a token states all its record would: its
+// client and a jti to find a grant family's record by. Such tokens are
+// verified and known by their claims (RFC 9068 ones, and plain ones that
+// carry client_id); the others are known by their record only.
+func (s jwtShape) selfContained() bool { return s.clientID && s.jti }
 
 // accessTokenHeader returns the encoded JWS header (plus '.') that key k's
 // access tokens carry: the settings' typ, or the quirks' wrong ones.

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauthconform/oauthconform/mockserver"
-	"github.com/oauthconform/oauthconform/profile"
 )
 
 // An off-the-shelf verifier (go-oidc) checks the mock's JWT access tokens
@@ -67,10 +66,9 @@ func TestOIDCVerifiesMockAccessTokens(t *testing.T) {
 					ClientID string `json:"client_id"`
 					Jti      string `json:"jti"`
 				}
-				// RFC 9068 tokens (rfc6749) carry client_id; the plain JWTs
-				// of oauth20-intents do not. Both carry a jti.
-				rfc9068 := ts.Settings().AccessToken.Format == profile.FormatJWTRFC9068
-				if err := idt.Claims(&claims); err != nil || idt.Issuer != ts.Issuer() || (claims.ClientID == "conf-client") != rfc9068 || claims.Jti == "" {
+				// RFC 9068 tokens (rfc6749) and the plain JWTs of
+				// oauth20-intents carry client_id and a jti.
+				if err := idt.Claims(&claims); err != nil || idt.Issuer != ts.Issuer() || claims.ClientID != "conf-client" || claims.Jti == "" {
 					t.Fatalf("token %d: %v %+v %+v", i, err, idt, claims)
 				}
 			}

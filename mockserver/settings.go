@@ -171,6 +171,12 @@ type AccessToken struct {
 	Lifetime profile.Duration `yaml:"lifetime"`
 	// Audience is the aud claim; empty means the issuer URL.
 	Audience string `yaml:"audience,omitempty"`
+	// Claims are what plain JWTs (format jwt) carry beyond iss, sub, iat,
+	// exp, scope, jti and the dialect's claims: aud, client_id. A plain JWT
+	// that names its client (client_id) is verified and known by its
+	// claims, as an RFC 9068 one is, so a client_credentials token needs
+	// no record; without it each token is stored and found by its record.
+	Claims []string `yaml:"claims,omitempty"`
 }
 
 // RefreshToken describes refresh token issuance and rotation.
@@ -637,6 +643,13 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 		if at.Format == profile.FormatJWTRFC9068 && !strings.EqualFold(strings.TrimPrefix(strings.ToLower(at.Typ), "application/"), "at+jwt") {
 			return bad("access_token.typ", "an RFC 9068 token has typ at+jwt, not %q", at.Typ)
 		}
+		for _, c := range at.Claims {
+			if err := oneOf("access_token.claims", c, "aud", "client_id"); err != nil {
+				return err
+			}
+		}
+	} else if len(at.Claims) > 0 {
+		return bad("access_token.claims", "claims need format jwt or jwt-rfc9068, not %q", at.Format)
 	}
 	if !strings.EqualFold(at.TokenType, "bearer") {
 		return bad("access_token.token_type", "%q: only Bearer tokens are supported (any case)", at.TokenType)

@@ -9,9 +9,10 @@ package mockserver
 //
 //   - opaqueTokens: random strings, each stored under itself.
 //   - jwtTokens: signed JWTs (jwt.go, issue.go's signAccessToken), stored
-//     as accessTokenKey says (RFC 9068 ones of a grant family under their
-//     jti, the rest stateless); a presented RFC 9068 JWT is verified and
-//     found by its jti.
+//     as recordKey says (self-contained ones, which name their client, of
+//     a grant family under their jti, the rest stateless; others under
+//     themselves); a presented self-contained JWT is verified and found by
+//     its jti.
 //   - alteredTokens wraps either for the quirks that change a token after
 //     it is made (guessable-tokens, non-vschar-token), so that the
 //     strategies know nothing of quirks.
@@ -111,20 +112,22 @@ func (s *jwtTokens) mint(a accessClaims) (mintedToken, error) {
 }
 
 // recordKey: where and whether a JWT is stored.
-//   - Plain JWTs (format jwt) are looked up by themselves, like opaque
-//     tokens: they carry no client_id or jti to find a record by.
+//   - JWTs that do not name their client (plain ones without client_id,
+//     see jwtShape.selfContained) are looked up by themselves, like opaque
+//     tokens: the record is what tells their client.
 //   - A JWT that a quirk altered after signing, or whose header or claims a
 //     quirk made wrong, is stored under itself too: the server's own
 //     validation then rests on its record, so such a quirk breaks only the
 //     token's shape, never revocation, introspection or the resource server.
-//   - Other (RFC 9068) JWTs of a grant family are stored under their jti, so
-//     that revoking the family reaches them (under themselves when an extra
-//     claim left them no string jti); the rest are stateless (revocable
-//     through the store's jti set), but for those whose iat would not tell
-//     them from the tokens of before a Reset (statelessRecordKey).
+//   - Other (self-contained) JWTs of a grant family are stored under their
+//     jti, so that revoking the family reaches them (under themselves when
+//     an extra claim left them no string jti); the rest are stateless
+//     (revocable through the store's jti set), but for those whose iat
+//     would not tell them from the tokens of before a Reset
+//     (statelessRecordKey).
 func (s *jwtTokens) recordKey(m mintedToken, jti string, iat, now time.Time, family bool) (string, bool) {
 	switch {
-	case !s.p.jwt.rfc9068, !m.asMade(), s.misstated, family && jti == "":
+	case !s.p.jwt.selfContained(), !m.asMade(), s.misstated, family && jti == "":
 		return m.token, true
 	case family:
 		return jtiKey(jti), true
@@ -132,11 +135,12 @@ func (s *jwtTokens) recordKey(m mintedToken, jti string, iat, now time.Time, fam
 	return s.p.statelessRecordKey(m.token, jti, iat, now)
 }
 
-// lookup verifies an RFC 9068 JWT as the provider's own resource server and
-// finds its record by its jti; a verified token without one is stateless.
-// Plain JWTs, like opaque tokens, are known by their record only.
+// lookup verifies a self-contained JWT as the provider's own resource
+// server and finds its record by its jti; a verified token without one is
+// stateless. Other JWTs, like opaque tokens, are known by their record
+// only.
 func (s *jwtTokens) lookup(ctx context.Context, raw string) (*tokenRef, error) {
-	if !s.p.jwt.rfc9068 {
+	if !s.p.jwt.selfContained() {
 		return nil, nil
 	}
 	c, ok := s.p.verifyAccessJWT(raw)

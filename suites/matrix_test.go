@@ -107,8 +107,10 @@ var freedoms = map[string]freedom{
 	"opaque": {dialects: []string{"rfc6749", "merchant-customer"}, settings: set(func(s *mockserver.Settings) {
 		s.AccessToken.Format, s.AccessToken.Typ, s.AccessToken.Alg = profile.FormatOpaque, "", ""
 	})},
+	// Plain JWTs that do not name their client (no client_id): the mock
+	// knows each by its record.
 	"plain-jwt": {dialects: []string{"rfc6749", "oauth20-intents"}, settings: set(func(s *mockserver.Settings) {
-		s.AccessToken.Format, s.AccessToken.Typ = profile.FormatJWT, ""
+		s.AccessToken.Format, s.AccessToken.Typ, s.AccessToken.Claims = profile.FormatJWT, "", nil
 	}), declare: func(t *target.Target) { t.AccessToken.Format = profile.FormatJWT }},
 	"rfc9068-declared": {dialects: []string{"rfc6749"}, declare: func(t *target.Target) {
 		t.AccessToken.Format = profile.FormatJWTRFC9068
