@@ -258,6 +258,34 @@ func jwtClaimNames(t *testing.T, tok string) ([]string, map[string]any) {
 	return names, cl
 }
 
+// wantOwnRevocation: another client cannot revoke tok, its own client can,
+// and then neither introspection nor the resource accepts it.
+func wantOwnRevocation(t *testing.T, e *ep, tok string) {
+	t.Helper()
+	wantError(t, e.revoke(t, e.as(conf2, "token="+url.QueryEscape(tok))), 400, "invalid_grant")
+	if !e.active(t, tok) {
+		t.Fatal("another client's revocation took effect")
+	}
+	wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(tok))))
+	if e.active(t, tok) || e.resource(t, tok).status != 401 {
+		t.Fatal("revoked token still accepted")
+	}
+}
+
+// wantDiesWithFamily: revoking a grant's refresh token ends its access
+// token (RFC 7009 §2.1).
+func wantDiesWithFamily(t *testing.T, e *ep) {
+	t.Helper()
+	at, rt := e.tokens(t)
+	if !e.active(t, at) {
+		t.Fatal("fresh token inactive")
+	}
+	wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt)+"&token_type_hint=refresh_token")))
+	if e.active(t, at) || e.resource(t, at).status != 401 {
+		t.Fatal("access token of a revoked grant still accepted")
+	}
+}
+
 func TestAccessTokenFormats(t *testing.T) {
 	t.Run("jwt-rfc9068 carries the seven claims and scope", func(t *testing.T) {
 		ts := NewTestServer(t, "rfc6749")
@@ -297,26 +325,11 @@ func TestAccessTokenFormats(t *testing.T) {
 		if e.resource(t, tok).status != 200 {
 			t.Fatal("resource refuses the plain JWT")
 		}
-		wantError(t, e.revoke(t, e.as(conf2, "token="+url.QueryEscape(tok))), 400, "invalid_grant")
-		if !e.active(t, tok) {
-			t.Fatal("another client's revocation took effect")
-		}
-		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(tok))))
-		if e.active(t, tok) || e.resource(t, tok).status != 401 {
-			t.Fatal("revoked plain JWT still accepted")
-		}
+		wantOwnRevocation(t, e, tok)
 	})
 	t.Run("a plain JWT of a grant family dies with the family", func(t *testing.T) {
 		ts := NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) { s.AccessToken.Format = profile.FormatJWT }))
-		e := &ep{name: "rfc6749", ts: ts, c1: conf, c2: conf2}
-		at, rt := e.tokens(t)
-		if !e.active(t, at) {
-			t.Fatal("fresh token inactive")
-		}
-		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt)+"&token_type_hint=refresh_token")))
-		if e.active(t, at) || e.resource(t, at).status != 401 {
-			t.Fatal("access token of a revoked grant still accepted")
-		}
+		wantDiesWithFamily(t, &ep{name: "rfc6749", ts: ts, c1: conf, c2: conf2})
 	})
 	t.Run("access_token.claims", func(t *testing.T) {
 		wantValidSettings(t, "rfc6749", func(s *Settings) {
@@ -351,25 +364,10 @@ func TestAccessTokenFormats(t *testing.T) {
 		if forged == tok || e.active(t, forged) || e.resource(t, forged).status != 401 {
 			t.Fatal("a token with altered claims is accepted")
 		}
-		wantError(t, e.revoke(t, e.as(conf2, "token="+url.QueryEscape(tok))), 400, "invalid_grant")
-		if !e.active(t, tok) {
-			t.Fatal("another client's revocation took effect")
-		}
-		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(tok))))
-		if e.active(t, tok) || e.resource(t, tok).status != 401 {
-			t.Fatal("revoked token still accepted")
-		}
+		wantOwnRevocation(t, e, tok)
 	})
 	t.Run("a plain JWT that names its client dies with its grant family", func(t *testing.T) {
-		e := newEP(t, "oauth20-intents")
-		at, rt := e.tokens(t)
-		if !e.active(t, at) {
-			t.Fatal("fresh token inactive")
-		}
-		wantRevoked200(t, e.revoke(t, e.req("token="+url.QueryEscape(rt)+"&token_type_hint=refresh_token")))
-		if e.active(t, at) || e.resource(t, at).status != 401 {
-			t.Fatal("access token of a revoked grant still accepted")
-		}
+		wantDiesWithFamily(t, newEP(t, "oauth20-intents"))
 	})
 	t.Run("a plain JWT carries the extras' claims", func(t *testing.T) {
 		ts := NewTestServer(t, "oauth20-intents")
