@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -862,4 +863,40 @@ func TestClientRegisteredAuthMethod(t *testing.T) {
 	}
 	// A wrong secret is still just a failed authentication.
 	wantError(t, doToken(t, ts, post("conf-client", "wrong")), 401, "invalid_client")
+}
+
+// TestSettingsCloneSharesNoSlice fills every slice of Settings (nested
+// structs included) and checks that Clone copies each, so that a field
+// added later without its line in Clone fails here.
+func TestSettingsCloneSharesNoSlice(t *testing.T) {
+	var s Settings
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		for i := range v.NumField() {
+			f := v.Field(i)
+			switch f.Kind() {
+			case reflect.Struct:
+				fill(f)
+			case reflect.Slice:
+				f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+			}
+		}
+	}
+	fill(reflect.ValueOf(&s).Elem())
+	c := s.Clone()
+	var check func(path string, a, b reflect.Value)
+	check = func(path string, a, b reflect.Value) {
+		for i := range a.NumField() {
+			name := path + a.Type().Field(i).Name
+			switch fa, fb := a.Field(i), b.Field(i); fa.Kind() {
+			case reflect.Struct:
+				check(name+".", fa, fb)
+			case reflect.Slice:
+				if fa.Pointer() == fb.Pointer() {
+					t.Errorf("Clone shares %s", name)
+				}
+			}
+		}
+	}
+	check("", reflect.ValueOf(&s).Elem(), reflect.ValueOf(c).Elem())
 }

@@ -377,6 +377,7 @@ func (s *Settings) Clone() *Settings {
 	out.ResponseTypes = slices.Clone(s.ResponseTypes)
 	out.Scopes.Supported = slices.Clone(s.Scopes.Supported)
 	out.Scopes.Required = slices.Clone(s.Scopes.Required)
+	out.AccessToken.Claims = slices.Clone(s.AccessToken.Claims)
 	out.RefreshToken.IssueFor = slices.Clone(s.RefreshToken.IssueFor)
 	out.PKCE.Methods = slices.Clone(s.PKCE.Methods)
 	out.Authorize.Extras = slices.Clone(s.Authorize.Extras)
