@@ -41,6 +41,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oauthconform/oauthconform/mockserver"
 	"github.com/oauthconform/oauthconform/mockserver/internal/rawhttp"
 )
 
@@ -121,8 +122,14 @@ func start(bin, target string, extra []string) (*server, error) {
 	} else {
 		args := append([]string{"serve", "--profile", target, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
 		cmd = exec.Command(bin, args...)
-		if target == "merchant-customer" {
-			scope = "merchant"
+		// The scope the mock grants by default in the dialect (read,
+		// accounts, merchant): one every dialect's client may ask for.
+		set, _, err := mockserver.LoadSettings(target)
+		if err != nil {
+			return nil, err
+		}
+		if d := set.Scopes.Default; d != "" {
+			scope = d
 		}
 	}
 	cmd.Stderr = os.Stderr
