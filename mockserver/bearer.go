@@ -39,8 +39,8 @@ var (
 // findToken looks a token up among the kinds in order: stored tokens by
 // themselves (refresh tokens, opaque access tokens, JWTs that do not name
 // their client), then access tokens as the token strategy knows them
-// (self-contained JWTs by signature and their jti's record). It returns nil for anything it did not
-// issue; the error is a store failure. Expiry and revocation are not
+// (self-contained JWTs by signature and their jti's record). It returns
+// nil for anything it did not issue; the error is a store failure. Expiry and revocation are not
 // checked here (tokenActive does).
 func (p *Provider) findToken(ctx context.Context, raw string, order searchOrder) (*tokenRef, error) {
 	if raw == "" || len(raw) > maxTokenLen {

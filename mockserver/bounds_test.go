@@ -231,6 +231,33 @@ func TestProviderStoreCapped(t *testing.T) {
 	}
 }
 
+// A JWT of a grant family is known by its record too: evicted, it is
+// refused like an unknown token, not taken for a stateless one (its jti's
+// mark, hasRecord). Stateless client_credentials tokens have no record to
+// lose.
+func TestEvictedFamilyJWTRefused(t *testing.T) {
+	for _, prof := range []string{"rfc6749", "oauth20-intents"} {
+		t.Run(prof, func(t *testing.T) {
+			e := newEP(t, prof, WithStore(NewBoundedMemoryStore(300)))
+			const pw = "grant_type=password&username=alice&password=alice-password"
+			var first, last string
+			for i := range 400 {
+				last = mustToken(t, e.ts, tokenReq{body: pw, basic: conf}).str("access_token")
+				if i == 0 {
+					first = last
+				}
+			}
+			cc := mustToken(t, e.ts, tokenReq{body: ccBody, basic: conf}).str("access_token")
+			if !e.active(t, last) || !e.active(t, cc) {
+				t.Fatal("want the newest grant's token and a stateless one active")
+			}
+			if e.active(t, first) || e.resource(t, first).status != http.StatusUnauthorized {
+				t.Fatal("the evicted grant's token is still accepted")
+			}
+		})
+	}
+}
+
 func bTokenRequestAt(target, body string) *http.Request {
 	r := formRequest(target, body)
 	r.Header.Set("Authorization", basicHeader("conf-client", "conf-secret"))

@@ -339,6 +339,8 @@ func TestAccessTokenFormats(t *testing.T) {
 		wantValidSettings(t, "oauth20-intents", func(s *Settings) { s.AccessToken.Claims = nil })
 		wantSettingsError(t, "oauth20-intents", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"tenant"} })
 		wantSettingsError(t, "merchant-customer", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"client_id"} })
+		wantSettingsError(t, "rfc6749", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"client_id"} }) // RFC 9068
+		wantSettingsError(t, "oauth20-intents", "access_token.claims", func(s *Settings) { s.AccessToken.Claims = []string{"client_id", "client_id"} })
 	})
 	t.Run("a plain JWT that names its client is known by its claims", func(t *testing.T) {
 		e := newEP(t, "oauth20-intents") // claims: [client_id]
@@ -360,7 +362,10 @@ func TestAccessTokenFormats(t *testing.T) {
 		// Known by its signature: the same signature over other claims is
 		// no token of the provider's.
 		parts := strings.Split(tok, ".")
-		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
 		forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"accounts"`, `"payments"`, 1))) + "." + parts[2]
 		if forged == tok || e.active(t, forged) || e.resource(t, forged).status != 401 {
 			t.Fatal("a token with altered claims is accepted")
@@ -865,38 +870,38 @@ func TestClientRegisteredAuthMethod(t *testing.T) {
 	wantError(t, doToken(t, ts, post("conf-client", "wrong")), 401, "invalid_client")
 }
 
-// TestSettingsCloneSharesNoSlice fills every slice of Settings (nested
-// structs included) and checks that Clone copies each, so that a field
-// added later without its line in Clone fails here.
+// TestSettingsCloneSharesNoSlice fills every slice of Settings (in nested
+// structs and in slice elements too) and checks that Clone copies each, so
+// that a field added later without its line in Clone fails here.
 func TestSettingsCloneSharesNoSlice(t *testing.T) {
 	var s Settings
 	var fill func(v reflect.Value)
 	fill = func(v reflect.Value) {
-		for i := range v.NumField() {
-			f := v.Field(i)
-			switch f.Kind() {
-			case reflect.Struct:
-				fill(f)
-			case reflect.Slice:
-				f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
 			}
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+			fill(v.Index(0))
 		}
 	}
 	fill(reflect.ValueOf(&s).Elem())
 	c := s.Clone()
 	var check func(path string, a, b reflect.Value)
 	check = func(path string, a, b reflect.Value) {
-		for i := range a.NumField() {
-			name := path + a.Type().Field(i).Name
-			switch fa, fb := a.Field(i), b.Field(i); fa.Kind() {
-			case reflect.Struct:
-				check(name+".", fa, fb)
-			case reflect.Slice:
-				if fa.Pointer() == fb.Pointer() {
-					t.Errorf("Clone shares %s", name)
-				}
+		switch a.Kind() {
+		case reflect.Struct:
+			for i := range a.NumField() {
+				check(path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
 			}
+		case reflect.Slice:
+			if a.Pointer() == b.Pointer() {
+				t.Errorf("Clone shares %s", path)
+			}
+			check(path+"[0]", a.Index(0), b.Index(0))
 		}
 	}
-	check("", reflect.ValueOf(&s).Elem(), reflect.ValueOf(c).Elem())
+	check("Settings", reflect.ValueOf(&s).Elem(), reflect.ValueOf(c).Elem())
 }

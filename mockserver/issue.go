@@ -220,7 +220,7 @@ func (p *Provider) issue(ctx context.Context, s issueSpec) (*issued, error) {
 	if s.grant != nil {
 		a.extra = s.grant.Claims
 	}
-	a.jti = p.tokens.jti()
+	a.jti = p.tokens.jti(s.grant != nil)
 	drawnJTI := a.jti // from crypto/rand, unless a claim replaces it
 	expiresIn := int64(life / time.Second)
 	if len(a.extra) > 0 {
@@ -376,9 +376,10 @@ func mergeClaims(sets ...map[string]any) map[string]any {
 // signAccessToken builds the JWT: header from the provider's cache, claims
 // appended by hand (no reflection), signature by the active key. An RFC 9068
 // token carries iss, sub, aud, client_id, scope, iat, exp and jti; a plain
-// one iss, sub, scope, iat, exp and jti (and aud or client_id only where the
-// dialect or the settings name them). Both add the extra claims (the client's, the
-// user's, the request's, the dialect's extras): see appendExtraClaims.
+// one iss, sub, scope, iat, exp and jti (and aud or client_id only where
+// the dialect or the settings name them). Both add the extra claims (the
+// client's, the user's, the request's, the dialect's extras): see
+// appendExtraClaims.
 func (p *Provider) signAccessToken(a *accessClaims) (string, error) {
 	key := p.keys.current()
 	bp := claimsBufPool.Get().(*[]byte)

@@ -269,7 +269,18 @@ func TestOIDCRefreshNarrowedWithoutOpenID(t *testing.T) {
 
 // The UserInfo endpoint is an RFC 6750 protected resource.
 func TestOIDCUserInfoBearer(t *testing.T) {
-	ts := NewTestServer(t, "rfc6749")
+	t.Run("rfc9068", func(t *testing.T) { oidcUserInfoBearer(t, NewTestServer(t, "rfc6749")) })
+	// Plain JWTs that name their client are verified like RFC 9068 ones
+	// but carry no typ at+jwt or aud to tell them from an ID token: their
+	// client_id does.
+	t.Run("plain JWT with client_id", func(t *testing.T) {
+		oidcUserInfoBearer(t, NewTestServer(t, "rfc6749", WithSettings(func(s *Settings) {
+			s.AccessToken.Format, s.AccessToken.Typ, s.AccessToken.Claims = profile.FormatJWT, "", []string{"client_id"}
+		})))
+	})
+}
+
+func oidcUserInfoBearer(t *testing.T, ts *TestServer) {
 	code, err := ts.MintCode(context.Background(), CodeRequest{ClientID: "conf-client", Scope: "openid email", Nonce: "abc"})
 	if err != nil {
 		t.Fatal(err)
@@ -321,6 +332,11 @@ func TestOIDCUserInfoBearer(t *testing.T) {
 	invalid("the ID token as an access token", azDo(t, ts, http.MethodGet, ui, "", bearer(idToken)))
 	if res := azDo(t, ts, http.MethodGet, ts.ResourceURL(), "", bearer(idToken)); res.status != http.StatusUnauthorized {
 		t.Errorf("the ID token at the resource: %d", res.status)
+	}
+	intro := azDo(t, ts, http.MethodPost, ts.URL+"/introspect", url.Values{"token": {idToken}}.Encode(),
+		map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("conf-client:conf-secret"))})
+	if intro.status != 200 || !strings.Contains(intro.body, `"active":false`) {
+		t.Errorf("the ID token introspected: %d %s", intro.status, intro.body)
 	}
 
 	// A client's own token names no end-user.

@@ -87,9 +87,9 @@ func (p *Provider) Reset(ctx context.Context) error {
 	return nil
 }
 
-// statelessRecordKey says whether and under which key issue stores an RFC
-// 9068 access token that it would otherwise leave stateless
-// (accessTokenKey): after a Reset, one whose iat would not tell it from the
+// statelessRecordKey says whether and under which key issue stores a
+// self-contained JWT access token that it would otherwise leave stateless
+// (jwtTokens.recordKey): after a Reset, one whose iat would not tell it from the
 // tokens of before the reset (see issuedBeforeReset). Before any reset it
 // stores none.
 func (p *Provider) statelessRecordKey(token, jti string, iat, now time.Time) (string, bool) {

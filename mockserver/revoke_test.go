@@ -164,11 +164,12 @@ func TestRevocationPublicClient(t *testing.T) {
 	}
 }
 
-// Stateless JWT access tokens (RFC 9068 client_credentials tokens, not
-// stored) are revoked through the jti set, which the sweep empties once they
-// expire. (Plain JWTs are stored: TestPlainJWTRevocation.)
+// Stateless JWT access tokens (client_credentials tokens that name their
+// client: RFC 9068 ones, oauth20-intents' plain ones; not stored) are
+// revoked through the jti set, which the sweep empties once they expire.
+// (Plain JWTs without client_id are stored: TestAccessTokenFormats.)
 func TestRevocationStatelessJWT(t *testing.T) {
-	for _, prof := range []string{"rfc6749"} {
+	for _, prof := range []string{"rfc6749", "oauth20-intents"} {
 		t.Run(prof, func(t *testing.T) {
 			e := newEP(t, prof)
 			at := mustToken(t, e.ts, tokenReq{body: ccBody, basic: conf}).str("access_token")

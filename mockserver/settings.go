@@ -158,8 +158,9 @@ type Scopes struct {
 
 // AccessToken describes issued access tokens.
 type AccessToken struct {
-	// Format: opaque, jwt (a JWT with iss, sub, iat, exp and scope only) or
-	// jwt-rfc9068 (typ at+jwt and RFC 9068's seven claims).
+	// Format: opaque, jwt (a JWT with iss, sub, iat, exp, scope and jti,
+	// and the claims below) or jwt-rfc9068 (typ at+jwt and RFC 9068's seven
+	// claims).
 	Format string `yaml:"format"`
 	// Alg for JWTs: HS256, RS256, ES256 or EdDSA.
 	Alg string `yaml:"alg,omitempty"`
@@ -171,11 +172,12 @@ type AccessToken struct {
 	Lifetime profile.Duration `yaml:"lifetime"`
 	// Audience is the aud claim; empty means the issuer URL.
 	Audience string `yaml:"audience,omitempty"`
-	// Claims are what plain JWTs (format jwt) carry beyond iss, sub, iat,
-	// exp, scope, jti and the dialect's claims: aud, client_id. A plain JWT
-	// that names its client (client_id) is verified and known by its
-	// claims, as an RFC 9068 one is, so a client_credentials token needs
-	// no record; without it each token is stored and found by its record.
+	// Claims are what plain JWTs (format jwt only) carry beyond iss, sub,
+	// iat, exp, scope, jti and the dialect's claims: aud, client_id. A
+	// plain JWT that names its client (client_id) is verified and known by
+	// its claims, as an RFC 9068 one is, so a client_credentials token
+	// needs no record; without it each token is stored and found by its
+	// record.
 	Claims []string `yaml:"claims,omitempty"`
 }
 
@@ -381,7 +383,13 @@ func (s *Settings) Clone() *Settings {
 	out.RefreshToken.IssueFor = slices.Clone(s.RefreshToken.IssueFor)
 	out.PKCE.Methods = slices.Clone(s.PKCE.Methods)
 	out.Authorize.Extras = slices.Clone(s.Authorize.Extras)
+	for i := range out.Authorize.Extras {
+		out.Authorize.Extras[i].Enum = slices.Clone(s.Authorize.Extras[i].Enum)
+	}
 	out.Resources.Rules = slices.Clone(s.Resources.Rules)
+	for i := range out.Resources.Rules {
+		out.Resources.Rules[i].Scopes = slices.Clone(s.Resources.Rules[i].Scopes)
+	}
 	out.Resources.DefaultScopes = slices.Clone(s.Resources.DefaultScopes)
 	out.Choices = slices.Clone(s.Choices)
 	out.Introspection.Clients = slices.Clone(s.Introspection.Clients)
@@ -644,13 +652,19 @@ func (s *Settings) Validate(d *profile.Dialect) error {
 		if at.Format == profile.FormatJWTRFC9068 && !strings.EqualFold(strings.TrimPrefix(strings.ToLower(at.Typ), "application/"), "at+jwt") {
 			return bad("access_token.typ", "an RFC 9068 token has typ at+jwt, not %q", at.Typ)
 		}
-		for _, c := range at.Claims {
+		if at.Format == profile.FormatJWTRFC9068 && len(at.Claims) > 0 {
+			return bad("access_token.claims", "an RFC 9068 token carries aud and client_id already")
+		}
+		for i, c := range at.Claims {
 			if err := oneOf("access_token.claims", c, "aud", "client_id"); err != nil {
 				return err
 			}
+			if slices.Contains(at.Claims[:i], c) {
+				return bad("access_token.claims", "%q twice", c)
+			}
 		}
 	} else if len(at.Claims) > 0 {
-		return bad("access_token.claims", "claims need format jwt or jwt-rfc9068, not %q", at.Format)
+		return bad("access_token.claims", "claims need format jwt, not %q", at.Format)
 	}
 	if !strings.EqualFold(at.TokenType, "bearer") {
 		return bad("access_token.token_type", "%q: only Bearer tokens are supported (any case)", at.TokenType)

@@ -23,14 +23,16 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
 
 // tokenStrategy issues and recognises access tokens.
 type tokenStrategy interface {
-	// jti draws the jti of a new token ("" for tokens that carry none).
-	jti() string
+	// jti draws the jti of a new token ("" for tokens that carry none);
+	// family: the token belongs to a grant that may be revoked.
+	jti(family bool) string
 	// mint makes the access token that states a.
 	mint(a accessClaims) (mintedToken, error)
 	// recordKey says whether and under which key issue stores the record
@@ -77,7 +79,7 @@ func newTokenStrategy(p *Provider) tokenStrategy {
 // opaqueTokens are random strings (RFC 6749 §10.10), each with its record.
 type opaqueTokens struct{}
 
-func (opaqueTokens) jti() string { return "" }
+func (opaqueTokens) jti(bool) string { return "" }
 
 func (opaqueTokens) mint(accessClaims) (mintedToken, error) {
 	return mintedToken{token: randomToken(), drawn: true}, nil
@@ -99,12 +101,25 @@ type jwtTokens struct {
 	misstated bool
 }
 
-func (s *jwtTokens) jti() string {
-	if s.p.jwt.jti {
-		return randomToken()
+func (s *jwtTokens) jti(family bool) string {
+	switch {
+	case !s.p.jwt.jti:
+		return ""
+	case family:
+		return familyJTIPrefix + randomToken()
 	}
-	return ""
+	return randomToken()
 }
+
+// familyJTIPrefix marks the jti of a token that has a record (one of a
+// grant family, or one whose extra claims chose such a jti): randomToken's
+// jtis hold no '.'. A verified token of that mark whose record is gone
+// (evicted from a full store, or a Reset) is unknown, as its record would
+// be, and not taken for a stateless one: eviction fails closed.
+const familyJTIPrefix = "g."
+
+// hasRecord reports whether a self-contained token of this jti was stored.
+func hasRecord(jti string) bool { return strings.HasPrefix(jti, familyJTIPrefix) }
 
 func (s *jwtTokens) mint(a accessClaims) (mintedToken, error) {
 	tok, err := s.p.signAccessToken(&a)
@@ -119,17 +134,20 @@ func (s *jwtTokens) mint(a accessClaims) (mintedToken, error) {
 //     quirk made wrong, is stored under itself too: the server's own
 //     validation then rests on its record, so such a quirk breaks only the
 //     token's shape, never revocation, introspection or the resource server.
-//   - Other (self-contained) JWTs of a grant family are stored under their
-//     jti, so that revoking the family reaches them (under themselves when
-//     an extra claim left them no string jti); the rest are stateless
-//     (revocable through the store's jti set), but for those whose iat
-//     would not tell them from the tokens of before a Reset
-//     (statelessRecordKey).
+//   - Other (self-contained) JWTs of a grant family, and those whose jti
+//     carries the family mark (hasRecord), are stored under their jti, so
+//     that revoking the family reaches them and eviction fails closed.
+//     A grant's token is stored under itself when an extra claim left it
+//     no string jti; a string jti an extra claim chose carries no mark, so
+//     such a token, once evicted, passes for a stateless one.
+//   - The rest are stateless (revocable through the store's jti set), but
+//     for those whose iat would not tell them from the tokens of before a
+//     Reset (statelessRecordKey).
 func (s *jwtTokens) recordKey(m mintedToken, jti string, iat, now time.Time, family bool) (string, bool) {
 	switch {
 	case !s.p.jwt.selfContained(), !m.asMade(), s.misstated, family && jti == "":
 		return m.token, true
-	case family:
+	case family, hasRecord(jti):
 		return jtiKey(jti), true
 	}
 	return s.p.statelessRecordKey(m.token, jti, iat, now)
@@ -144,7 +162,9 @@ func (s *jwtTokens) lookup(ctx context.Context, raw string) (*tokenRef, error) {
 		return nil, nil
 	}
 	c, ok := s.p.verifyAccessJWT(raw)
-	if !ok {
+	// A token of this shape names its client; one without client_id is
+	// another JWT the keys signed (an ID token), no access token.
+	if !ok || c.ClientID == "" {
 		return nil, nil
 	}
 	if c.Jti != "" {
@@ -156,6 +176,8 @@ func (s *jwtTokens) lookup(ctx context.Context, raw string) (*tokenRef, error) {
 			return ref, nil
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return nil, err
+		case hasRecord(c.Jti):
+			return nil, nil // its record is gone
 		}
 	}
 	return &tokenRef{

@@ -123,7 +123,9 @@ func start(bin, target string, extra []string) (*server, error) {
 		args := append([]string{"serve", "--profile", target, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
 		cmd = exec.Command(bin, args...)
 		// The scope the mock grants by default in the dialect (read,
-		// accounts, merchant): one every dialect's client may ask for.
+		// accounts, merchant): one every dialect's client may ask for. It
+		// is this tool's built-in settings' default; settings given in
+		// -serve-args with another default need a matching scope.
 		set, _, err := mockserver.LoadSettings(target)
 		if err != nil {
 			return nil, err
