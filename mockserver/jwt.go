@@ -171,6 +171,11 @@ func (p *Provider) verifyAccessJWT(raw string) (*jwtClaims, bool) {
 	if c.Iss != p.issuer || c.Exp == nil || p.jwt.aud && !slices.Contains(c.Aud, p.audience) {
 		return nil, false
 	}
+	// Access tokens of a client-naming shape carry client_id; another JWT
+	// the keys signed (an ID token) does not.
+	if p.jwt.clientID && c.ClientID == "" {
+		return nil, false
+	}
 	if c.Nbf != nil && p.clock.Now().Before(numericDate(c.Nbf)) {
 		return nil, false
 	}

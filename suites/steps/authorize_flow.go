@@ -88,22 +88,21 @@ func CodeFlowRequest(c *engine.C, cl *engine.Client, state string) drivers.Authz
 // ResultCode returns the code wherever the response put it: where it should be
 // is AUTHZ-RESP-001's business alone.
 func ResultCode(res *drivers.AuthzResult) (code string, where url.Values) {
-	if v := res.Query.Get("code"); v != "" {
-		return v, res.Query
-	}
-	if v := res.Fragment.Get("code"); v != "" {
-		return v, res.Fragment
-	}
-	return "", nil
+	return resultParam(res, "code")
 }
 
 // ResultError returns the error parameter wherever the response put it.
 func ResultError(res *drivers.AuthzResult) (code string, where url.Values) {
-	if v := res.Query.Get("error"); v != "" {
-		return v, res.Query
-	}
-	if v := res.Fragment.Get("error"); v != "" {
-		return v, res.Fragment
+	return resultParam(res, "error")
+}
+
+// resultParam returns parameter name of the query, else of the fragment,
+// and the part it came from.
+func resultParam(res *drivers.AuthzResult, name string) (string, url.Values) {
+	for _, part := range []url.Values{res.Query, res.Fragment} {
+		if v := part.Get(name); v != "" {
+			return v, part
+		}
 	}
 	return "", nil
 }
